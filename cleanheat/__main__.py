@@ -1,0 +1,5 @@
+"""Allow ``python -m cleanheat``."""
+
+from cleanheat.cli import main
+
+main()
