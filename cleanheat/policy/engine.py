@@ -45,6 +45,7 @@ __all__ = [
     "DatedValue",
     "Entity",
     "Field",
+    "Jurisdiction",
     "Parameter",
     "ParameterAccess",
     "ParameterList",
@@ -88,7 +89,7 @@ class Parameter:
 
     @property
     def kind(self) -> str:
-        """The kind of the values: ``bool``, ``int``, ``float``, ``date``, ``list`` or ``str``."""
+        """The kind of the values: ``bool``, ``int``, ``float``, ``date``, ``list``, ``str`` or ``dict``."""
         kinds = {_kind_of(v.value) for v in self.values if v.value is not None}
         if not kinds:
             return "float"
@@ -123,7 +124,7 @@ class Parameter:
 
     def neutral(self) -> Any:
         """What the parameter reads as where it is not in force."""
-        return {"bool": False, "int": 0, "float": 0.0, "date": None, "list": (), "str": ""}[self.kind]
+        return {"bool": False, "int": 0, "float": 0.0, "date": None, "list": (), "str": "", "dict": {}}[self.kind]
 
     @functools.cached_property
     def _starts(self) -> npt.NDArray[np.datetime64]:
@@ -189,6 +190,8 @@ def _kind_of(value: Any) -> str:
         return "list"
     if isinstance(value, str):
         return "str"
+    if isinstance(value, Mapping):
+        return "dict"
     raise ParameterError(f"unsupported parameter value {value!r}")
 
 
@@ -197,6 +200,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, frozenset | tuple | list):
         return sorted(value) if isinstance(value, frozenset) else list(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -655,3 +660,49 @@ def param_values_for(tree: ParameterTree, trace: Trace, i: int) -> dict[str, Any
 def iter_dates(values: Iterable[Any]) -> npt.NDArray[np.datetime64]:
     """Convenience: ISO strings / dates / None → a datetime64[D] array."""
     return np.array([NAT if v is None else np.datetime64(v, "D") for v in values], dtype="datetime64[D]")
+
+
+# --------------------------------------------------------------------------------------------
+# A jurisdiction: what the engine needs to decide its records
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Everything the engine needs to decide one jurisdiction's records.
+
+    Parameters
+    ----------
+    name : str
+        Its name, also the top folder of its parameters (``yanchi``).
+    fields : sequence of Field
+        The input fields of a record.
+    id_field : str
+        The field that names a record in error messages and outputs.
+    period_field : str
+        The date field on which parameters are read by default.
+    rules : RuleSet
+        Its rules.
+    reasons : sequence of Reason
+        The reasons a decision lists, in order.
+    reason_codes : callable
+        ``(Entity) -> list of int arrays``, one per reason (−1: not shown for that record).
+    outputs : callable
+        ``(Entity) -> {output field: array}``: the decision's fields.
+    check : callable, optional
+        ``(columns, records) -> None``: cross-field checks raising :class:`InputError`;
+        may add or replace columns.
+    parameter_root : Path, optional
+        Where its parameter folder lives, when not inside the package's.
+    """
+
+    name: str
+    fields: tuple[Field, ...]
+    id_field: str
+    period_field: str
+    rules: RuleSet
+    reasons: tuple[Reason, ...]
+    reason_codes: Callable[[Entity], list[npt.NDArray[np.int64]]]
+    outputs: Callable[[Entity], dict[str, np.ndarray]]
+    check: Callable[[dict[str, np.ndarray], list[Any]], None] | None = None
+    parameter_root: Path | None = None

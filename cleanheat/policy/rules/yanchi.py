@@ -1,0 +1,383 @@
+"""Yanchi household clean-heating subsidy, as rules.
+
+Source: 盐池县人民政府办公室《盐池县冬季清洁取暖项目实施方案》盐政办发〔2022〕8号, 2022-02-28
+(``seeds/003_ecbd40de0e384d46.txt``), read as SPEC §2. One function per legal quantity, each
+vectorised over all households; every number and every date threshold is a dated parameter
+under ``parameters/yanchi/``, read on the installation date (``installed_on``) unless the
+rule says otherwise. Reason codes: each ``*_code`` rule returns one int per household that
+picks the line of its :class:`~cleanheat.policy.engine.Reason` (−1: not shown).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from cleanheat.errors import InputError
+from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
+from cleanheat.units import BoolArray, IntArray
+
+__all__ = ["Dwelling", "Technology", "TOWNSHIPS", "JURISDICTION_NAME", "FIELDS", "RULES", "REASONS", "outputs"]
+
+DOC = "盐政办发〔2022〕8号"
+JURISDICTION_NAME = "yanchi"
+
+
+class Technology(StrEnum):
+    """Canonical technology codes (SPEC §2)."""
+
+    FAN_HEATER_DIRECT = "fan_heater_direct"
+    ASHP_WATER = "ashp_water"
+    STORAGE_ELECTRIC = "storage_electric"
+    GAS_BOILER = "gas_boiler"
+    GSHP = "gshp"
+    SOLAR_AUX = "solar_aux"
+    OTHER_HIGH_TECH = "other_high_tech"
+    CO2_ASHP = "co2_ashp"
+    SOLAR_GSHP_SEASONAL = "solar_gshp_seasonal"
+    BIOMASS = "biomass"
+    COAL_STOVE = "coal_stove"
+
+
+class Dwelling(StrEnum):
+    BRICK = "brick"
+    CAVE = "cave"
+    OTHER = "other"
+
+
+TOWNSHIPS: tuple[str, ...] = ("花马池镇", "惠安堡镇", "大水坑镇", "高沙窝镇", "王乐井乡", "青山乡", "冯记沟乡", "麻黄山乡")
+"""The eight townships of Yanchi county, in the order of the plan's 附件1."""
+
+FIELDS: tuple[Field, ...] = (
+    Field("household_id", "str"),
+    Field("township", "code", choices=TOWNSHIPS),
+    Field("heated_area_m2", "number"),
+    Field("dwelling", "code", choices=tuple(Dwelling)),
+    Field("technology", "code", choices=tuple(Technology)),
+    Field("with_rooftop_pv", "bool", required=False, default=False),
+    Field("installed_on", "date"),
+    Field("self_install", "bool", required=False, default=False),
+    Field("enterprise_registered", "bool", required=False, default=None, nullable=True),
+    Field("previously_subsidised", "bool", required=False, default=False),
+    Field("accepted_on", "date", required=False, nullable=True),
+    Field("invoice_cny", "int"),
+)
+
+RULES = RuleSet(JURISDICTION_NAME)
+rule = RULES.rule
+
+
+def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
+    """Cross-field checks that make a record impossible rather than ineligible.
+
+    Raises
+    ------
+    InputError
+        Acceptance dated before installation; an enterprise installation without
+        ``enterprise_registered``.
+    """
+    bad = np.flatnonzero(~np.isnat(cols["accepted_on"]) & (cols["accepted_on"] < cols["installed_on"]))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"accepted_on {cols['accepted_on'][i]} is before installed_on {cols['installed_on'][i]}",
+            record=f"record {i} (household_id={cols['household_id'][i]})", field="accepted_on",
+        )
+    missing = [i for i, r in enumerate(records) if not r.get("self_install") and r.get("enterprise_registered") is None]
+    if missing:
+        i = missing[0]
+        raise InputError(
+            "required for an enterprise installation (self_install is false): true or false",
+            record=f"record {i} (household_id={cols['household_id'][i]})", field="enterprise_registered",
+        )
+    cols["enterprise_registered"] = np.array([bool(r.get("enterprise_registered")) for r in records], dtype=bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# Eligibility conditions
+# ---------------------------------------------------------------------------------------------
+
+
+@rule(reference=f"{DOC} 五(一)(二), 六(二)2; SPEC §2 rule 10")
+def clean_method(h: Entity, p: ParameterAccess) -> BoolArray:
+    """The method is one of the seven key or three additional methods (a coal stove is not)."""
+    result: BoolArray = p.yanchi.eligibility.technologies.contains(h.technology)
+    return result
+
+
+@rule(reference=f"{DOC} 六(二)")
+def area_sufficient(h: Entity, p: ParameterAccess) -> BoolArray:
+    """Heated area at least 60 m², cave dwellings (窑洞) included."""
+    result: BoolArray = h.heated_area_m2 >= p.yanchi.eligibility.min_heated_area_m2
+    return result
+
+
+@rule(reference=f"{DOC} 二(一), 三(四); SPEC §2 decision 11")
+def in_programme(h: Entity, p: ParameterAccess) -> BoolArray:
+    """Installed within the 2021–2023 programme (completion by 2023-12-31)."""
+    result: BoolArray = p.yanchi.programme.open
+    return result
+
+
+@rule(reference=f"{DOC} 六(二)4; SPEC §2 rule 8")
+def first_subsidy(h: Entity, p: ParameterAccess) -> BoolArray:
+    """A household is subsidised at most once."""
+    result: BoolArray = ~h.previously_subsidised
+    return result
+
+
+@rule(reference=f"{DOC} 四, 六(二)4; SPEC §2 rules 5–6")
+def installer_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """Who installed, and whether that installation qualifies.
+
+    1 self-installed on or after 2021-06-01; 2 self-installed before; 3 registered enterprise;
+    4 unregistered enterprise before the registration rule (2022-03-01); 5 unregistered
+    enterprise after it (neither accepted nor subsidised).
+    """
+    self_ok = p.yanchi.self_install.eligible
+    required = p.yanchi.enterprise.registration_required
+    code = np.where(
+        h.self_install,
+        np.where(self_ok, 1, 2),
+        np.where(h.enterprise_registered, 3, np.where(required, 5, 4)),
+    )
+    return code.astype(np.int64)
+
+
+@rule(reference=f"{DOC} 四, 六(二)4")
+def installer_ok(h: Entity, p: ParameterAccess) -> BoolArray:
+    """The installation qualifies by who made it (self-install date, enterprise registration)."""
+    result: BoolArray = np.isin(h.installer_code, (1, 3, 4))
+    return result
+
+
+@rule(reference=f"{DOC} 四; SPEC §2 rule 7, decision 11")
+def acceptance_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """0 not yet accepted; 1 accepted on or after 2021-06-01; 2 accepted before (not eligible)."""
+    accepted = ~np.isnat(h.accepted_on)
+    open_on_acceptance = p.on(h.accepted_on, "accepted_on").yanchi.acceptance.open
+    return np.where(accepted, np.where(open_on_acceptance, 1, 2), 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 四, 六(二)")
+def eligible(h: Entity, p: ParameterAccess) -> BoolArray:
+    """All conditions met, acceptance aside (a pending household is eligible, not yet payable)."""
+    result: BoolArray = (
+        h.clean_method & h.area_sufficient & h.in_programme & h.first_subsidy & h.installer_ok
+        & (h.acceptance_code != 2)
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Amounts
+# ---------------------------------------------------------------------------------------------
+
+
+@rule(reference=f"{DOC} 六(二)1–3")
+def central_before_cap_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """Central-budget part: 3500 CNY for every subsidised method."""
+    return np.where(h.eligible, p.yanchi.subsidy.central_cny, 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)1–2")
+def gets_local_part(h: Entity, p: ParameterAccess) -> BoolArray:
+    """Every subsidised method but the gas wall boiler gets the county part."""
+    result: BoolArray = ~p.yanchi.subsidy.no_local_technologies.contains(h.technology)
+    return result
+
+
+@rule(reference=f"{DOC} 六(二)2–3")
+def local_before_cap_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """County part: 1800 CNY, none for the gas wall boiler."""
+    return np.where(h.eligible & h.gets_local_part, p.yanchi.subsidy.local_cny, 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二) 补贴范围; SPEC §2 decision 9")
+def over_invoice_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """How far the subsidy would exceed the invoiced equipment and installation cost."""
+    return np.maximum(h.central_before_cap_cny + h.local_before_cap_cny - h.invoice_cny, 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)2; SPEC §2 decision 9")
+def local_subsidy_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """County part after the invoice cap (reduced first)."""
+    return (h.local_before_cap_cny - np.minimum(h.local_before_cap_cny, h.over_invoice_cny)).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)1–2; SPEC §2 decision 9")
+def central_subsidy_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """Central part after the invoice cap (reduced only once the county part is gone)."""
+    local_cut = h.local_before_cap_cny - h.local_subsidy_cny
+    return (h.central_before_cap_cny - (h.over_invoice_cny - local_cut)).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)")
+def total_subsidy_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """Central plus county part."""
+    return (h.central_subsidy_cny + h.local_subsidy_cny).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)1–2 其余部分由农户承担")
+def household_share_cny(h: Entity, p: ParameterAccess) -> IntArray:
+    """What the household (and, for gas, the enterprise) pays of the invoice."""
+    return (h.invoice_cny - h.total_subsidy_cny).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 四 验收合格后，向农户一次性发放全额补贴; SPEC §2 rule 7")
+def status_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """0 ineligible, 1 pending acceptance (amounts are commitments), 2 payable once."""
+    return np.where(h.eligible, np.where(h.acceptance_code == 1, 2, 1), 0).astype(np.int64)
+
+
+STATUS = np.array(["ineligible", "pending_acceptance", "payable"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reason codes
+# ---------------------------------------------------------------------------------------------
+
+
+@rule(reference=f"{DOC} 六(二)")
+def area_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 enough area; 2 enough area, a cave dwelling; 0 too small."""
+    cave = h.dwelling == Dwelling.CAVE
+    return np.where(h.area_sufficient, np.where(cave, 2, 1), 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)1–2")
+def local_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 county part granted; 2 gas wall boiler: no county part; −1 not eligible."""
+    return np.where(h.eligible, np.where(h.gets_local_part, 1, 2), -1).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二) 补贴范围")
+def cap_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 local part reduced; 2 local and central reduced; −1 within the invoice."""
+    central_cut = h.central_before_cap_cny - h.central_subsidy_cny
+    return np.where(h.over_invoice_cny > 0, np.where(central_cut > 0, 2, 1), -1).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)3, 六(六)")
+def pv_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 PV + clean heating; −1 no rooftop PV."""
+    p.yanchi.subsidy.pv_county_subsidy_cny  # read for the trace: the county PV policy's amount
+    return np.where(h.with_rooftop_pv, 1, -1).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 六(二)4; SPEC §2 rule 8")
+def first_subsidy_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """0 already subsidised; 1 first subsidy."""
+    return h.first_subsidy.astype(np.int64)
+
+
+@rule(reference=f"{DOC} 五, 六(二)")
+def clean_method_code(h: Entity, p: ParameterAccess) -> IntArray:
+    return h.clean_method.astype(np.int64)
+
+
+@rule(reference=f"{DOC} 二(一), 三(四)")
+def programme_code(h: Entity, p: ParameterAccess) -> IntArray:
+    return h.in_programme.astype(np.int64)
+
+
+REASONS: tuple[Reason, ...] = (
+    Reason("clean_method", f"{DOC} 五(一)(二), 六(二)2", {
+        1: ("所选方式属于本方案七种重点安装方式或三种附加安装方式，可享受补贴",
+            "The method is one of the plan's seven key or three additional clean-heating methods"),
+        0: ("所选方式不属于本方案的清洁取暖安装方式（如散煤炉），不予补贴",
+            "The method is not a clean-heating method of the plan (e.g. a coal stove): no subsidy"),
+    }),
+    Reason("programme_window", f"{DOC} 二(一), 三(四)", {
+        1: ("安装日期在2021—2023年项目实施期内", "Installed within the 2021–2023 programme"),
+        0: ("安装日期不在2021—2023年项目实施期内（完成时间为2023年12月31日），不予补贴",
+            "Installed outside the 2021–2023 programme (completion by 2023-12-31): not eligible"),
+    }),
+    Reason("minimum_heated_area", f"{DOC} 六(二)", {
+        1: ("清洁取暖面积不低于{yanchi.eligibility.min_heated_area_m2}平方米",
+            "Heated area is at least {yanchi.eligibility.min_heated_area_m2} m²"),
+        2: ("窑洞计入清洁取暖面积，面积不低于{yanchi.eligibility.min_heated_area_m2}平方米",
+            "Cave dwelling (窑洞) area counts; heated area is at least {yanchi.eligibility.min_heated_area_m2} m²"),
+        0: ("清洁取暖面积低于{yanchi.eligibility.min_heated_area_m2}平方米，不予补贴",
+            "Heated area below {yanchi.eligibility.min_heated_area_m2} m²: not eligible"),
+    }),
+    Reason("once_per_household", f"{DOC} 六(二)4", {
+        1: ("农户此前未享受清洁取暖补贴", "The household has not been subsidised before"),
+        0: ("农户已享受清洁取暖补贴，每户只补贴一次", "Already subsidised: a household is subsidised once only"),
+    }),
+    Reason("installer", f"{DOC} 四, 六(二)4", {
+        1: ("自主安装，安装于2021年6月1日以后（含当日），按同一标准补贴",
+            "Self-installed on or after 2021-06-01: subsidised at the same rates"),
+        2: ("自主安装于2021年6月1日之前，不予补贴", "Self-installed before 2021-06-01: not eligible"),
+        3: ("由经专家组认定登记的企业安装", "Installed by an enterprise registered by the expert panel"),
+        4: ("方案印发（2022年2月28日）前由未登记企业安装，登记要求尚未施行",
+            "Installed by an unregistered enterprise before the plan (2022-02-28): registration not yet required"),
+        5: ("方案印发后由未经专家组认定登记的企业安装，一律不予验收及补贴",
+            "Installed after the plan by an enterprise not registered by the expert panel: neither accepted nor subsidised"),
+    }),
+    Reason("acceptance", f"{DOC} 四", {
+        0: ("尚未验收：设备全部安装完毕、达到供暖效果并经县住建局联合验收后一次性发放，应付金额计入资金承诺",
+            "Not yet accepted: paid once after county acceptance; the amounts due are commitments, not paid"),
+        1: ("已于2021年6月之后竣工验收合格，一次性发放全额补贴",
+            "Accepted on or after 2021-06-01: the full subsidy is paid once"),
+        2: ("竣工验收早于2021年6月，不属于本项目，不予补贴",
+            "Accepted before June 2021: completed before the programme, not eligible"),
+    }),
+    Reason("central_subsidy", f"{DOC} 六(二)1–2", {
+        1: ("中央资金补贴{yanchi.subsidy.central_cny}元/户", "Central subsidy {yanchi.subsidy.central_cny} CNY per household"),
+    }),
+    Reason("local_subsidy", f"{DOC} 六(二)1–2", {
+        1: ("地方资金补贴{yanchi.subsidy.local_cny}元/户，其余部分由农户承担",
+            "County subsidy {yanchi.subsidy.local_cny} CNY per household; the household pays the rest"),
+        2: ("燃气壁挂炉：无地方补贴，其余部分由企业和农户承担",
+            "Gas wall boiler: no county subsidy; enterprise and household pay the rest"),
+    }),
+    Reason("invoice_cap", f"{DOC} 六(二) 补贴范围", {
+        1: ("补贴不超过设备购置及安装发票金额：超出部分从地方补贴中扣减",
+            "The subsidy may not exceed the invoiced purchase and installation cost: the county part is reduced"),
+        2: ("补贴不超过设备购置及安装发票金额：地方补贴扣减为0后，再扣减中央补贴",
+            "The subsidy may not exceed the invoice: the county part is reduced to 0, then the central part"),
+    }),
+    Reason("rooftop_pv", f"{DOC} 六(二)3, 六(六)", {
+        1: ("光伏+清洁取暖：取暖部分按上述标准补贴；屋顶光伏另享县分布式光伏补贴，两项可同时享受",
+            "PV + clean heating: heating subsidised as above; rooftop PV gets the county's distributed-PV "
+            "subsidy on top, both can be held together"),
+    }),
+)
+
+_REASON_RULES = {
+    "clean_method": "clean_method_code",
+    "programme_window": "programme_code",
+    "minimum_heated_area": "area_code",
+    "once_per_household": "first_subsidy_code",
+    "installer": "installer_code",
+    "acceptance": "acceptance_code",
+    "central_subsidy": "central_shown_code",
+    "local_subsidy": "local_code",
+    "invoice_cap": "cap_code",
+    "rooftop_pv": "pv_code",
+}
+
+
+@rule(reference=f"{DOC} 六(二)1–2")
+def central_shown_code(h: Entity, p: ParameterAccess) -> IntArray:
+    return np.where(h.eligible, 1, -1).astype(np.int64)
+
+
+def reason_codes(h: Entity) -> list[IntArray]:
+    """One code array per entry of :data:`REASONS`, in order."""
+    return [getattr(h, _REASON_RULES[r.rule]) for r in REASONS]
+
+
+def outputs(h: Entity) -> dict[str, np.ndarray]:
+    """The SPEC §7 output fields of ``subsidy yanchi``, one array each."""
+    return {
+        "household_id": h.household_id,
+        "status": STATUS[h.status_code],
+        "central_cny": h.central_subsidy_cny,
+        "local_cny": h.local_subsidy_cny,
+        "total_cny": h.total_subsidy_cny,
+        "household_share_cny": h.household_share_cny,
+    }
