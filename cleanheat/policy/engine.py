@@ -409,8 +409,8 @@ class Field:
     """One input field of a jurisdiction's records.
 
     ``kind`` is one of ``str``, ``code`` (one of ``choices``), ``bool``, ``int`` (non-negative
-    unless ``negative``), ``number``, ``date``, ``mapping`` (of non-negative integers, keys in
-    ``choices``).
+    unless ``negative``), ``number``, ``date``, ``mapping`` (keys in ``choices``, values of
+    ``item_kind``: non-negative whole ``int`` or ``bool``).
     """
 
     name: str
@@ -420,6 +420,7 @@ class Field:
     choices: tuple[str, ...] = ()
     default: Any = None
     negative: bool = False
+    item_kind: str = "int"
 
 
 @dataclass(frozen=True)
@@ -615,14 +616,14 @@ def _check_value(rec: Mapping[str, Any], f: Field, label: str) -> Any:
             if f.choices and key not in f.choices:
                 raise InputError(f"unknown item {key!r}; expected one of {', '.join(f.choices)}", record=label,
                                  field=path)
-            if f.default == "bool":
+            if f.item_kind == "bool":
                 if not isinstance(item, bool):
                     raise InputError(f"must be true or false, got {item!r}", record=label, field=path)
             elif isinstance(item, bool) or not isinstance(item, int | float) or float(item) != int(item):
                 raise InputError(f"must be a whole number of yuan, got {item!r}", record=label, field=path)
             elif item < 0:
                 raise InputError(f"must be ≥ 0, got {item!r}", record=label, field=path)
-            clean[key] = item if f.default == "bool" else int(item)
+            clean[key] = item if f.item_kind == "bool" else int(item)
         return clean
     raise AssertionError(f"unknown field kind {kind}")  # pragma: no cover
 

@@ -1,0 +1,1 @@
+"""Deterministic synthetic demo programmes (Yanchi households; Beijing projects)."""
