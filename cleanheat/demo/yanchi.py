@@ -114,7 +114,8 @@ def generate_households(seed: int = 0, n: int = 27000) -> list[dict[str, Any]]:
     lo = np.array([r[0] for _, _, r in METHODS])[method_idx]
     hi = np.array([r[1] for _, _, r in METHODS])[method_idx]
     per60 = lo + rng.random(m) * (hi - lo)
-    invoice = (per60 * np.maximum(area, 60) / 60 / 10).round().astype(np.int64) * 10
+    # equipment is sized sub-linearly with area: cost ∝ √(area / 60 m²) (an assumption)
+    invoice = (per60 * np.sqrt(np.maximum(area, 60) / 60) / 10).round().astype(np.int64) * 10
 
     self_install = rng.random(m) < 0.07
     # installation day: 2021 from June (self-installs counted from 2021-06-01); others May–November

@@ -37,6 +37,7 @@ __all__ = [
     "BeijingObligation",
     "BeijingProject",
     "BeijingZoneTarget",
+    "DecisionDoc",
     "DuplicateReview",
     "Enterprise",
     "EnterpriseAssessment",
@@ -239,9 +240,25 @@ class Payment(Base):
     voucher_no: Mapped[str] = mapped_column(String(32), unique=True)
     paid_on: Mapped[dt.date] = mapped_column(Date, index=True)
     actor: Mapped[str] = mapped_column(String(64))
-    reasons: Mapped[list[Any]] = mapped_column(JSON)
-    trace: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reasons_doc_id: Mapped[int] = mapped_column(ForeignKey("decision_doc.id"))
+    trace_doc_id: Mapped[int] = mapped_column(ForeignKey("decision_doc.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reasons_doc: Mapped[DecisionDoc] = relationship(foreign_keys=[reasons_doc_id])
+    trace_doc: Mapped[DecisionDoc] = relationship(foreign_keys=[trace_doc_id])
+
+
+class DecisionDoc(Base):
+    """A rules-engine output stored once by content (``reasons`` list or ``trace``) and linked from payments.
+
+    27,000 payments share a few dozen distinct reason lists and traces; storing each once keeps a
+    batch payment fast while every payment still points at the exact reasons and trace it was paid on.
+    """
+
+    __tablename__ = "decision_doc"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[Any] = mapped_column(JSON)
 
 
 class FundEnvelope(Base):

@@ -1,0 +1,233 @@
+"""Policy commands: ``subsidy yanchi``, ``funding beijing``, ``params``, ``budget yanchi``.
+
+Parse, read, call the domain, print; errors are mapped to exit codes in ``cli/__init__.py``.
+Heavy imports stay inside the commands so that a JSON-in/JSON-out call starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cleanheat.errors import InputError
+
+__all__ = ["register"]
+
+subsidy_app = typer.Typer(help="Household subsidies (补贴). 盐池: 盐政办发〔2022〕8号.", no_args_is_help=True)
+funding_app = typer.Typer(help="Project funding (资金支持). 北京: 热泵系统应用实施意见 (2019).", no_args_is_help=True)
+budget_app = typer.Typer(help="Programme budgets against the fund envelopes.", no_args_is_help=True)
+
+FILE_HELP = "JSON file with one record or a list of records; '-' reads stdin."
+
+
+@subsidy_app.command("yanchi")
+def subsidy_yanchi(
+    file: str = typer.Argument(..., help=FILE_HELP),
+    trace: bool = typer.Option(False, "--trace", help="Add the versioned trace: every parameter read, its value and date."),
+    pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+) -> None:
+    """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
+    from cleanheat.cli.io import read_json_records, write_json
+    from cleanheat.policy.decide import decide_yanchi
+
+    records, was_list = read_json_records(file)
+    out = decide_yanchi(records, trace=trace)
+    write_json(out if was_list else out[0], pretty=pretty)
+
+
+@funding_app.command("beijing")
+def funding_beijing(
+    file: str = typer.Argument(..., help=FILE_HELP),
+    trace: bool = typer.Option(False, "--trace", help="Add the versioned trace: every parameter read, its value and date."),
+    pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+) -> None:
+    """Decide Beijing heat-pump project funding (SPEC §5): ratio, eligible base, support, approval route, obligations."""
+    from cleanheat.cli.io import read_json_records, write_json
+    from cleanheat.policy.decide import decide_beijing
+
+    records, was_list = read_json_records(file)
+    out = decide_beijing(records, trace=trace)
+    write_json(out if was_list else out[0], pretty=pretty)
+
+
+def params_command(
+    path: str = typer.Argument("", help="A parameter or folder, dotted (yanchi.subsidy.local_cny); empty: all."),
+    on: str = typer.Option(None, "--on", help="Show the value in force on this date (YYYY-MM-DD)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
+) -> None:
+    """Browse the dated parameters: values over time, unit, reference and the original Chinese text."""
+    from cleanheat.cli.io import write_json
+    from cleanheat.policy.params_view import describe, load_all_parameters
+
+    on_date = None
+    if on is not None:
+        try:
+            on_date = dt.date.fromisoformat(on)
+        except ValueError:
+            raise InputError(f"not a date (YYYY-MM-DD): {on!r}", field="--on") from None
+    tree = load_all_parameters()
+    view = describe(tree, path, on_date)
+    if as_json:
+        write_json(view, pretty=True)
+        return
+    _print_params(view, on_date)
+
+
+def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console()
+    params = view["parameters"]
+    if len(params) == 1 and view["path"] == params[0]["name"]:
+        p = params[0]
+        head = f"[bold]{p['name']}[/bold]\n{p['description']}\nunit: {p['unit']}   reference: {p['reference']}"
+        console.print(Panel(head, title="parameter"))
+        table = Table("from", "value", title="dated values")
+        for v in p["values"]:
+            table.add_row(v["from"], _show(v["value"]))
+        console.print(table)
+        if on_date is not None:
+            console.print(f"on {on_date.isoformat()}: [bold]{_show(p['on']['value'])}[/bold] "
+                          f"(in force from {p['on']['effective_from']})")
+        if p["documentation"]:
+            console.print(Panel(p["documentation"], title="原文 / documentation"))
+        return
+    title = f"parameters under {view['path'] or '(all)'}" + (f" on {on_date.isoformat()}" if on_date else "")
+    table = Table("parameter", "value" + (" on date" if on_date else " (latest)"), "unit", "reference", title=title)
+    for p in params:
+        value = p["on"]["value"] if on_date else (p["values"][-1]["value"] if p["values"] else None)
+        table.add_row(p["name"], _show(value), p["unit"] or "", p["reference"])
+    console.print(table)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "— (not in force)"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+@budget_app.command("yanchi")
+def budget_yanchi(
+    households: str = typer.Argument(None, help="Households: JSON, CSV or XLSX with the fields of `subsidy yanchi`."),
+    demo: bool = typer.Option(False, "--demo", help="Use the deterministic synthetic programme of 27,000 households."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the demo programme."),
+    set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE: rerun under a changed parameter (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Also write the table to an Excel workbook."),
+) -> None:
+    """Central, county and household money per township and year against the envelopes (SPEC §3)."""
+    from cleanheat.cli.io import read_json_records, write_json
+    from cleanheat.policy.budget import parse_overrides, yanchi_budget
+    from cleanheat.policy.engine import default_tree
+
+    if demo == (households is not None):
+        raise InputError("give a HOUSEHOLDS file or --demo (one of them)", field="HOUSEHOLDS")
+    if demo:
+        from cleanheat.demo.yanchi import generate_households
+
+        records: list[Any] = generate_households(seed)
+    else:
+        suffix = Path(households).suffix.lower()
+        if households == "-" or suffix == ".json":
+            records, _ = read_json_records(households)
+        else:
+            from cleanheat.policy.rules.yanchi import FIELDS
+            from cleanheat.tables import read_records
+
+            records = list(read_records(Path(households), FIELDS))
+    tree = default_tree()
+    overrides = parse_overrides(set_, tree)
+    base = yanchi_budget(records, tree=tree)
+    reform = yanchi_budget(records, tree=tree, overrides=overrides) if overrides else None
+    result = base.as_dict()
+    if reform is not None:
+        result["reform"] = reform.as_dict()
+    if xlsx is not None:
+        _write_budget_xlsx(xlsx, base.as_dict(), reform.as_dict() if reform else None)
+    if as_json:
+        write_json(result, pretty=True)
+    else:
+        _print_budget(base.as_dict(), reform.as_dict() if reform else None)
+
+
+BUDGET_COLUMNS = (
+    ("township", "乡镇 township"), ("year", "年度 year"), ("households", "户数 households"),
+    ("payable", "可发放 payable"), ("pending_acceptance", "待验收 pending"), ("ineligible", "不符合 ineligible"),
+    ("central_cny", "中央资金 central"), ("local_cny", "县财政 county"), ("total_cny", "补贴合计 subsidy"),
+    ("household_cny", "农户自筹 household"),
+)
+REFORM_MONEY = ("central_cny", "local_cny", "total_cny", "household_cny")
+
+
+def _budget_table_rows(base: dict[str, Any], reform: dict[str, Any] | None) -> tuple[list[str], list[list[Any]]]:
+    headers = [label for _, label in BUDGET_COLUMNS]
+    if reform:
+        headers += [f"改革后 reform: {label}" for key, label in BUDGET_COLUMNS if key in REFORM_MONEY]
+    rows = []
+    pairs = list(zip(base["rows"] + [base["totals"]], (reform["rows"] + [reform["totals"]]) if reform else
+                     [None] * (len(base["rows"]) + 1), strict=True))
+    for b, r in pairs:
+        row = [b[key] if not (key == "year" and b[key] == 0) else "" for key, _ in BUDGET_COLUMNS]
+        if r is not None:
+            row += [r[key] for key in REFORM_MONEY]
+        rows.append(row)
+    return headers, rows
+
+
+def _print_budget(base: dict[str, Any], reform: dict[str, Any] | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=220)
+    headers, rows = _budget_table_rows(base, reform)
+    table = Table(title="盐池县冬季清洁取暖 programme budget (盐政办发〔2022〕8号)", show_lines=False)
+    for k, h in enumerate(headers):
+        table.add_column(h, justify="left" if k == 0 else "right")
+    for k, row in enumerate(rows):
+        style = "bold" if k == len(rows) - 1 else None
+        table.add_row(*[f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) and v > 9999 else str(v)
+                        for v in row], style=style)
+    console.print(table)
+    env = base["envelopes"]
+    console.print(f"Envelopes: central {env['central_cny']:,} CNY · county ≤ {env['county_cny']:,} CNY "
+                  f"(二(一)); amounts include commitments pending acceptance.")
+    for result in (base, reform):
+        if result is None:
+            continue
+        label = "reform: " if result is reform else ""
+        for w in result["warnings"]:
+            console.print(f"[bold red]WARNING[/bold red] {label}{w['message']} — {w['message_en']}")
+    if reform:
+        console.print(f"Reform: {', '.join(f'{k}={v}' for k, v in reform['overrides'].items())}")
+
+
+def _write_budget_xlsx(path: Path, base: dict[str, Any], reform: dict[str, Any] | None) -> None:
+    from cleanheat.tables import write_xlsx
+
+    headers, rows = _budget_table_rows(base, reform)
+    env = base["envelopes"]
+    notes = [["中央预算补助 central envelope", env["central_cny"]], ["县财政配套控制额 county cap", env["county_cny"]]]
+    notes += [["警告 warning", w["message"]] for w in base["warnings"]]
+    if reform:
+        notes += [["改革参数 reform", f"{k}={v}"] for k, v in reform["overrides"].items()]
+        notes += [["改革警告 reform warning", w["message"]] for w in reform["warnings"]]
+    write_xlsx(path, {"预算 budget": (headers, rows), "说明 notes": (["item", "value"], notes)})
+
+
+def register(app: typer.Typer) -> None:
+    """Add the policy commands to the root app."""
+    app.add_typer(subsidy_app, name="subsidy")
+    app.add_typer(funding_app, name="funding")
+    app.add_typer(budget_app, name="budget")
+    app.command("params")(params_command)

@@ -1,0 +1,261 @@
+"""Installations and their acceptance (验收), with the commitments they make against the envelopes.
+
+盐政办发〔2022〕8号 四: acceptance after all equipment is installed and the heating effect is
+reached; after the plan was issued, an installation by an enterprise not registered by the expert
+panel is not accepted (SPEC §2 decision 6: installed on or after 2022-03-01).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from cleanheat.errors import Conflict, InputError, NotFound
+from cleanheat.registry import audit
+from cleanheat.registry.models import (
+    Acceptance,
+    Enterprise,
+    FundEnvelope,
+    FundLedgerEntry,
+    Household,
+    Installation,
+    Township,
+    Village,
+)
+from cleanheat.registry.services.enterprises import StatusBook, status_book
+
+__all__ = [
+    "AcceptanceIn",
+    "InstallationIn",
+    "accept",
+    "accept_many",
+    "decision_records",
+    "registration_required",
+    "register_installations",
+]
+
+
+@dataclass(frozen=True)
+class InstallationIn:
+    """An installation to record at a household."""
+
+    household_pk: int
+    technology: str
+    installed_on: dt.date
+    invoice_cny: int
+    self_install: bool
+    enterprise_id: int | None = None
+    with_rooftop_pv: bool = False
+    equipment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AcceptanceIn:
+    """An acceptance to record."""
+
+    installation_id: int
+    accepted_on: dt.date
+    heating_effect_reached: bool = True
+    inspectors: tuple[str, ...] = ("县住建局", "乡镇")
+
+
+def registration_required(on: dt.date) -> bool:
+    """Whether an enterprise installation made on ``on`` must be by a registered enterprise (dated parameter)."""
+    from cleanheat.policy.engine import default_tree
+
+    return bool(default_tree()["yanchi.enterprise.registration_required"].at(on))
+
+
+def decision_records(
+    *, session: Session, installation_ids: Sequence[int] | None = None, accepted: bool = True,
+    book: StatusBook | None = None, stmt_filter: Any = None,
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """(installation id, household pk, rules-engine input record) for installations.
+
+    ``enterprise_registered`` is the enterprise's registration state on the install date, from its
+    status history; ``accepted_on`` is the acceptance date (``None`` with ``accepted=False`` or when
+    not accepted).
+    """
+    book = book or status_book(session=session)
+    stmt = (
+        select(Installation.id, Installation.household_id, Installation.technology, Installation.enterprise_id,
+               Installation.self_install, Installation.with_rooftop_pv, Installation.installed_on,
+               Installation.invoice_cny, Household.household_id, Household.heated_area_m2, Household.dwelling,
+               Household.previously_subsidised, Township.name, Acceptance.accepted_on)
+        .join(Household, Installation.household_id == Household.id)
+        .join(Village, Household.village_id == Village.id)
+        .join(Township, Village.township_id == Township.id)
+        .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+        .order_by(Installation.id)
+    )
+    if installation_ids is not None:
+        stmt = stmt.where(Installation.id.in_(list(installation_ids)))
+    if stmt_filter is not None:
+        stmt = stmt.where(stmt_filter)
+    out = []
+    for row in session.execute(stmt):
+        (iid, hpk, tech, eid, self_inst, pv, inst_on, invoice, hcode, area, dwelling, prev, town, acc_on) = row
+        out.append((iid, hpk, {
+            "household_id": hcode,
+            "township": town,
+            "heated_area_m2": float(area),
+            "dwelling": dwelling,
+            "technology": tech,
+            "with_rooftop_pv": bool(pv),
+            "installed_on": inst_on,
+            "self_install": bool(self_inst),
+            "enterprise_registered": None if eid is None else book.registered_on(eid, inst_on),
+            "previously_subsidised": bool(prev),
+            "accepted_on": acc_on if accepted else None,
+            "invoice_cny": int(invoice),
+        }))
+    return out
+
+
+def _envelope_ids(session: Session) -> dict[str, int]:
+    return {s: i for i, s in session.execute(select(FundEnvelope.id, FundEnvelope.source))}
+
+
+def register_installations(
+    *, session: Session, items: Sequence[InstallationIn], actor: str, why: str = "", audit_each: bool = True
+) -> list[int]:
+    """Record installations (one transaction) and commit their subsidy, as the rules engine computes it
+    on acceptance, against the central and county envelopes. Returns the new installation ids.
+
+    Raises
+    ------
+    InputError
+        A bad field (technology, invoice, self-install with an enterprise…), naming the item.
+    """
+    from cleanheat.policy.decide import decide_yanchi
+
+    if not items:
+        return []
+    for k, it in enumerate(items):
+        label = f"installation {k + 1}"
+        if it.invoice_cny < 0:
+            raise InputError(f"must be ≥ 0, got {it.invoice_cny}", record=label, field="invoice_cny")
+        if it.self_install and it.enterprise_id is not None:
+            raise InputError("a self-installation has no enterprise", record=label, field="enterprise_code")
+        if not it.self_install and it.enterprise_id is None:
+            raise InputError("an enterprise installation needs its enterprise", record=label,
+                             field="enterprise_code")
+    rows = [
+        {"household_id": it.household_pk, "technology": it.technology, "enterprise_id": it.enterprise_id,
+         "self_install": it.self_install, "with_rooftop_pv": it.with_rooftop_pv, "installed_on": it.installed_on,
+         "invoice_cny": int(it.invoice_cny), "equipment": dict(it.equipment), "void": False}
+        for it in items
+    ]
+    ids: list[int] = []
+    for start in range(0, len(rows), 5000):
+        res = session.execute(insert(Installation).returning(Installation.id, sort_by_parameter_order=True),
+                              rows[start:start + 5000])
+        ids.extend(res.scalars().all())
+    recs = decision_records(session=session, installation_ids=ids, accepted=False)
+    decisions = decide_yanchi([r for _, _, r in recs])
+    env = _envelope_ids(session)
+    ledger = []
+    for (iid, _hpk, rec), d in zip(recs, decisions, strict=True):
+        if d["status"] == "ineligible":
+            continue
+        for source, amount in (("central", d["central_cny"]), ("county", d["local_cny"])):
+            if amount:
+                ledger.append({"envelope_id": env[source], "kind": "commit", "amount_cny": int(amount),
+                               "installation_id": iid, "booked_on": rec["installed_on"]})
+    for start in range(0, len(ledger), 5000):
+        session.execute(insert(FundLedgerEntry), ledger[start:start + 5000])
+    if audit_each:
+        codes = {iid: rec["household_id"] for iid, _, rec in recs}
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action="installation.recorded", resource=f"installation/{iid}", why=why,
+                              data={"household_id": codes[iid], "technology": it.technology,
+                                    "installed_on": it.installed_on.isoformat(), "invoice_cny": it.invoice_cny})
+            for iid, it in zip(ids, items, strict=True)
+        ])
+    return ids
+
+
+def accept_many(
+    *, session: Session, items: Sequence[AcceptanceIn], actor: str, why: str = "", audit_each: bool = True
+) -> list[int]:
+    """Record acceptances (one transaction, all or nothing); returns their ids.
+
+    Raises
+    ------
+    NotFound
+        An unknown installation.
+    Conflict
+        Already accepted; heating effect not reached; an installation made on or after the date from
+        which registration is required by an enterprise not registered on its install date.
+    InputError
+        Accepted before installed.
+    """
+    if not items:
+        return []
+    wanted = [it.installation_id for it in items]
+    rows = {
+        r.id: r for r in session.execute(
+            select(Installation.id, Installation.installed_on, Installation.self_install, Installation.enterprise_id,
+                   Installation.void, Enterprise.code, Acceptance.id.label("acc_id"))
+            .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
+            .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+            .where(Installation.id.in_(wanted))
+        )
+    }
+    book = status_book(session=session)
+    for it in items:
+        r = rows.get(it.installation_id)
+        label = f"installation {it.installation_id}"
+        if r is None or r.void:
+            raise NotFound(f"no installation {it.installation_id}")
+        if r.acc_id is not None:
+            raise Conflict(f"{label} is already accepted")
+        if it.accepted_on < r.installed_on:
+            raise InputError(f"accepted on {it.accepted_on}, before it was installed on {r.installed_on}",
+                             record=label, field="accepted_on")
+        if not it.heating_effect_reached:
+            raise Conflict(f"{label}: the heating effect is not reached; acceptance needs it (盐政办发〔2022〕8号 四)")
+        if not r.self_install and registration_required(r.installed_on):
+            state = book.status_on(r.enterprise_id, r.installed_on)
+            if state != "registered":
+                raise Conflict(
+                    f"{label}: installed on {r.installed_on} by enterprise {r.code}, which was "
+                    f"{state or 'not registered'} on that date; after the plan was issued an installation by an "
+                    "enterprise not registered by the expert panel is neither accepted nor subsidised "
+                    "(盐政办发〔2022〕8号 四)"
+                )
+    acc_rows = [
+        {"installation_id": it.installation_id, "accepted_on": it.accepted_on, "inspectors": list(it.inspectors),
+         "heating_effect_reached": it.heating_effect_reached, "actor": actor}
+        for it in items
+    ]
+    ids: list[int] = []
+    for start in range(0, len(acc_rows), 5000):
+        res = session.execute(insert(Acceptance).returning(Acceptance.id, sort_by_parameter_order=True),
+                              acc_rows[start:start + 5000])
+        ids.extend(res.scalars().all())
+    if audit_each:
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action="installation.accepted", resource=f"installation/{it.installation_id}",
+                              why=why, data={"accepted_on": it.accepted_on.isoformat(),
+                                             "inspectors": list(it.inspectors)})
+            for it in items
+        ])
+    return ids
+
+
+def accept(
+    *, session: Session, installation_id: int, accepted_on: dt.date, actor: str,
+    heating_effect_reached: bool = True, inspectors: Sequence[str] = ("县住建局", "乡镇"), why: str = "",
+) -> Acceptance:
+    """Record acceptance (验收) of one installation; the subsidy becomes payable. 盐政办发〔2022〕8号 四."""
+    (acc_id,) = accept_many(session=session, actor=actor, why=why, items=[
+        AcceptanceIn(installation_id, accepted_on, heating_effect_reached, tuple(inspectors))])
+    acc = session.get(Acceptance, acc_id)
+    assert acc is not None
+    return acc
