@@ -1,0 +1,104 @@
+"""Envelope classes built from the dated parameter files in ``cleanheat/data/defaults/building``.
+
+U-values are not stored: they are derived from layer thicknesses and GB 50176 material
+conductivities with :func:`cleanheat.building.heat_load.wall_u_value`, so the derivation
+is code and is tested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleanheat.building.heat_load import DWELLINGS, ENVELOPES, EnvelopeClass, wall_u_value
+
+__all__ = ["BUILDING_DEFAULTS_ROOT", "BuildingDefaults", "building_defaults"]
+
+BUILDING_DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults" / "building"
+_ON = dt.date(2021, 6, 1)
+
+
+@dataclass(frozen=True)
+class BuildingDefaults:
+    """Envelope classes by (dwelling, envelope) and the geometry / comfort / cave parameters."""
+
+    classes: dict[tuple[str, str], EnvelopeClass]
+    storey_height_m: float
+    depth_m: float
+    cave_width_m: float
+    cave_depth_m: float
+    internal_gain_w_m2: float
+    set_point_c: float
+    setback_c: float
+    cave_earth_depth_m: float
+    soil_diffusivity_m2_s: float
+
+    def class_list(self) -> tuple[list[EnvelopeClass], dict[tuple[str, str], int]]:
+        """The classes as a list and the index of each (dwelling, envelope) key."""
+        keys = list(self.classes)
+        return [self.classes[k] for k in keys], {k: i for i, k in enumerate(keys)}
+
+
+@functools.cache
+def building_defaults(on: dt.date = _ON) -> BuildingDefaults:
+    """Read the building parameter files at a date and derive every envelope class."""
+    from cleanheat.policy.engine import ParameterTree
+
+    tree = ParameterTree.load(BUILDING_DEFAULTS_ROOT)
+
+    def p(name: str) -> float:
+        return float(tree[name].at(on))
+
+    lam_brick = p("materials.conductivity_clay_brick")
+    lam_mortar = p("materials.conductivity_lime_cement_mortar")
+    lam_eps = p("materials.conductivity_eps") * p("materials.eps_correction")
+    lam_earth = p("materials.conductivity_rammed_earth")
+    lam_reed = p("materials.conductivity_straw_reed")
+    d_brick = p("construction.wall_brick_thickness_m")
+    d_plaster = p("construction.wall_plaster_thickness_m")
+    d_roof_earth = p("construction.roof_earth_thickness_m")
+    d_roof_reed = p("construction.roof_reed_thickness_m")
+    earth_ratio = p("cave.earth_contact_ratio")
+    u_earth = 1.0 / (0.11 + p("cave.earth_layer_thickness_m") / p("materials.conductivity_loess"))
+    classes: dict[tuple[str, str], EnvelopeClass] = {}
+    for env in ENVELOPES:
+        e = f"envelope.{env}"
+        wall_layers = [(d_plaster, lam_mortar), (d_brick, lam_brick), (d_plaster, lam_mortar)]
+        roof_layers = [(d_roof_reed, lam_reed), (d_roof_earth, lam_earth)]
+        if p(f"{e}.wall_eps_thickness_m") > 0:
+            wall_layers.append((p(f"{e}.wall_eps_thickness_m"), lam_eps))
+        if p(f"{e}.roof_eps_thickness_m") > 0:
+            roof_layers.append((p(f"{e}.roof_eps_thickness_m"), lam_eps))
+        u_wall = wall_u_value(wall_layers)
+        u_roof = wall_u_value(roof_layers, r_si_m2k_w=0.10)  # upward heat flow, GB 50176 §3.4
+        for dw in DWELLINGS:
+            d = f"dwelling.{dw}"
+            classes[(dw, env)] = EnvelopeClass(
+                u_wall=u_wall,
+                u_roof=u_roof,
+                u_window=p(f"{e}.u_window"),
+                r_floor_m2k_w=p(f"{e}.r_floor_m2k_w"),
+                air_changes_per_h=p(f"{e}.air_changes_per_h"),
+                window_ratio_south=p(f"{d}.window_ratio_south"),
+                window_ratio_north=p(f"{d}.window_ratio_north"),
+                g_window=p(f"{e}.g_window"),
+                heat_capacity_j_m2k=p(f"{d}.heat_capacity_j_m2k"),
+                earth_contact_ratio=earth_ratio if dw == "cave" else 0.0,
+                u_earth=u_earth if dw == "cave" else 0.0,
+            )
+    assert math.isfinite(u_earth)
+    return BuildingDefaults(
+        classes=classes,
+        storey_height_m=p("geometry.storey_height_m"),
+        depth_m=p("geometry.depth_m"),
+        cave_width_m=p("geometry.cave_width_m"),
+        cave_depth_m=p("geometry.cave_depth_m"),
+        internal_gain_w_m2=p("gains.internal_w_m2"),
+        set_point_c=p("comfort.set_point_c"),
+        setback_c=p("comfort.setback_c"),
+        cave_earth_depth_m=p("cave.earth_depth_m"),
+        soil_diffusivity_m2_s=p("cave.soil_diffusivity_m2_s"),
+    )

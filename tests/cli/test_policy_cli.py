@@ -1,0 +1,182 @@
+"""The policy commands end to end: contracts of SPEC §7 and every kind of bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cleanheat.cli import main
+
+H = {"household_id": "CC-1", "township": "大水坑镇", "heated_area_m2": 75, "dwelling": "brick", "technology": "gshp",
+     "with_rooftop_pv": False, "installed_on": "2022-09-12", "self_install": False, "enterprise_registered": True,
+     "previously_subsidised": False, "accepted_on": "2022-10-30", "invoice_cny": 15200}
+P = {"project_id": "CC-P1", "zone": "plain_new_towns", "source": "sewage", "kind": "expansion",
+     "heated_area_m2": 120000, "investment_cny": {"water_intake": 3000000, "heat_pump_units": 4000000},
+     "ground_heat_balance_ok": True, "applied_on": "2021-05-10"}
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def write(tmp_path: Path, obj: Any, name: str = "in.json") -> str:
+    path = tmp_path / name
+    path.write_text(obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_one_object_in_one_object_out(tmp_path, capsys):
+    code, out, _ = run(["subsidy", "yanchi", write(tmp_path, H)], capsys)
+    assert code == 0
+    obj = json.loads(out)
+    # gshp, 75 m², registered enterprise, accepted: 3500 + 1800; 15200 − 5300 = 9900
+    assert obj["status"] == "payable" and obj["total_cny"] == 5300 and obj["household_share_cny"] == 9900
+    assert all({"rule", "clause", "detail"} <= set(r) for r in obj["reasons"])
+
+
+def test_list_in_list_out_same_order(tmp_path, capsys):
+    recs = [dict(H, household_id=f"CC-{k}", technology=t) for k, t in enumerate(["gas_boiler", "gshp", "coal_stove"])]
+    code, out, _ = run(["subsidy", "yanchi", write(tmp_path, recs)], capsys)
+    got = json.loads(out)
+    assert code == 0 and [o["household_id"] for o in got] == ["CC-0", "CC-1", "CC-2"]
+    assert [o["status"] for o in got] == ["payable", "payable", "ineligible"]
+
+
+def test_trace_flag_adds_versioned_trace(tmp_path, capsys):
+    code, out, _ = run(["subsidy", "yanchi", write(tmp_path, H), "--trace"], capsys)
+    trace = json.loads(out)["trace"]
+    assert code == 0 and trace["package_version"] and trace["parameters"]
+
+
+def test_funding_beijing_contract(tmp_path, capsys):
+    code, out, _ = run(["funding", "beijing", write(tmp_path, P)], capsys)
+    obj = json.loads(out)
+    assert code == 0
+    # (3,000,000 + 4,000,000) × 0.3 = 2,100,000
+    assert obj["eligible"] is True and obj["support_cny"] == 2100000 and obj["support_ratio"] == 0.3
+    assert set(obj["approval"]) == {"project_approved_by", "project_document", "fund_report_approved_by"}
+
+
+BAD_YANCHI = [
+    ("missing field", {k: v for k, v in H.items() if k != "invoice_cny"}, "invoice_cny"),
+    ("ill-typed field", dict(H, heated_area_m2="seventy"), "heated_area_m2"),
+    ("ill-typed bool", dict(H, self_install="yes"), "self_install"),
+    ("unknown technology", dict(H, technology="nuclear"), "technology"),
+    ("unknown dwelling", dict(H, dwelling="palace"), "dwelling"),
+    ("unknown township", dict(H, township="北京"), "township"),
+    ("negative area", dict(H, heated_area_m2=-1), "heated_area_m2"),
+    ("negative amount", dict(H, invoice_cny=-100), "invoice_cny"),
+    ("impossible date", dict(H, installed_on="2022-02-30"), "installed_on"),
+    ("acceptance before installation", dict(H, accepted_on="2022-09-01"), "accepted_on"),
+]
+
+
+@pytest.mark.parametrize(("label", "bad", "field"), BAD_YANCHI, ids=[b[0] for b in BAD_YANCHI])
+def test_bad_yanchi_record_exit_2_names_record_and_field(tmp_path, capsys, label, bad, field):
+    good = dict(H, household_id="OK-1")
+    bad = dict(bad, household_id="BAD-7")
+    code, out, err = run(["subsidy", "yanchi", write(tmp_path, [good, bad])], capsys)
+    assert code == 2
+    assert out == ""  # nothing partial on stdout
+    assert "BAD-7" in err and field in err and "record 1" in err
+    assert "Traceback" not in err
+
+
+BAD_BEIJING = [
+    ("unknown zone", dict(P, zone="mars"), "zone"),
+    ("unknown source", dict(P, source="volcano"), "source"),
+    ("unknown kind", dict(P, kind="demolition"), "kind"),
+    ("negative investment", dict(P, investment_cny={"water_intake": -1}), "investment_cny.water_intake"),
+    ("missing applied_on", {k: v for k, v in P.items() if k != "applied_on"}, "applied_on"),
+]
+
+
+@pytest.mark.parametrize(("label", "bad", "field"), BAD_BEIJING, ids=[b[0] for b in BAD_BEIJING])
+def test_bad_beijing_record(tmp_path, capsys, label, bad, field):
+    code, out, err = run(["funding", "beijing", write(tmp_path, [dict(bad, project_id="BP-3")])], capsys)
+    assert code == 2 and out == "" and "BP-3" in err and field in err
+
+
+def test_record_without_id_is_named_by_position(tmp_path, capsys):
+    bad = {k: v for k, v in H.items() if k != "household_id"}
+    code, _, err = run(["subsidy", "yanchi", write(tmp_path, [H, H, bad])], capsys)
+    assert code == 2 and "record 2" in err and "household_id" in err
+
+
+def test_file_that_is_not_json(tmp_path, capsys):
+    code, out, err = run(["subsidy", "yanchi", write(tmp_path, "household_id,township\nX,Y\n")], capsys)
+    assert code == 2 and out == "" and "not valid JSON" in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code, out, err = run(["subsidy", "yanchi", str(tmp_path / "nope.json")], capsys)
+    assert code == 2 and out == "" and "cannot read" in err
+
+
+def test_json_that_is_not_an_object(tmp_path, capsys):
+    code, _, err = run(["subsidy", "yanchi", write(tmp_path, "42")], capsys)
+    assert code == 2 and "expected a JSON object" in err
+
+
+def test_params_shows_value_on_a_date(capsys):
+    code, out, _ = run(["params", "yanchi.enterprise.registration_required", "--on", "2022-02-28", "--json"], capsys)
+    view = json.loads(out)
+    assert code == 0 and view["parameters"][0]["on"]["value"] is False
+    code, out, _ = run(["params", "yanchi.enterprise.registration_required", "--on", "2022-03-01", "--json"], capsys)
+    p = json.loads(out)["parameters"][0]
+    assert p["on"]["value"] is True and p["on"]["effective_from"] == "2022-03-01"
+    assert "未经专家组认定登记" in p["documentation"] and p["reference"].startswith("盐政办发")
+
+
+def test_params_unknown_path(capsys):
+    code, out, err = run(["params", "yanchi.nope"], capsys)
+    assert code == 2 and out == "" and "yanchi.nope" in err
+
+
+def test_params_folder_lists_children(capsys):
+    code, out, _ = run(["params", "beijing.support", "--json"], capsys)
+    names = [p["name"] for p in json.loads(out)["parameters"]]
+    assert code == 0 and "beijing.support.retrofit_ratio" in names and len(names) == 4
+
+
+def test_budget_demo_matches_targets_and_reform(tmp_path, capsys):
+    xlsx = tmp_path / "budget.xlsx"
+    code, out, _ = run(["budget", "yanchi", "--demo", "--json", "--set", "yanchi.subsidy.local_cny=2000",
+                        "--xlsx", str(xlsx)], capsys)
+    b = json.loads(out)
+    assert code == 0 and b["households"] == 27000
+    assert b["envelopes"] == {"central_cny": 94500000, "county_cny": 48600000}
+    per_year: dict[int, int] = {}
+    for row in b["rows"]:
+        per_year[row["year"]] = per_year.get(row["year"], 0) + row["households"]
+    assert per_year == {2021: 3000, 2022: 14000, 2023: 10000}
+    eligible = b["totals"]["payable"] + b["totals"]["pending_acceptance"]
+    assert b["totals"]["central_cny"] <= 3500 * eligible
+    assert b["reform"]["totals"]["local_cny"] > b["totals"]["local_cny"]
+    assert xlsx.exists() and xlsx.stat().st_size > 0
+
+
+def test_budget_warns_when_the_county_cap_would_be_exceeded(capsys):
+    code, out, _ = run(["budget", "yanchi", "--demo", "--json", "--set", "yanchi.subsidy.local_cny=3000"], capsys)
+    reform = json.loads(out)["reform"]
+    assert code == 0 and any(w["code"] == "county_cap_exceeded" for w in reform["warnings"])
+
+
+def test_budget_reads_csv(tmp_path, capsys):
+    csv_path = tmp_path / "h.csv"
+    header = list(H)
+    rows = [",".join(str(H[k]).lower() if isinstance(H[k], bool) else str(H[k]) for k in header)]
+    csv_path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, out, _ = run(["budget", "yanchi", str(csv_path), "--json"], capsys)
+    assert code == 0 and json.loads(out)["totals"]["total_cny"] == 5300
+
+
+def test_budget_bad_set(capsys):
+    code, out, err = run(["budget", "yanchi", "--demo", "--set", "yanchi.subsidy.local_cny=lots"], capsys)
+    assert code == 2 and out == "" and "--set" in err
