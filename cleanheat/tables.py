@@ -22,7 +22,9 @@ _TRUE = {"true", "yes", "y", "1", "是", "t", "√"}
 _FALSE = {"false", "no", "n", "0", "否", "f", ""}
 
 
-def read_records(path: Path, fields: Sequence[Field], *, headers: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def read_records(
+    path: Path, fields: Sequence[Field], *, headers: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Read a CSV or XLSX file into records with the fields' JSON types.
 
     Parameters
@@ -42,8 +44,8 @@ def read_records(path: Path, fields: Sequence[Field], *, headers: Mapping[str, s
     suffix = path.suffix.lower()
     if suffix == ".csv":
         try:
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                rows = list(csv.reader(f))
+            with path.open(encoding="utf-8-sig", newline="") as stream:
+                rows: list[list[Any]] = list(csv.reader(stream))
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {path}: {exc}") from None
     elif suffix in (".xlsx", ".xlsm"):
@@ -117,7 +119,8 @@ def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Sequence[Se
     from openpyxl.styles import Font
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    if wb.active is not None:
+        wb.remove(wb.active)
     for title, (headers, rows) in sheets.items():
         ws = wb.create_sheet(title=title[:31])
         ws.append(list(headers))

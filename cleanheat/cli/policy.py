@@ -21,12 +21,13 @@ funding_app = typer.Typer(help="Project funding (资金支持). 北京: 热泵�
 budget_app = typer.Typer(help="Programme budgets against the fund envelopes.", no_args_is_help=True)
 
 FILE_HELP = "JSON file with one record or a list of records; '-' reads stdin."
+TRACE_HELP = "Add the versioned trace: every parameter read, its value and date."
 
 
 @subsidy_app.command("yanchi")
 def subsidy_yanchi(
     file: str = typer.Argument(..., help=FILE_HELP),
-    trace: bool = typer.Option(False, "--trace", help="Add the versioned trace: every parameter read, its value and date."),
+    trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
 ) -> None:
     """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
@@ -41,10 +42,10 @@ def subsidy_yanchi(
 @funding_app.command("beijing")
 def funding_beijing(
     file: str = typer.Argument(..., help=FILE_HELP),
-    trace: bool = typer.Option(False, "--trace", help="Add the versioned trace: every parameter read, its value and date."),
+    trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
 ) -> None:
-    """Decide Beijing heat-pump project funding (SPEC §5): ratio, eligible base, support, approval route, obligations."""
+    """Decide Beijing heat-pump project funding (SPEC §5): ratio, base, support, approval route, obligations."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.decide import decide_beijing
 

@@ -118,7 +118,8 @@ class Decisions:
 def _tolist(arr: np.ndarray) -> list[Any]:
     if arr.dtype.kind == "M":
         return [None if np.isnat(v) else str(v) for v in arr]
-    return arr.tolist()  # type: ignore[no-any-return]
+    values: list[Any] = arr.tolist()
+    return values
 
 
 def decide(

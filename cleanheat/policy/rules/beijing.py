@@ -371,7 +371,8 @@ REASONS: tuple[Reason, ...] = (
         2: ("申请50%及以上支持：由市发展改革委审批项目建议书（代可行性研究报告）",
             "50 % or more: the municipal DRC approves the project proposal in place of the feasibility study"),
         3: ("主体项目核准或备案文件已明确配套热泵供暖：不再单独核准，市发展改革委直接审批资金申请报告",
-            "Main project already specifies heat pumps: no separate approval; the municipal DRC approves the fund report"),
+            "Main project already specifies heat pumps: no separate approval; "
+            "the municipal DRC approves the fund report"),
         4: ("利用自有资金建设、不申请市政府投资支持的热泵、地热项目：由区发展改革部门核准",
             "Self-funded (or unfunded) heat-pump / geothermal project: the district DRC approves"),
         5: ("政府投资项目：按主体项目审批程序办理", "Government-invested: follows the main project's procedure"),

@@ -47,7 +47,9 @@ class Dwelling(StrEnum):
     OTHER = "other"
 
 
-TOWNSHIPS: tuple[str, ...] = ("花马池镇", "惠安堡镇", "大水坑镇", "高沙窝镇", "王乐井乡", "青山乡", "冯记沟乡", "麻黄山乡")
+TOWNSHIPS: tuple[str, ...] = (
+    "花马池镇", "惠安堡镇", "大水坑镇", "高沙窝镇", "王乐井乡", "青山乡", "冯记沟乡", "麻黄山乡",
+)
 """The eight townships of Yanchi county, in the order of the plan's 附件1."""
 
 FIELDS: tuple[Field, ...] = (
@@ -263,7 +265,7 @@ def cap_code(h: Entity, p: ParameterAccess) -> IntArray:
 @rule(reference=f"{DOC} 六(二)3, 六(六)")
 def pv_code(h: Entity, p: ParameterAccess) -> IntArray:
     """1 PV + clean heating; −1 no rooftop PV."""
-    p.yanchi.subsidy.pv_county_subsidy_cny  # read for the trace: the county PV policy's amount
+    _ = p.yanchi.subsidy.pv_county_subsidy_cny  # read for the trace: the county PV policy's amount
     return np.where(h.with_rooftop_pv, 1, -1).astype(np.int64)
 
 
@@ -299,7 +301,8 @@ REASONS: tuple[Reason, ...] = (
         1: ("清洁取暖面积不低于{yanchi.eligibility.min_heated_area_m2}平方米",
             "Heated area is at least {yanchi.eligibility.min_heated_area_m2} m²"),
         2: ("窑洞计入清洁取暖面积，面积不低于{yanchi.eligibility.min_heated_area_m2}平方米",
-            "Cave dwelling (窑洞) area counts; heated area is at least {yanchi.eligibility.min_heated_area_m2} m²"),
+            "Cave dwelling (窑洞) area counts; heated area is at least "
+            "{yanchi.eligibility.min_heated_area_m2} m²"),
         0: ("清洁取暖面积低于{yanchi.eligibility.min_heated_area_m2}平方米，不予补贴",
             "Heated area below {yanchi.eligibility.min_heated_area_m2} m²: not eligible"),
     }),
@@ -315,7 +318,8 @@ REASONS: tuple[Reason, ...] = (
         4: ("方案印发（2022年2月28日）前由未登记企业安装，登记要求尚未施行",
             "Installed by an unregistered enterprise before the plan (2022-02-28): registration not yet required"),
         5: ("方案印发后由未经专家组认定登记的企业安装，一律不予验收及补贴",
-            "Installed after the plan by an enterprise not registered by the expert panel: neither accepted nor subsidised"),
+            "Installed after the plan by an enterprise not registered by the expert panel: "
+            "neither accepted nor subsidised"),
     }),
     Reason("acceptance", f"{DOC} 四", {
         0: ("尚未验收：设备全部安装完毕、达到供暖效果并经县住建局联合验收后一次性发放，应付金额计入资金承诺",
@@ -326,7 +330,8 @@ REASONS: tuple[Reason, ...] = (
             "Accepted before June 2021: completed before the programme, not eligible"),
     }),
     Reason("central_subsidy", f"{DOC} 六(二)1–2", {
-        1: ("中央资金补贴{yanchi.subsidy.central_cny}元/户", "Central subsidy {yanchi.subsidy.central_cny} CNY per household"),
+        1: ("中央资金补贴{yanchi.subsidy.central_cny}元/户",
+            "Central subsidy {yanchi.subsidy.central_cny} CNY per household"),
     }),
     Reason("local_subsidy", f"{DOC} 六(二)1–2", {
         1: ("地方资金补贴{yanchi.subsidy.local_cny}元/户，其余部分由农户承担",
