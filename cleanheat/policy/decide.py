@@ -27,6 +27,7 @@ from cleanheat.policy.engine import (
     ParameterTree,
     Trace,
     default_tree,
+    group_rows,
     param_values_for,
     reason_texts,
     to_columns,
@@ -79,10 +80,8 @@ class Decisions:
             return []
         version, first = self.trace.versions(n)
         # one reason list per distinct (reason codes, parameter version) row, shared by its records
-        key = np.concatenate([self.codes, version[:, None]], axis=1)
-        uniq, first_of_key, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        lists = [self._reason_list(row[:-1], int(first_of_key[k])) for k, row in enumerate(uniq)]
+        inverse, first_of_key = group_rows(np.concatenate([self.codes, version[:, None]], axis=1))
+        lists = [self._reason_list(self.codes[int(i)], int(i)) for i in first_of_key]
         reasons = [lists[k] for k in inverse.tolist()]
         columns = {name: _tolist(arr) for name, arr in self.outputs.items()}
         names = list(columns)

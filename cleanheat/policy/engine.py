@@ -55,6 +55,7 @@ __all__ = [
     "RuleSet",
     "Trace",
     "rule",
+    "group_rows",
 ]
 
 NAT = np.datetime64("NaT", "D")
@@ -329,9 +330,7 @@ class Trace:
         """Group records that read the same dated values: (group of each record, one record per group)."""
         if not self.reads or n == 0:
             return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
-        stacked = np.stack([idx for idx in self.reads.values()], axis=1)
-        _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-        return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
+        return group_rows(np.stack([idx for idx in self.reads.values()], axis=1))
 
     def for_record(self, tree: ParameterTree, i: int) -> list[dict[str, Any]]:
         """The parameters record ``i`` read, each with its value, effective date and reference."""
@@ -343,6 +342,29 @@ class Trace:
             entry["reference"] = param.reference
             out.append(entry)
         return out
+
+
+def group_rows(matrix: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Number the distinct rows of a small-valued integer matrix: (group of each row, first row of each group).
+
+    Columns are folded into one int64 key (mixed radix, re-numbered whenever the key would grow
+    past 2**40), so that grouping a million rows is a 1-D sort rather than a row-wise one.
+    """
+    n = matrix.shape[0]
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for j in range(matrix.shape[1]):
+        col = matrix[:, j].astype(np.int64)
+        col = col - col.min()
+        radix = int(col.max()) + 1
+        if span * radix > 2**40:
+            _, key = np.unique(key, return_inverse=True)
+            key = key.reshape(-1).astype(np.int64)
+            span = int(key.max()) + 1
+        key = key * radix + col
+        span *= radix
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
 
 
 class ParameterList:
@@ -531,12 +553,75 @@ def _record_label(rec: Any, i: int, id_field: str) -> str:
 def to_columns(records: Sequence[Any], fields: Sequence[Field], id_field: str) -> dict[str, np.ndarray]:
     """Validate records field by field and return one numpy array per field.
 
+    A fast path checks each whole column at once (types, codes, signs, ISO dates); only when a
+    column fails does the slow path walk the records to name the first bad one. Both accept and
+    refuse exactly the same records.
+
     Raises
     ------
     InputError
         On the first record with a missing, ill-typed or out-of-range field, naming the record
         (its id, or its position when the id is missing) and the field.
     """
+    if not all(type(rec) is dict for rec in records):
+        return _to_columns_slow(records, fields, id_field)
+    out: dict[str, np.ndarray] = {}
+    for f in fields:
+        column = _fast_column(records, f)
+        if column is None:
+            return _to_columns_slow(records, fields, id_field)
+        out[f.name] = column
+    return out
+
+
+_MISSING = object()
+
+
+def _fast_column(records: Sequence[dict[str, Any]], f: Field) -> np.ndarray | None:
+    """The column as an array when every value is plainly valid, else None (the slow path decides)."""
+    name = f.name
+    values = [r.get(name, _MISSING) for r in records]
+    kinds = {type(v) for v in values}
+    if _MISSING.__class__ in kinds or (type(None) in kinds and not f.nullable):
+        return None
+    try:
+        if f.kind == "bool":
+            if not kinds <= ({bool, type(None)} if f.nullable else {bool}):
+                return None
+            return np.array([v is True for v in values], dtype=bool)
+        if f.kind in ("int", "number"):
+            if not kinds <= ({int} if f.kind == "int" else {int, float}):
+                return None
+            arr = np.array(values, dtype=np.int64 if f.kind == "int" else np.float64)
+            if (not f.negative and np.any(arr < 0)) or (f.kind == "number" and not np.all(np.isfinite(arr))):
+                return None
+            return arr
+        if f.kind == "date":
+            if not kinds <= {str, type(None)}:
+                return None
+            # few distinct days among many records: parse each distinct string once
+            distinct = list(set(values))
+            if any(v is not None and len(v) != 10 for v in distinct):
+                return None
+            parsed = np.array(["NaT" if v is None else v for v in distinct], dtype="datetime64[D]")
+            position = {v: k for k, v in enumerate(distinct)}
+            return parsed[np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))]
+        if f.kind == "code":
+            position = {c: k for k, c in enumerate(f.choices)}
+            if not kinds <= {str} or not set(values) <= position.keys():
+                return None
+            table = np.array(f.choices, dtype=str)
+            return table[np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))]
+        if f.kind == "str":
+            if not kinds <= {str}:
+                return None
+            return np.array(values, dtype=object)
+    except (ValueError, OverflowError):
+        return None
+    return None  # mappings always take the slow path
+
+
+def _to_columns_slow(records: Sequence[Any], fields: Sequence[Field], id_field: str) -> dict[str, np.ndarray]:
     n = len(records)
     cols: dict[str, list[Any]] = {f.name: [None] * n for f in fields}
     for i, rec in enumerate(records):
@@ -557,9 +642,9 @@ def to_columns(records: Sequence[Any], fields: Sequence[Field], id_field: str) -
         elif f.kind == "date":
             out[f.name] = np.array([NAT if v is None else np.datetime64(v, "D") for v in values],
                                    dtype="datetime64[D]")
-        elif f.kind in ("str", "code"):
+        elif f.kind == "code":
             out[f.name] = np.array(["" if v is None else v for v in values], dtype=str)
-        else:  # mapping / object: kept as Python objects
+        else:  # str, mapping: kept as Python objects
             arr = np.empty(n, dtype=object)
             arr[:] = values
             out[f.name] = arr

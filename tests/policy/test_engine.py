@@ -84,3 +84,19 @@ def test_trace_names_every_parameter_read_with_its_date():
     assert reads["yanchi.subsidy.central_cny"]["value"] == 3500
     assert reads["yanchi.enterprise.registration_required"]["effective_from"] == "2022-03-01"
     assert reads["yanchi.acceptance.open"]["read_on"] == "accepted_on"
+
+
+def test_fast_and_slow_validation_agree():
+    from cleanheat.demo.yanchi import generate_households
+    from cleanheat.policy.engine import _to_columns_slow, to_columns
+    from cleanheat.policy.rules.yanchi import FIELDS
+
+    records = generate_households(seed=3, n=500)
+    fast = to_columns(records, FIELDS, "household_id")
+    slow = _to_columns_slow(records, FIELDS, "household_id")
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        a, b = fast[name], slow[name]
+        if a.dtype.kind == "M":
+            a, b = a.view(np.int64), b.view(np.int64)
+        assert np.array_equal(a, b), name
