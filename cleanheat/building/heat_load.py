@@ -220,7 +220,7 @@ class HouseArrays:
     a_sol_south_m2: FloatArray
     a_sol_north_m2: FloatArray
 
-    def take(self, idx: np.ndarray) -> HouseArrays:
+    def take(self, idx: np.ndarray | slice) -> HouseArrays:
         """The houses at ``idx`` (an index array or slice)."""
         return HouseArrays(**{k: v[idx] for k, v in self.__dict__.items()})
 

@@ -1,0 +1,572 @@
+"""The heating-season simulation: many houses × many methods, hour by hour, vectorised over houses.
+
+:func:`season_climate` turns a site and its typical year into the hourly arrays the models
+need (once per site, with pvlib); :func:`simulate_season` computes each house's hourly heat
+demand with the RC model and runs every method of the catalogue on it, in chunks of houses so
+that memory does not grow with the number of houses. Loops run over hours (where a state
+carries from one hour to the next) or over the eleven methods, never over houses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cleanheat.building import heat_load as hl
+from cleanheat.building.parameters import BuildingDefaults, building_defaults
+from cleanheat.technologies import combustion, direct_electric, ground_loop, heat_pump, solar_thermal, storage_heater
+from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology, technology_parameters
+from cleanheat.units import FloatArray, IntArray
+
+__all__ = [
+    "SeasonClimate",
+    "CostInputs",
+    "Houses",
+    "SeasonResult",
+    "PERIOD_VALLEY",
+    "PERIOD_FLAT",
+    "PERIOD_PEAK",
+    "season_climate",
+    "simulate_season",
+    "UNMET_THRESHOLD_KW",
+]
+
+log = logging.getLogger(__name__)
+
+PERIOD_VALLEY, PERIOD_FLAT, PERIOD_PEAK = 0, 1, 2
+UNMET_THRESHOLD_KW = 0.01
+"""An hour counts as under-heated when unmet heat exceeds 10 W (numerical noise below). [kW]"""
+
+
+@dataclass
+class SeasonClimate:
+    """Hourly climate of one site over its heating season, preceded by warm-up hours.
+
+    Hour 0 is 00:00 local time of the first warm-up day. All arrays have shape
+    (warmup_hours + season_hours,).
+    """
+
+    site: str
+    temp_air_c: FloatArray
+    irr_south_w_m2: FloatArray
+    irr_north_w_m2: FloatArray
+    poa_collector_w_m2: FloatArray
+    temp_earth_c: FloatArray
+    hour_of_day: IntArray
+    warmup_hours: int
+    temp_design_c: float
+    temp_ground_c: float
+    temp_earth_design_c: float
+    recharge_yield_kwh_m2: float = 0.0
+    recharge_days: float = 150.0
+
+    @property
+    def season_hours(self) -> int:
+        return int(self.temp_air_c.shape[0] - self.warmup_hours)
+
+    def season(self, arr: np.ndarray) -> np.ndarray:
+        """The season part (warm-up dropped) of an hourly array."""
+        return arr[self.warmup_hours:]
+
+
+@dataclass
+class CostInputs:
+    """Tariff, fuel prices and CO₂ factors the running cost and emissions are computed with.
+
+    ``price_by_hour_cny_per_kwh`` and ``period_by_hour`` (0 valley, 1 flat, 2 peak) have 24
+    entries, by local hour of day. Prices in CNY per kWh / m³ / kg; factors in kg CO₂ per
+    kWh / m³ / kg.
+    """
+
+    price_by_hour_cny_per_kwh: FloatArray
+    period_by_hour: IntArray
+    gas_cny_per_m3: float
+    biomass_cny_per_kg: float
+    coal_cny_per_kg: float
+    grid_kg_co2_per_kwh: float
+    gas_kg_co2_per_m3: float
+    coal_kg_co2_per_kg: float
+    biomass_kg_co2_per_kg: float = 0.0
+
+
+@dataclass
+class Houses:
+    """House records as arrays, shape (n_houses,): area [m²], dwelling and envelope codes,
+    night set-back flag."""
+
+    heated_area_m2: FloatArray
+    dwelling: np.ndarray
+    envelope: np.ndarray
+    setback: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.heated_area_m2.shape[0])
+
+
+@dataclass
+class SeasonResult:
+    """Per house (rows) and method (columns, in ``technologies`` order).
+
+    Energies in kWh, gas in m³, solid fuels in kg, money in CNY, CO₂ in kg, power in kW.
+    ``hourly_*`` arrays are kept only when asked (small runs); ``group_electric_kw`` sums the
+    hourly electric demand of the houses of each group (township) for every method:
+    shape (n_groups, n_methods, season_hours).
+    """
+
+    technologies: tuple[Technology, ...]
+    design_heat_load_kw: FloatArray
+    season_heat_demand_kwh: FloatArray
+    delivered_heat_kwh: FloatArray
+    unmet_heat_kwh: FloatArray
+    unmet_hours: IntArray
+    electricity_kwh: FloatArray
+    electricity_valley_kwh: FloatArray
+    electricity_flat_kwh: FloatArray
+    electricity_peak_kwh: FloatArray
+    gas_m3: FloatArray
+    biomass_kg: FloatArray
+    coal_kg: FloatArray
+    running_cost_cny: FloatArray
+    co2_kg: FloatArray
+    seasonal_efficiency: FloatArray
+    peak_electric_kw: FloatArray
+    solar_fraction: FloatArray
+    min_fluid_temp_c: FloatArray
+    hourly_heat_demand_kw: FloatArray | None = None
+    hourly_delivered_kw: FloatArray | None = None
+    hourly_electricity_kw: FloatArray | None = None
+    group_electric_kw: FloatArray | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------
+# Climate
+# ------------------------------------------------------------------------------------------
+
+
+def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = dt.date(2021, 6, 1)) -> SeasonClimate:
+    """
+    Hourly arrays of one site's heating season from its typical year.
+
+    Parameters
+    ----------
+    site : cleanheat.climate.sites.Site
+        ``name``, ``latitude_deg``, ``longitude_deg``, ``elevation_m``, ``design_temp_c``,
+        ``undisturbed_ground_temp_c``.
+    year : cleanheat.climate.weather.TypicalYear
+        8760 hourly values (``time``, ``temp_air_c``, ``ghi_w_m2``, ``dni_w_m2``,
+        ``dhi_w_m2``) and ``heating_season_mask()``.
+    warmup_days : int, default 7
+        Days run before the season to settle the house's thermal mass. [d]
+    on : date
+        Date at which the building and technology defaults are read.
+
+    Returns
+    -------
+    SeasonClimate
+
+    Notes
+    -----
+    The season may wrap the year end (1 Nov – 31 Mar): the typical year is read circularly
+    from 00:00 of the first season day minus the warm-up. Facade and collector irradiance come
+    from :func:`cleanheat.technologies.solar_thermal.plane_irradiance_w_m2`; the earth around a
+    cave follows :func:`cleanheat.building.heat_load.earth_temperature_c` with the site's
+    undisturbed ground temperature as the mean and half the range of monthly mean air
+    temperature as the amplitude.
+    """
+    bd = building_defaults(on)
+    tp = technology_parameters(on)
+    temp = np.asarray(year.temp_air_c, dtype=float)
+    n_year = temp.shape[0]
+    mask = np.asarray(year.heating_season_mask(), dtype=bool)
+    starts = np.flatnonzero(mask & ~np.roll(mask, 1))
+    if mask.all() or len(starts) == 0:
+        start = 0
+    else:
+        start = int(starts[0]) if len(starts) == 1 else int(starts[np.argmax([_run_length(mask, int(s)) for s in starts])])
+    n_season = int(mask.sum()) // 24 * 24
+    idx = (start - 24 * warmup_days + np.arange(24 * warmup_days + n_season)) % n_year
+    import pandas as pd
+
+    time = pd.DatetimeIndex(year.time)
+    ghi, dni, dhi = (np.asarray(a, dtype=float) for a in (year.ghi_w_m2, year.dni_w_m2, year.dhi_w_m2))
+    lat, lon, elev = float(site.latitude_deg), float(site.longitude_deg), float(site.elevation_m)
+
+    def plane(tilt: float, azimuth: float) -> FloatArray:
+        return solar_thermal.plane_irradiance_w_m2(time, lat, lon, elev, ghi, dni, dhi, tilt, azimuth)
+
+    south, north = plane(90.0, 180.0), plane(90.0, 0.0)
+    tilt = min(90.0, abs(lat) + float(tp["solar.tilt_above_latitude_deg"]))
+    poa = plane(tilt, 180.0)
+    doy = np.asarray(time.dayofyear, dtype=float)
+    monthly = np.array([temp[np.asarray(time.month) == m].mean() for m in range(1, 13)])
+    amplitude = float(monthly.max() - monthly.min()) / 2.0
+    coldest_day = float(15 + 30.4 * int(np.argmin(monthly)))
+    t_ground = float(site.undisturbed_ground_temp_c)
+    earth = np.asarray(hl.earth_temperature_c(doy, bd.cave_earth_depth_m, t_ground, amplitude, coldest_day,
+                                   bd.soil_diffusivity_m2_s))
+    off = ~mask
+    rech = solar_thermal.collector_yield_fixed_temperature_kwh(
+        poa[off], temp[off], float(tp["solar_gshp.recharge_collector_temp_c"]),
+        float(tp["solar.eta0"]), float(tp["solar.a1_w_m2k"]), float(tp["solar.a2_w_m2k2"]))
+    return SeasonClimate(
+        site=str(site.name),
+        temp_air_c=temp[idx],
+        irr_south_w_m2=south[idx],
+        irr_north_w_m2=north[idx],
+        poa_collector_w_m2=poa[idx],
+        temp_earth_c=earth[idx],
+        hour_of_day=np.asarray(time.hour, dtype=np.int64)[idx],
+        warmup_hours=24 * warmup_days,
+        temp_design_c=float(site.design_temp_c),
+        temp_ground_c=t_ground,
+        temp_earth_design_c=float(earth.min()),
+        recharge_yield_kwh_m2=rech,
+        recharge_days=float(off.sum()) / 24.0,
+    )
+
+
+def _run_length(mask: np.ndarray, start: int) -> int:
+    rolled = np.roll(mask, -start)
+    return int(np.argmin(rolled)) if not rolled.all() else len(mask)
+
+
+# ------------------------------------------------------------------------------------------
+# Simulation
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _MethodOut:
+    delivered_kw: FloatArray  # (n, h)
+    electricity_kw: FloatArray  # (n, h)
+    gas_m3: FloatArray  # (n,)
+    biomass_kg: FloatArray
+    coal_kg: FloatArray
+    solar_kwh: FloatArray
+    min_fluid_c: FloatArray
+
+
+def _house_arrays(houses: Houses, bd: BuildingDefaults) -> hl.HouseArrays:
+    classes, index = bd.class_list()
+    keys = list(zip(np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), strict=True))
+    try:
+        cls = np.array([index[k] for k in keys], dtype=np.int64)
+    except KeyError as exc:
+        raise ValueError(f"unknown dwelling/envelope pair {exc.args[0]!r}") from None
+    return hl.house_arrays(
+        houses.heated_area_m2, classes, cls, storey_height_m=bd.storey_height_m, depth_m=bd.depth_m,
+        cave_depth_m=bd.cave_depth_m, cave_width_m=bd.cave_width_m,
+    )
+
+
+def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
+    n = len(houses)
+    sp = np.full((n, 24), bd.set_point_c)
+    if houses.setback is not None:
+        night = np.r_[np.arange(0, 6), np.arange(22, 24)]
+        sb = np.asarray(houses.setback, dtype=bool)
+        sp[np.ix_(sb, night)] = bd.setback_c
+    return sp
+
+
+def _air_source(
+    code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
+    p: dict[str, Any],
+) -> tuple[FloatArray, FloatArray]:
+    t_o = c.season(c.temp_air_c)
+    defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"], p["air_source.defrost_cold_loss"]))
+    running = t_o >= p["air_source.operating_limit_c"]
+    slope = p["air_source.capacity_slope_per_k"]
+    scale60 = area / 60.0
+    if code is Technology.FAN_HEATER_DIRECT:
+        coef2 = heat_pump.fit_log_linear_outdoor(p["fan_heater.cop_points"])
+        cop = np.asarray(heat_pump.cop_log_linear_outdoor(t_o, coef2)) * defrost
+        f_m12 = heat_pump.capacity_fraction(-12.0, slope)
+        cap_m12 = np.maximum(p["fan_heater.min_capacity_at_minus12_kw"],
+                             design * f_m12 / heat_pump.capacity_fraction(c.temp_design_c, slope))
+        cap = cap_m12[:, None] * (heat_pump.capacity_fraction(t_o, slope) / f_m12 * defrost * running)[None, :]
+        aux = np.full_like(design, p["fan_heater.direct_heater_kw"] + p["fan_heater.kang_kw"])[:, None]
+        allowed = (t_o < p["fan_heater.aux_below_c"])[None, :]
+    else:
+        if code is Technology.CO2_ASHP:
+            slope = p["co2_ashp.capacity_slope_per_k"]
+            t_ret = heat_pump.supply_temperature_c(t_o, p["co2_ashp.return_design_c"], c.temp_design_c,
+                                                   temp_supply_min_c=20.0)
+            cop = np.asarray(heat_pump.cop_co2_transcritical(t_o, t_ret, p["co2_ashp.supply_c"], p["co2_ashp.eta_isentropic"],
+                                                  p["co2_ashp.system_factor"])) * defrost
+            aux_frac, min_kw = p["co2_ashp.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
+        elif code is Technology.OTHER_HIGH_TECH:
+            t_sup = heat_pump.supply_temperature_c(t_o, p["other_high_tech.supply_design_c"], c.temp_design_c)
+            cop = np.asarray(heat_pump.cop_carnot_fraction(t_o, t_sup, p["other_high_tech.eta_carnot"],
+                                                           p["other_high_tech.approach_k"])) * defrost
+            aux_frac, min_kw = p["other_high_tech.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
+        else:  # ASHP_WATER
+            coef = heat_pump.fit_log_bilinear(p["air_source.cop_points"])
+            t_sup = heat_pump.supply_temperature_c(t_o, p["ashp_water.supply_design_c"], c.temp_design_c)
+            cop = np.asarray(heat_pump.cop_log_bilinear(t_o, t_sup, coef)) * defrost
+            aux_frac, min_kw = p["ashp_water.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
+        rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(c.temp_design_c, slope))
+        cap = rated[:, None] * (heat_pump.capacity_fraction(t_o, slope) * defrost * running)[None, :]
+        aux = (aux_frac * design)[:, None]
+        allowed = np.ones((1, t_o.shape[0]), dtype=bool)
+    h_hp, h_aux, elec, _unmet = heat_pump.dispatch_with_auxiliary(demand, cap, cop[None, :], aux, allowed)
+    return h_hp + h_aux, elec
+
+
+def _ground(
+    demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
+    recharge_w_per_m: FloatArray | None = None, n_boreholes: IntArray | None = None,
+) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField]:
+    t_o = c.season(c.temp_air_c)
+    bf = ground_loop.BoreField(
+        length_m=p["gshp.borehole_length_m"], spacing_m=p["gshp.borehole_spacing_m"],
+        radius_m=p["gshp.borehole_radius_m"], buried_m=p["gshp.borehole_buried_m"],
+        conductivity_w_mk=p["gshp.ground_conductivity_w_mk"], diffusivity_m2_s=p["gshp.ground_diffusivity_m2_s"],
+        resistance_mk_w=p["gshp.borehole_resistance_mk_w"],
+    )
+    nb = n_boreholes if n_boreholes is not None else ground_loop.borehole_count(
+        design, p["gshp.cop_design"], bf.length_m, p["gshp.extraction_w_per_m"])
+    t_sup = np.asarray(heat_pump.supply_temperature_c(t_o, p["gshp.supply_design_c"], c.temp_design_c))
+    cap = np.maximum(p["gshp.min_capacity_kw_per_60m2"] * area / 60.0, design)
+    def run(rows: np.ndarray, nb_rows: IntArray) -> ground_loop.GroundLoopResult:
+        return ground_loop.simulate_ground_loop(
+            demand[rows], t_sup[None, :], cap[rows], nb_rows, c.temp_ground_c, field=bf,
+            eta_carnot=p["gshp.eta_carnot"], temp_fluid_min_c=p["gshp.fluid_min_c"], years=int(p["gshp.years"]),
+            recharge_w_per_m=None if recharge_w_per_m is None else recharge_w_per_m[rows] * nb[rows] / nb_rows,
+            recharge_days=max(c.recharge_days, 1.0), season_gap_days=0.0,
+        )
+
+    nb = np.asarray(nb, dtype=np.int64).copy() * np.ones(demand.shape[0], dtype=np.int64)
+    res = run(np.arange(demand.shape[0]), nb)
+    if n_boreholes is None:
+        # size by simulation: add a borehole wherever the antifreeze limit cut the heat, up to 4 times
+        for _ in range(4):
+            limited = np.flatnonzero((res.temp_fluid_c.min(axis=1) <= p["gshp.fluid_min_c"] + 0.05)
+                                     & (res.unmet_kw.sum(axis=1) > 1e-6))
+            if limited.size == 0:
+                break
+            new_nb = nb[limited] + 1
+            sub = run(limited, new_nb)
+            nb[limited] = new_nb
+            for name in ("heat_kw", "electricity_kw", "unmet_kw", "temp_fluid_c"):
+                getattr(res, name)[limited] = getattr(sub, name)
+    return res, nb, bf
+
+
+def _run_method(
+    code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
+    valley: np.ndarray, p: dict[str, Any], overrides: dict[str, Any],
+) -> _MethodOut:
+    n = demand.shape[0]
+    zeros = np.zeros(n)
+    nan = np.full(n, np.nan)
+    t_o = c.season(c.temp_air_c)
+    if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
+        heat, elec = _air_source(code, demand, design, area, c, p)
+        return _MethodOut(heat, elec, zeros, zeros, zeros, zeros, nan)
+    if code is Technology.STORAGE_ELECTRIC:
+        size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
+                                                  p["storage.margin"], p["storage.backup_fraction"])
+        sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
+        return _MethodOut(sr.heat_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
+    if code is Technology.GSHP:
+        gr, _nb, _bf = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"))
+        return _MethodOut(gr.heat_kw, gr.electricity_kw, zeros, zeros, zeros, zeros, gr.temp_fluid_c.min(axis=1))
+    if code in (Technology.SOLAR_AUX, Technology.SOLAR_GSHP_SEASONAL):
+        prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
+        tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
+                           dtype=float) * np.ones(n)
+        aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"], p["solar.tube_diameter_m"]))
+        st = solar_thermal.simulate_solar_tank(
+            demand, c.season(c.poa_collector_w_m2), t_o, aperture, tubes * p["solar.tank_l_per_tube"],
+            eta0=p["solar.eta0"], a1_w_m2k=p["solar.a1_w_m2k"], a2_w_m2k2=p["solar.a2_w_m2k2"],
+            tank_ua_w_k=p["solar.tank_ua_w_k"], temp_use_min_c=p["solar.use_min_c"],
+        )
+        solar_kwh = st.solar_kw.sum(axis=1)
+        if code is Technology.SOLAR_AUX:
+            aux_kw = np.asarray(overrides.get("solar.aux_kw", np.maximum(p["solar.aux_min_kw"],
+                                                                         p["solar.aux_fraction"] * design)))
+            aux_heat, _ = direct_electric.simulate_direct_electric(st.rest_kw, np.broadcast_to(aux_kw, (n,))[:, None])
+            return _MethodOut(st.solar_kw + aux_heat, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
+        nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
+                                        p["gshp.extraction_w_per_m"])
+        injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
+        recharge = injected_kwh * 1000.0 / (max(c.recharge_days, 1.0) * 24.0) / (nb * p["gshp.borehole_length_m"])
+        gr, _nb, _bf = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
+                               n_boreholes=overrides.get("solar_gshp.n_boreholes"))
+        return _MethodOut(st.solar_kw + gr.heat_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
+                          gr.temp_fluid_c.min(axis=1))
+    if code is Technology.GAS_BOILER:
+        cap = np.maximum(p["gas_boiler.capacity_kw"], design)
+        cr = combustion.simulate_combustion(demand, cap, p["gas_boiler.seasonal_efficiency"],
+                                            p["gas_boiler.aux_electricity_ratio"])
+        gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["gas_boiler.lhv_mj_m3"])
+        return _MethodOut(cr.heat_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
+    if code is Technology.BIOMASS:
+        cr = combustion.simulate_combustion(demand, p["biomass.capacity_factor"] * design,
+                                            p["biomass.seasonal_efficiency"], p["biomass.aux_electricity_ratio"])
+        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["biomass.lhv_mj_kg"])
+        return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, kg, zeros, zeros, nan)
+    if code is Technology.COAL_STOVE:
+        cr = combustion.simulate_combustion(demand, p["coal_stove.capacity_factor"] * design,
+                                            p["coal_stove.seasonal_efficiency"])
+        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["coal_stove.lhv_mj_kg"])
+        return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, zeros, kg, zeros, nan)
+    raise ValueError(f"unknown technology {code!r}")  # pragma: no cover
+
+
+def simulate_season(
+    houses: Houses,
+    climate: SeasonClimate,
+    costs: CostInputs,
+    *,
+    technologies: Sequence[Technology | str] = TECHNOLOGIES,
+    chunk_size: int = 4000,
+    keep_hourly: bool = False,
+    groups: IntArray | None = None,
+    n_groups: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    on: dt.date = dt.date(2021, 6, 1),
+) -> SeasonResult:
+    """
+    Simulate every house × method over the heating season, hour by hour.
+
+    Parameters
+    ----------
+    houses : Houses
+        n houses at one site.
+    climate : SeasonClimate
+        From :func:`season_climate` (or built directly in tests).
+    costs : CostInputs
+        Tariff, prices and CO₂ factors.
+    technologies : sequence of Technology, default all eleven in SPEC order
+    chunk_size : int, default 4000
+        Houses per chunk; memory is about 15 arrays of chunk × season hours × 8 bytes.
+    keep_hourly : bool, default False
+        Keep hourly demand, delivered heat and electricity per house and method (small runs only).
+    groups : ndarray of int or None
+        Group (e.g. township) index per house; the hourly electric demand of each group and
+        method is summed into ``group_electric_kw`` for coincident peaks.
+    n_groups : int or None
+        Number of groups (default ``groups.max() + 1``).
+    overrides : dict or None
+        Per-run technology overrides by dotted name: sizes per house (``gshp.n_boreholes``,
+        ``solar.tubes``, ``solar_gshp.tubes``, ``solar.aux_kw``; scalars or (n_houses,) arrays)
+        and any default of
+        :func:`cleanheat.technologies.catalogue.technology_parameters`.
+    on : date
+        Date of the defaults.
+
+    Returns
+    -------
+    SeasonResult
+    """
+    techs = tuple(Technology(t) for t in technologies)
+    p = dict(technology_parameters(on))
+    ov = dict(overrides or {})
+    for k in list(ov):
+        if k in p:
+            p[k] = ov.pop(k)
+    bd = building_defaults(on)
+    n = len(houses)
+    m = len(techs)
+    h = climate.season_hours
+    hod = climate.season(climate.hour_of_day)
+    period = np.asarray(costs.period_by_hour)[hod]
+    price = np.asarray(costs.price_by_hour_cny_per_kwh, dtype=float)[hod]
+    valley = period == PERIOD_VALLEY
+    ha = _house_arrays(houses, bd)
+    sp = _set_points(houses, bd)
+    design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, climate.temp_ground_c,
+                                        climate.temp_earth_design_c, bd.set_point_c)
+    out = {k: np.zeros((n, m)) for k in (
+        "delivered", "unmet", "elec", "valley", "flat", "peak_e", "gas", "bio", "coal", "cost", "peak_kw", "solar",
+        "minfluid")}
+    unmet_hours = np.zeros((n, m), dtype=np.int64)
+    demand_total = np.zeros(n)
+    if groups is not None:
+        g_arr = np.asarray(groups, dtype=np.int64)
+        ng = int(n_groups if n_groups is not None else (g_arr.max() + 1 if n else 0))
+        group_elec = np.zeros((ng, m, h))
+    hourly_demand = np.zeros((n, h)) if keep_hourly else None
+    hourly_del = np.zeros((n, m, h)) if keep_hourly else None
+    hourly_elec = np.zeros((n, m, h)) if keep_hourly else None
+    for lo in range(0, n, max(1, chunk_size)):
+        sl = slice(lo, min(n, lo + chunk_size))
+        ha_c = ha.take(sl)
+        demand = hl.simulate_heat_demand(
+            ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
+            climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
+        )
+        demand_total[sl] = demand.sum(axis=1)
+        if hourly_demand is not None:
+            hourly_demand[sl] = demand
+        design = design_all[sl]
+        area = ha_c.area_m2
+        chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v) for k, v in ov.items()}
+        for j, code in enumerate(techs):
+            mo = _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
+            unmet_h = demand - mo.delivered_kw
+            out["delivered"][sl, j] = mo.delivered_kw.sum(axis=1)
+            out["unmet"][sl, j] = unmet_h.sum(axis=1)
+            unmet_hours[sl, j] = (unmet_h > UNMET_THRESHOLD_KW).sum(axis=1)
+            e = mo.electricity_kw
+            out["elec"][sl, j] = e.sum(axis=1)
+            out["valley"][sl, j] = e[:, period == PERIOD_VALLEY].sum(axis=1)
+            out["flat"][sl, j] = e[:, period == PERIOD_FLAT].sum(axis=1)
+            out["peak_e"][sl, j] = e[:, period == PERIOD_PEAK].sum(axis=1)
+            out["cost"][sl, j] = e @ price
+            out["peak_kw"][sl, j] = e.max(axis=1) if h else 0.0
+            out["gas"][sl, j] = mo.gas_m3
+            out["bio"][sl, j] = mo.biomass_kg
+            out["coal"][sl, j] = mo.coal_kg
+            out["solar"][sl, j] = mo.solar_kwh
+            out["minfluid"][sl, j] = mo.min_fluid_c
+            if groups is not None:
+                gi = g_arr[sl]
+                onehot = np.zeros((ng, gi.shape[0]))
+                onehot[gi, np.arange(gi.shape[0])] = 1.0
+                group_elec[:, j, :] += onehot @ e
+            if hourly_del is not None and hourly_elec is not None:
+                hourly_del[sl, j] = mo.delivered_kw
+                hourly_elec[sl, j] = e
+    cost = (out["cost"] + out["gas"] * costs.gas_cny_per_m3 + out["bio"] * costs.biomass_cny_per_kg
+            + out["coal"] * costs.coal_cny_per_kg)
+    co2 = (out["elec"] * costs.grid_kg_co2_per_kwh + out["gas"] * costs.gas_kg_co2_per_m3
+           + out["coal"] * costs.coal_kg_co2_per_kg + out["bio"] * costs.biomass_kg_co2_per_kg)
+    purchased_kwh = (out["elec"] + out["gas"] * p["gas_boiler.lhv_mj_m3"] / 3.6
+                     + out["bio"] * p["biomass.lhv_mj_kg"] / 3.6 + out["coal"] * p["coal_stove.lhv_mj_kg"] / 3.6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eff = np.where(purchased_kwh > 0, out["delivered"] / purchased_kwh, 0.0)
+        solar_fraction = np.where(out["delivered"] > 0, out["solar"] / out["delivered"], 0.0)
+    return SeasonResult(
+        technologies=techs,
+        design_heat_load_kw=design_all,
+        season_heat_demand_kwh=demand_total,
+        delivered_heat_kwh=out["delivered"],
+        unmet_heat_kwh=out["unmet"],
+        unmet_hours=unmet_hours,
+        electricity_kwh=out["elec"],
+        electricity_valley_kwh=out["valley"],
+        electricity_flat_kwh=out["flat"],
+        electricity_peak_kwh=out["peak_e"],
+        gas_m3=out["gas"],
+        biomass_kg=out["bio"],
+        coal_kg=out["coal"],
+        running_cost_cny=cost,
+        co2_kg=co2,
+        seasonal_efficiency=eff,
+        peak_electric_kw=out["peak_kw"],
+        solar_fraction=solar_fraction,
+        min_fluid_temp_c=out["minfluid"],
+        hourly_heat_demand_kw=hourly_demand,
+        hourly_delivered_kw=hourly_del,
+        hourly_electricity_kw=hourly_elec,
+        group_electric_kw=group_elec if groups is not None else None,
+    )
