@@ -224,12 +224,12 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             if run <= last_run:
                 by_month[run].append(acc.installation_id)
         for run in sorted(by_month):
-            res = payments.pay_accepted(session=session, actor="县住建局财务", paid_on=run,
+            run_result = payments.pay_accepted(session=session, actor="县住建局财务", paid_on=run,
                                         installation_ids=by_month[run], why="monthly payment run (demo)")
-            paid.paid += res.paid
-            paid.total_cny += res.total_cny
-            paid.central_cny += res.central_cny
-            paid.local_cny += res.local_cny
+            paid.paid += run_result.paid
+            paid.total_cny += run_result.total_cny
+            paid.central_cny += run_result.central_cny
+            paid.local_cny += run_result.local_cny
 
     n_tickets = tickets.demo_tickets(session=session, rng=rng, actor=actor)
 

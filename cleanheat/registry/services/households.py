@@ -73,7 +73,7 @@ def search(*, session: Session, query: str, limit: int = 20) -> list[dict[str, A
             or_(
                 Household.household_id == q,
                 Household.id_number == q.upper(),
-                Household.phone_normalised == normalise_phone(q) if normalise_phone(q) else False,
+                Household.phone_normalised == (normalise_phone(q) or "-"),
                 Household.name.startswith(q),
             )
         )
@@ -147,19 +147,23 @@ def find_duplicates(
         for members in by_village.values():
             if len(members) < 2:
                 continue
-            if focus is not None and not any(m.id in focus for m in members):
+            probes = members if focus is None else [m for m in members if m.id in focus]
+            if not probes:
                 continue
             names = [_squash(m.name) for m in members]
-            addresses = [_address_key(m.address) for m in members]
-            numbers = [re.findall(r"\d+", a) for a in addresses]
-            name_scores = process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, workers=1)
-            ii, jj = name_scores.nonzero()
+            probe_names = [_squash(m.name) for m in probes]
+            scores = process.cdist(probe_names, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, workers=1)
+            ii, jj = scores.nonzero()
             for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-                if i >= j or numbers[i] != numbers[j]:
+                a, b = probes[i], members[j]
+                if a.id == b.id:
                     continue
-                addr = fuzz.ratio(addresses[i], addresses[j])
+                addr_a, addr_b = _address_key(a.address), _address_key(b.address)
+                if re.findall(r"\d+", addr_a) != re.findall(r"\d+", addr_b):
+                    continue
+                addr = fuzz.ratio(addr_a, addr_b)
                 if addr >= FUZZY_THRESHOLD:
-                    add(members[i].id, members[j].id, "fuzzy_name_address", min(float(name_scores[i, j]), addr))
+                    add(a.id, b.id, "fuzzy_name_address", min(float(scores[i, j]), addr))
     return sorted(found.values(), key=lambda p: (p.a, p.b))
 
 

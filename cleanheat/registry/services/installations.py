@@ -241,9 +241,9 @@ def accept_many(
         ids.extend(res.scalars().all())
     if audit_each:
         audit.record_many(session, [
-            audit.AuditRecord(actor=actor, action="installation.accepted", resource=f"installation/{it.installation_id}",
-                              why=why, data={"accepted_on": it.accepted_on.isoformat(),
-                                             "inspectors": list(it.inspectors)})
+            audit.AuditRecord(actor=actor, action="installation.accepted",
+                              resource=f"installation/{it.installation_id}", why=why,
+                              data={"accepted_on": it.accepted_on.isoformat(), "inspectors": list(it.inspectors)})
             for it in items
         ])
     return ids

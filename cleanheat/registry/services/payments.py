@@ -110,12 +110,16 @@ def _doc_ids(session: Session, kind: str, bodies: list[Any]) -> list[int]:
     digests = [hashlib.sha256(kind.encode() + orjson.dumps(b, option=orjson.OPT_SORT_KEYS)).hexdigest()
                for b in bodies]
     unique = dict(zip(digests, bodies, strict=True))
-    have = dict(session.execute(select(DecisionDoc.digest, DecisionDoc.id).where(DecisionDoc.digest.in_(list(unique)))))
+    have: dict[str, int] = {
+        d: i for d, i in session.execute(
+            select(DecisionDoc.digest, DecisionDoc.id).where(DecisionDoc.digest.in_(list(unique))))
+    }
     missing = [{"digest": d, "kind": kind, "body": b} for d, b in unique.items() if d not in have]
     if missing:
         session.execute(insert(DecisionDoc), missing)
-        have.update(session.execute(select(DecisionDoc.digest, DecisionDoc.id)
-                                    .where(DecisionDoc.digest.in_([m["digest"] for m in missing]))).all())
+        for d, i in session.execute(select(DecisionDoc.digest, DecisionDoc.id)
+                                    .where(DecisionDoc.digest.in_([m["digest"] for m in missing]))):
+            have[d] = i
     return [have[d] for d in digests]
 
 
@@ -158,8 +162,8 @@ def pay_accepted(
         select(func.count()).select_from(Installation)
         .join(Household, Installation.household_id == Household.id)
         .join(Acceptance, Acceptance.installation_id == Installation.id)
-        .where(cond, Installation.household_id.in_(paid_households),
-               *([Installation.id.in_(list(installation_ids))] if installation_ids is not None else []))
+        .join(Payment, Payment.household_id == Installation.household_id)
+        .where(cond, *([Installation.id.in_(list(installation_ids))] if installation_ids is not None else []))
     ).scalar_one()
     result.already_paid = int(already)
     recs = decision_records(
@@ -220,7 +224,7 @@ def pay_accepted(
 
     reasons_ids = _doc_ids(session, "reasons", [d["reasons"] for *_, d in payable])
     trace_ids = _doc_ids(session, "trace", [d["trace"] for *_, d in payable])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (iid, hpk, rec, d), rid, tid_ in zip(payable, reasons_ids, trace_ids, strict=True):
         rows.append({
             "household_id": hpk, "installation_id": iid, "central_cny": int(d["central_cny"]),
@@ -244,17 +248,17 @@ def pay_accepted(
         raise Conflict(f"the registry is busy with another payment; nothing was paid, retry: {exc.orig}") from None
 
     iids = [r["installation_id"] for r in rows]
-    outstanding: dict[tuple[int, int], int] = {}
+    outstanding: dict[tuple[int | None, int], int] = {}
     for start in range(0, len(iids), 5000):
         chunk = iids[start:start + 5000]
-        for inst, env_id, total in session.execute(
+        for inst, env_pk, total in session.execute(
             select(FundLedgerEntry.installation_id, FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
             .where(FundLedgerEntry.installation_id.in_(chunk), FundLedgerEntry.kind.in_(("commit", "release")))
             .group_by(FundLedgerEntry.installation_id, FundLedgerEntry.envelope_id)
         ):
-            outstanding[(inst, env_id)] = int(total)
+            outstanding[(inst, env_pk)] = int(total)
     env_id = {"central": envelopes["central"].id, "county": envelopes["county"].id}
-    ledger = []
+    ledger: list[dict[str, Any]] = []
     for row, pid in zip(rows, payment_ids, strict=True):
         for source, amount in (("central", row["central_cny"]), ("county", row["local_cny"])):
             committed = outstanding.get((row["installation_id"], env_id[source]), 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ _ENVELOPE_PARAMETERS = {
 }
 
 
-def _tree_value(name: str, on: dt.date) -> object:
+def _tree_value(name: str, on: dt.date) -> Any:
     from cleanheat.policy.engine import default_tree
 
     return default_tree()[name].at(on)

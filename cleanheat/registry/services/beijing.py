@@ -1,0 +1,114 @@
+"""Beijing heat-pump projects: the funding decision of the rules engine, approval steps, obligations and
+zone targets (京热泵实施意见(2019) 二, 三, 四, 五; SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from cleanheat.errors import Conflict
+from cleanheat.registry import audit
+from cleanheat.registry.models import BeijingApprovalStep, BeijingObligation, BeijingProject, BeijingZoneTarget
+
+__all__ = ["ensure_zone_targets", "record_projects", "zone_progress"]
+
+
+def _status(d: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
+    if not d["eligible"]:
+        return "refused"
+    if rec.get("self_funded") or not d["support_cny"]:
+        return "self_funded"
+    return "funded"
+
+
+def record_projects(
+    *, session: Session, records: Sequence[Mapping[str, Any]], actor: str, audit_each: bool = True
+) -> int:
+    """Decide and record Beijing projects (SPEC §7 ``funding beijing`` input); returns how many.
+
+    Raises
+    ------
+    InputError
+        A bad record (from the rules engine, naming record and field).
+    Conflict
+        A project id already recorded.
+    """
+    from cleanheat.policy.decide import decide_beijing
+
+    if not records:
+        return 0
+    decisions = decide_beijing(records, trace=True)
+    ids = [str(r["project_id"]) for r in records]
+    clash = session.execute(select(BeijingProject.project_id).where(BeijingProject.project_id.in_(ids))).scalars()
+    taken = list(clash)
+    if taken:
+        raise Conflict(f"Beijing project {taken[0]} is already recorded")
+    rows = []
+    for rec, d in zip(records, decisions, strict=True):
+        rows.append({
+            "project_id": str(rec["project_id"]), "name": str(rec.get("name") or f"热泵项目 {rec['project_id']}"),
+            "zone": rec["zone"], "source": rec["source"], "kind": rec["kind"],
+            "heated_area_m2": float(rec["heated_area_m2"]), "applied_on": dt.date.fromisoformat(str(rec["applied_on"])),
+            "inputs": dict(rec), "eligible": bool(d["eligible"]), "support_ratio": float(d["support_ratio"]),
+            "eligible_investment_cny": int(d["eligible_investment_cny"]), "support_cny": int(d["support_cny"]),
+            "decision": d, "status": _status(d, rec),
+        })
+    res = session.execute(insert(BeijingProject).returning(BeijingProject.id, sort_by_parameter_order=True), rows)
+    pks = list(res.scalars())
+    steps, obligations = [], []
+    for pk, d in zip(pks, decisions, strict=True):
+        appr = d.get("approval") or {}
+        seq = 0
+        if appr.get("project_approved_by"):
+            seq += 1
+            steps.append({"project_id": pk, "seq": seq, "step": appr.get("project_document") or "approval",
+                          "authority": appr["project_approved_by"], "status": "pending", "decided_on": None})
+        if appr.get("fund_report_approved_by"):
+            seq += 1
+            steps.append({"project_id": pk, "seq": seq, "step": "fund_application_report",
+                          "authority": appr["fund_report_approved_by"], "status": "pending", "decided_on": None})
+        for ob in d.get("obligations") or []:
+            obligations.append({"project_id": pk, "code": ob["obligation"], "detail": ob.get("detail", ""),
+                                "status": "open"})
+    if steps:
+        session.execute(insert(BeijingApprovalStep), steps)
+    if obligations:
+        session.execute(insert(BeijingObligation), obligations)
+    if audit_each:
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action="beijing.project.decided", resource=f"beijing/{r['project_id']}",
+                              data={"status": r["status"], "support_cny": r["support_cny"]})
+            for r in rows
+        ])
+    else:
+        audit.record(session, actor=actor, action="beijing.projects.recorded", resource="programme/beijing",
+                     data={"projects": len(rows), "support_cny": sum(r["support_cny"] for r in rows)})
+    return len(rows)
+
+
+def ensure_zone_targets(*, session: Session) -> None:
+    """Zone targets from the dated parameter ``beijing.targets.zone_new_area_m2`` (by 2022; 世园会 by 2019)."""
+    from cleanheat.policy.engine import default_tree
+
+    if session.execute(select(BeijingZoneTarget.id).limit(1)).first():
+        return
+    targets = default_tree()["beijing.targets.zone_new_area_m2"].at(dt.date(2019, 6, 1)) or {}
+    session.execute(insert(BeijingZoneTarget), [
+        {"zone": z, "by_year": 2019 if z == "expo_2019" else 2022, "target_m2": float(v)} for z, v in targets.items()
+    ])
+
+
+def zone_progress(*, session: Session) -> list[dict[str, Any]]:
+    """Per zone: target and heated area of funded or self-funded projects recorded."""
+    done = dict(session.execute(
+        select(BeijingProject.zone, func.sum(BeijingProject.heated_area_m2))
+        .where(BeijingProject.status != "refused").group_by(BeijingProject.zone)
+    ).all())
+    return [
+        {"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2, "recorded_m2": float(done.get(t.zone) or 0.0)}
+        for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()
+    ]

@@ -1,0 +1,234 @@
+"""Reports computed from the ledger: programme status against the envelopes, the monthly township report
+(月报表, due by the 25th, 盐政办发〔2022〕8号 八(三)) and the plan table (附件1: township × year,
+planned vs done)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cleanheat.errors import InputError
+from cleanheat.registry.models import (
+    Acceptance,
+    Household,
+    Installation,
+    MonthlyReport,
+    Payment,
+    Target,
+    Ticket,
+    Township,
+    Village,
+)
+from cleanheat.registry.services.payments import envelope_spending
+from cleanheat.registry.services.places import get_township
+
+__all__ = ["DUE_DAY", "monthly", "monthly_all", "parse_month", "plan", "status"]
+
+DUE_DAY = 25
+"""Monthly reports are due by the 25th (每月25日前), the day itself counting as on time."""
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    try:
+        d = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InputError(f"expected YYYY-MM, got {month!r}", field="month") from None
+    return d.year, d.month
+
+
+def _month_end(y: int, m: int) -> dt.date:
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _ledger_rows(session: Session) -> list[Any]:
+    return list(session.execute(
+        select(Township.name, Installation.technology, Installation.installed_on, Acceptance.accepted_on,
+               Payment.paid_on, Payment.total_cny)
+        .select_from(Installation)
+        .join(Household, Installation.household_id == Household.id)
+        .join(Village, Household.village_id == Village.id)
+        .join(Township, Village.township_id == Township.id)
+        .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+        .outerjoin(Payment, Payment.installation_id == Installation.id)
+        .where(Installation.void.is_(False), Household.merged_into_id.is_(None))
+    ).all())
+
+
+def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[str] | None = None
+                ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Monthly report figures for every (township, month) asked, from one pass over the ledger."""
+    months = sorted(set(months))
+    parsed = {m: parse_month(m) for m in months}
+    towns = sorted(townships) if townships is not None else [
+        t for (t,) in session.execute(select(Township.name).order_by(Township.id))]
+    targets = {(t, y): n for t, y, n in session.execute(
+        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
+    inst = _ledger_rows(session)
+    tickets = session.execute(
+        select(Township.name, Ticket.kind, Ticket.opened_at, Ticket.closed_at)
+        .join(Household, Ticket.household_id == Household.id)
+        .join(Village, Household.village_id == Village.id)
+        .join(Township, Village.township_id == Township.id)
+    ).all()
+    # index by township and year-month, so each report is a few dictionary reads
+    inst_month: dict[tuple[str, int, int], Counter[str]] = defaultdict(Counter)
+    acc_month: dict[tuple[str, int, int], Counter[str]] = defaultdict(Counter)
+    paid_month: dict[tuple[str, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for town, tech, inst_on, acc_on, paid_on, total in inst:
+        inst_month[(town, inst_on.year, inst_on.month)][tech] += 1
+        if acc_on is not None:
+            acc_month[(town, acc_on.year, acc_on.month)][tech] += 1
+        if paid_on is not None:
+            pm = paid_month[(town, paid_on.year, paid_on.month)]
+            pm[0] += 1
+            pm[1] += int(total)
+    comp_month: dict[tuple[str, int, int], int] = Counter()
+    open_items: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for town, kind, opened, closed, in tickets:
+        if kind == "complaint":
+            comp_month[(town, opened.year, opened.month)] += 1
+        open_items[town].append((opened.date(), closed.date() if closed else None))
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for town in towns:
+        for month in months:
+            y, m = parsed[month]
+            end = _month_end(y, m)
+            inst_ytd: Counter[str] = Counter()
+            acc_ytd: Counter[str] = Counter()
+            paid_ytd = [0, 0]
+            for mm in range(1, m + 1):
+                inst_ytd.update(inst_month.get((town, y, mm), {}))
+                acc_ytd.update(acc_month.get((town, y, mm), {}))
+                p = paid_month.get((town, y, mm))
+                if p:
+                    paid_ytd[0] += p[0]
+                    paid_ytd[1] += p[1]
+            this_inst = inst_month.get((town, y, m), Counter())
+            this_acc = acc_month.get((town, y, m), Counter())
+            this_paid = paid_month.get((town, y, m), [0, 0])
+            target = targets.get((town, y))
+            methods = sorted(set(inst_ytd) | set(acc_ytd))
+            out[(town, month)] = {
+                "township": town,
+                "month": month,
+                "year_target_households": target,
+                "installed_month": sum(this_inst.values()),
+                "installed_ytd": sum(inst_ytd.values()),
+                "accepted_month": sum(this_acc.values()),
+                "accepted_ytd": sum(acc_ytd.values()),
+                "progress": round(sum(acc_ytd.values()) / target, 4) if target else None,
+                "paid_month": this_paid[0],
+                "paid_month_cny": this_paid[1],
+                "paid_ytd": paid_ytd[0],
+                "paid_ytd_cny": paid_ytd[1],
+                "complaints_month": comp_month.get((town, y, m), 0),
+                "tickets_open_at_month_end": sum(1 for o, c in open_items.get(town, ())
+                                                 if o <= end and (c is None or c > end)),
+                "by_method": {t: {"installed_month": this_inst.get(t, 0), "installed_ytd": inst_ytd.get(t, 0),
+                                  "accepted_month": this_acc.get(t, 0), "accepted_ytd": acc_ytd.get(t, 0)}
+                              for t in methods},
+            }
+    return out
+
+
+def monthly(*, session: Session, township: str, month: str) -> dict[str, Any]:
+    """The monthly report of a township, with its submission (on time by the 25th, or late)."""
+    y, m = parse_month(month)
+    t = get_township(session=session, name=township)
+    fig = monthly_all(session=session, months=[month], townships=[township])[(township, month)]
+    sub = session.execute(select(MonthlyReport).where(MonthlyReport.township_id == t.id,
+                                                      MonthlyReport.month == month)).scalar_one_or_none()
+    fig["due_on"] = dt.date(y, m, DUE_DAY).isoformat()
+    fig["submitted_on"] = sub.submitted_on.isoformat() if sub else None
+    fig["late"] = bool(sub.late) if sub else dt.date.today() > dt.date(y, m, DUE_DAY)
+    fig["submission"] = "late" if fig["late"] and sub else ("on_time" if sub else "missing")
+    return fig
+
+
+def plan(*, session: Session) -> list[dict[str, Any]]:
+    """附件1 layout: one row per township, per year planned (target) vs done (accepted) and paid."""
+    targets: dict[str, dict[int, int]] = defaultdict(dict)
+    for town, year, n in session.execute(
+        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id)
+    ):
+        targets[town][year] = n
+    done: dict[tuple[str, int], int] = Counter()
+    paid: dict[tuple[str, int], int] = Counter()
+    for town, _tech, inst_on, acc_on, paid_on, _total in _ledger_rows(session):
+        if acc_on is not None:
+            done[(town, inst_on.year)] += 1
+        if paid_on is not None:
+            paid[(town, inst_on.year)] += 1
+    rows = []
+    for (town,) in session.execute(select(Township.name).order_by(Township.id)):
+        row: dict[str, Any] = {"township": town}
+        for year in (2021, 2022, 2023):
+            row[f"planned_{year}"] = targets[town].get(year, 0)
+            row[f"done_{year}"] = done.get((town, year), 0)
+            row[f"paid_{year}"] = paid.get((town, year), 0)
+        row["planned_total"] = sum(row[f"planned_{y}"] for y in (2021, 2022, 2023))
+        row["done_total"] = sum(row[f"done_{y}"] for y in (2021, 2022, 2023))
+        rows.append(row)
+    if rows:
+        total: dict[str, Any] = {"township": "合计"}
+        for k in rows[0]:
+            if k != "township":
+                total[k] = sum(r[k] for r in rows)
+        rows.append(total)
+    return rows
+
+
+def status(*, session: Session) -> dict[str, Any]:
+    """Programme status: counts, money paid by source against each envelope, per township and year."""
+    households = session.execute(select(func.count()).select_from(Household)
+                                 .where(Household.merged_into_id.is_(None))).scalar_one()
+    per: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: {
+        "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})
+    pay_rows = session.execute(
+        select(Payment.installation_id, Payment.central_cny, Payment.local_cny)).all()
+    pay = {i: (c, lo) for i, c, lo in pay_rows}
+    rows = session.execute(
+        select(Installation.id, Township.name, Installation.installed_on, Acceptance.id)
+        .join(Household, Installation.household_id == Household.id)
+        .join(Village, Household.village_id == Village.id)
+        .join(Township, Village.township_id == Township.id)
+        .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+        .where(Installation.void.is_(False))
+    ).all()
+    for iid, town, inst_on, acc in rows:
+        cell = per[(town, inst_on.year)]
+        cell["installations"] += 1
+        cell["accepted"] += acc is not None
+        if iid in pay:
+            cell["paid"] += 1
+            cell["central_paid_cny"] += int(pay[iid][0])
+            cell["local_paid_cny"] += int(pay[iid][1])
+    targets = {(t, y): n for t, y, n in session.execute(
+        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
+    keys = sorted(set(per) | set(targets), key=lambda k: (k[0], k[1]))
+    by_ty = [{"township": t, "year": y, "target": targets.get((t, y)), **per.get((t, y), {
+        "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})}
+        for t, y in keys]
+    envelopes = envelope_spending(session=session)
+    warnings = []
+    for source, e in envelopes.items():
+        if source != "household" and e["left_after_commitments_cny"] < 0:
+            warnings.append(f"{source} envelope: commitments and payments ({e['paid_cny'] + e['committed_cny']:,} "
+                            f"CNY) exceed the cap of {e['cap_cny']:,} CNY")
+    return {
+        "households": int(households),
+        "installations": len(rows),
+        "accepted": sum(1 for r in rows if r[3] is not None),
+        "paid": len(pay),
+        "central_paid_cny": sum(int(c) for c, _ in pay.values()),
+        "local_paid_cny": sum(int(lo) for _, lo in pay.values()),
+        "total_paid_cny": sum(int(c) + int(lo) for c, lo in pay.values()),
+        "envelopes": envelopes,
+        "warnings": warnings,
+        "by_township_year": by_ty,
+    }
