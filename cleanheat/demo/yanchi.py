@@ -146,12 +146,18 @@ def generate_households(seed: int = 0, n: int = 27000) -> list[dict[str, Any]]:
     vil_pick = rng.random(m)
 
     out: list[dict[str, Any]] = []
+    used_ids: set[str] = set()
     for i in range(m):
         t = TOWNSHIPS[int(towns[i])]
         vlist = villages[t]
         village = vlist[int(vil_pick[i] * len(vlist))]
         b = dt.date.fromordinal(int(birth[i]))
-        body = f"640323{b:%Y%m%d}{i % 1000:03d}"
+        seq = i % 1000
+        body = f"640323{b:%Y%m%d}{seq:03d}"
+        while body in used_ids:  # same birth date and sequence: take the next free sequence number
+            seq = (seq + 1) % 1000
+            body = f"640323{b:%Y%m%d}{seq:03d}"
+        used_ids.add(body)
         name = SURNAMES[sur[i]] + GIVEN[g1[i]] + (GIVEN[g2[i]] if two[i] else "")
         hid = f"YC-{int(years[i])}-{i + 1:06d}"
         out.append({
