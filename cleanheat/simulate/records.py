@@ -1,0 +1,334 @@
+"""House records (SPEC §7 ``advise`` input) in, per-house simulation results out.
+
+Validates records, groups them by site and by tariff/price overrides, builds each site's
+season climate once, runs :func:`cleanheat.simulate.season.simulate_season` and shapes the
+results as the ``simulate`` command's JSON. The advisor can reuse :func:`simulate_records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cleanheat.errors import InputError
+from cleanheat.simulate.season import (
+    PERIOD_FLAT,
+    PERIOD_PEAK,
+    PERIOD_VALLEY,
+    CostInputs,
+    Houses,
+    SeasonClimate,
+    SeasonResult,
+    season_climate,
+    simulate_season,
+)
+from cleanheat.technologies.catalogue import TECHNOLOGIES
+
+__all__ = ["HouseRecords", "validate_records", "cost_inputs", "climate_for", "simulate_records", "option_dicts",
+           "TARIFF_KEYS", "PRICE_KEYS"]
+
+DWELLING_CODES = ("brick", "cave", "other")
+ENVELOPE_CODES = ("uninsulated", "partly_insulated", "insulated")
+TARIFF_KEYS = ("price_by_hour_cny_per_kwh", "valley_cny_per_kwh", "flat_cny_per_kwh", "peak_cny_per_kwh",
+               "valley_hours")
+PRICE_KEYS = ("gas_cny_per_m3", "biomass_cny_per_kg", "coal_cny_per_kg")
+DEFAULT_ON = dt.date(2026, 1, 1)
+"""Date at which tariffs and prices are read by default: the current Ningxia clean-heating tariff."""
+
+
+@dataclass
+class HouseRecords:
+    """Validated records as columns; ``labels`` name each record for error messages."""
+
+    house_id: list[str | None]
+    site: list[str]
+    site_key: list[str]
+    heated_area_m2: np.ndarray
+    dwelling: np.ndarray
+    envelope: np.ndarray
+    gas_available: np.ndarray
+    setback: np.ndarray
+    tariff: list[dict[str, Any]]
+    prices: list[dict[str, float]]
+    labels: list[str]
+
+
+def _label(rec: Any, i: int) -> str:
+    rid = rec.get("house_id") if isinstance(rec, Mapping) else None
+    return f"record {i} (house_id={rid})" if isinstance(rid, str) and rid else f"record {i}"
+
+
+def _number(v: Any, label: str, field: str, positive: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
+        raise InputError(f"must be a number, got {v!r}", record=label, field=field)
+    if v < 0 or (positive and v <= 0):
+        raise InputError(f"must be {'> 0' if positive else '≥ 0'}, got {v!r}", record=label, field=field)
+    return float(v)
+
+
+def validate_records(records: Sequence[Any]) -> HouseRecords:
+    """
+    Check house records field by field.
+
+    Raises
+    ------
+    InputError
+        Naming the record (``record i (house_id=…)``) and the field, on the first error.
+    """
+    from cleanheat.climate.sites import get_site
+    from cleanheat.policy.engine import Field, to_columns
+
+    fields = [
+        Field("house_id", "str", required=False),
+        Field("site", "str"),
+        Field("heated_area_m2", "number"),
+        Field("dwelling", "code", choices=DWELLING_CODES),
+        Field("envelope", "code", choices=ENVELOPE_CODES),
+        Field("gas_available", "bool", required=False, default=True),
+        Field("night_setback", "bool", required=False, default=False),
+    ]
+    cols = to_columns(records, fields, "house_id")
+    labels = [_label(r, i) for i, r in enumerate(records)]
+    site_keys = []
+    for i, rec in enumerate(records):
+        if not cols["heated_area_m2"][i] > 0:
+            raise InputError(f"must be > 0, got {rec['heated_area_m2']!r}", record=labels[i], field="heated_area_m2")
+        try:
+            site_keys.append(get_site(str(cols["site"][i])).name)
+        except InputError as exc:
+            raise InputError(exc.reason, record=labels[i], field="site") from None
+        except (KeyError, ValueError):
+            raise InputError(f"unknown site {rec['site']!r}", record=labels[i], field="site") from None
+    tariffs: list[dict[str, Any]] = []
+    prices: list[dict[str, float]] = []
+    for i, rec in enumerate(records):
+        t = rec.get("tariff") or {}
+        if not isinstance(t, Mapping):
+            raise InputError(f"must be an object, got {t!r}", record=labels[i], field="tariff")
+        clean_t: dict[str, Any] = {}
+        for k, v in t.items():
+            f = f"tariff.{k}"
+            if k not in TARIFF_KEYS:
+                raise InputError(f"unknown item {k!r}; expected one of {', '.join(TARIFF_KEYS)}", record=labels[i],
+                                 field=f)
+            if k == "price_by_hour_cny_per_kwh":
+                if not isinstance(v, list) or len(v) != 24:
+                    raise InputError("must be a list of 24 prices (hour 0–23)", record=labels[i], field=f)
+                clean_t[k] = [_number(x, labels[i], f) for x in v]
+            elif k == "valley_hours":
+                if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool)
+                                                      and 0 <= x <= 23 for x in v):
+                    raise InputError("must be a list of hours 0–23", record=labels[i], field=f)
+                clean_t[k] = sorted(set(v))
+            else:
+                clean_t[k] = _number(v, labels[i], f)
+        tariffs.append(clean_t)
+        pr = rec.get("prices") or {}
+        if not isinstance(pr, Mapping):
+            raise InputError(f"must be an object, got {pr!r}", record=labels[i], field="prices")
+        clean_p: dict[str, float] = {}
+        for k, v in pr.items():
+            if k not in PRICE_KEYS:
+                raise InputError(f"unknown item {k!r}; expected one of {', '.join(PRICE_KEYS)}", record=labels[i],
+                                 field=f"prices.{k}")
+            clean_p[k] = _number(v, labels[i], f"prices.{k}")
+        prices.append(clean_p)
+    return HouseRecords(
+        house_id=[r.get("house_id") if isinstance(r.get("house_id"), str) else None for r in records],
+        site=[str(s) for s in cols["site"]],
+        site_key=site_keys,
+        heated_area_m2=cols["heated_area_m2"].astype(float),
+        dwelling=cols["dwelling"],
+        envelope=cols["envelope"],
+        gas_available=cols["gas_available"],
+        setback=cols["night_setback"],
+        tariff=tariffs,
+        prices=prices,
+        labels=labels,
+    )
+
+
+@functools.cache
+def climate_for(site_name: str) -> SeasonClimate:
+    """The season climate of a site (typical year, seed 0), built once per process."""
+    from cleanheat.climate.sites import get_site
+    from cleanheat.climate.weather import load_typical_year
+
+    site = get_site(site_name)
+    return season_climate(site, load_typical_year(site))
+
+
+def _economics_costs(site_name: str, on: dt.date) -> CostInputs:
+    """Read the tariff, prices and factors of ``cleanheat.economics`` into :class:`CostInputs`."""
+    from cleanheat.economics.tariffs import Tariff
+
+    from cleanheat.economics import EmissionFactors, Prices  # type: ignore[attr-defined]
+
+    tariff = Tariff.for_site(site_name, on)
+    price = np.array([float(tariff.price_cny_per_kwh(h)) for h in range(24)])
+    valley = np.array([bool(tariff.is_valley(h)) for h in range(24)])
+    top = price[~valley].max() if (~valley).any() else price.max()
+    period = np.where(valley, PERIOD_VALLEY, np.where(price >= top, PERIOD_PEAK, PERIOD_FLAT)).astype(np.int64)
+    pr = Prices.for_site(site_name, on)
+    ef = EmissionFactors.for_site(site_name, on)
+    return CostInputs(
+        price_by_hour_cny_per_kwh=price, period_by_hour=period,
+        gas_cny_per_m3=float(pr.gas_cny_per_m3), biomass_cny_per_kg=float(pr.pellet_cny_per_kg),
+        coal_cny_per_kg=float(pr.coal_cny_per_kg), grid_kg_co2_per_kwh=float(ef.grid_kg_per_kwh),
+        gas_kg_co2_per_m3=float(ef.gas_kg_per_m3), coal_kg_co2_per_kg=float(ef.coal_kg_per_kg),
+        biomass_kg_co2_per_kg=0.0,
+    )
+
+
+def cost_inputs(site_name: str, on: dt.date = DEFAULT_ON, tariff: Mapping[str, Any] | None = None,
+                prices: Mapping[str, float] | None = None) -> CostInputs:
+    """
+    Tariff, fuel prices and CO₂ factors of a site from ``cleanheat.economics``, with overrides.
+
+    Parameters
+    ----------
+    site_name : str
+        Site (``yanchi``, ``beijing``).
+    on : date
+        Date of the tariff and prices.
+    tariff : mapping or None
+        ``price_by_hour_cny_per_kwh`` (24 values), or ``valley_cny_per_kwh`` /
+        ``flat_cny_per_kwh`` / ``peak_cny_per_kwh`` replacing the price of those periods,
+        and ``valley_hours`` (hours 0–23) replacing the valley window. [CNY/kWh]
+    prices : mapping or None
+        ``gas_cny_per_m3``, ``biomass_cny_per_kg``, ``coal_cny_per_kg``.
+    """
+    base = _economics_costs(site_name, on)
+    price = np.asarray(base.price_by_hour_cny_per_kwh, dtype=float).copy()
+    period = np.asarray(base.period_by_hour, dtype=np.int64).copy()
+    t = dict(tariff or {})
+    if "valley_hours" in t:
+        vh = np.zeros(24, dtype=bool)
+        vh[list(t["valley_hours"])] = True
+        valley_price = float(price[period == PERIOD_VALLEY].min()) if (period == PERIOD_VALLEY).any() else price.min()
+        other = price[period != PERIOD_VALLEY]
+        other_price = float(other.max()) if other.size else float(price.max())
+        period = np.where(vh, PERIOD_VALLEY, np.where(period == PERIOD_VALLEY, PERIOD_PEAK, period))
+        price = np.where(vh, valley_price, np.where(price == valley_price, other_price, price))
+    for key, code in (("valley_cny_per_kwh", PERIOD_VALLEY), ("flat_cny_per_kwh", PERIOD_FLAT),
+                      ("peak_cny_per_kwh", PERIOD_PEAK)):
+        if key in t:
+            price = np.where(period == code, float(t[key]), price)
+    if "price_by_hour_cny_per_kwh" in t:
+        price = np.asarray(t["price_by_hour_cny_per_kwh"], dtype=float)
+    p = dict(prices or {})
+    return CostInputs(
+        price_by_hour_cny_per_kwh=price,
+        period_by_hour=period,
+        gas_cny_per_m3=float(p.get("gas_cny_per_m3", base.gas_cny_per_m3)),
+        biomass_cny_per_kg=float(p.get("biomass_cny_per_kg", base.biomass_cny_per_kg)),
+        coal_cny_per_kg=float(p.get("coal_cny_per_kg", base.coal_cny_per_kg)),
+        grid_kg_co2_per_kwh=base.grid_kg_co2_per_kwh,
+        gas_kg_co2_per_m3=base.gas_kg_co2_per_m3,
+        coal_kg_co2_per_kg=base.coal_kg_co2_per_kg,
+        biomass_kg_co2_per_kg=base.biomass_kg_co2_per_kg,
+    )
+
+
+def _r(x: float, nd: int = 2) -> float:
+    return round(float(x), nd)
+
+
+def option_dicts(res: SeasonResult, i: int) -> list[dict[str, Any]]:
+    """The ``options`` list of house ``i``: one object per method, in SPEC order."""
+    opts = []
+    for j, code in enumerate(res.technologies):
+        opts.append({
+            "technology": str(code),
+            "energy": {
+                "electricity_kwh": _r(res.electricity_kwh[i, j], 1),
+                "electricity_valley_kwh": _r(res.electricity_valley_kwh[i, j], 1),
+                "electricity_flat_kwh": _r(res.electricity_flat_kwh[i, j], 1),
+                "electricity_peak_kwh": _r(res.electricity_peak_kwh[i, j], 1),
+                "gas_m3": _r(res.gas_m3[i, j], 1),
+                "biomass_kg": _r(res.biomass_kg[i, j], 1),
+                "coal_kg": _r(res.coal_kg[i, j], 1),
+            },
+            "seasonal_efficiency": _r(res.seasonal_efficiency[i, j], 3),
+            "running_cost_cny": _r(res.running_cost_cny[i, j], 0),
+            "co2_kg": _r(res.co2_kg[i, j], 0),
+            "unmet_hours": int(res.unmet_hours[i, j]),
+            "delivered_heat_kwh": _r(res.delivered_heat_kwh[i, j], 1),
+            "unmet_heat_kwh": _r(res.unmet_heat_kwh[i, j], 1),
+            "peak_electric_kw": _r(res.peak_electric_kw[i, j], 2),
+            "solar_fraction": _r(res.solar_fraction[i, j], 3),
+        })
+    return opts
+
+
+def simulate_records(
+    records: Sequence[Any],
+    *,
+    on: dt.date = DEFAULT_ON,
+    hourly_index: int | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """
+    Simulate house records over their site's heating season with every method.
+
+    Parameters
+    ----------
+    records : sequence of mapping
+        SPEC §7 ``advise`` input records (``house_id``, ``site``, ``heated_area_m2``,
+        ``dwelling``, ``envelope``, ``gas_available``, optional ``tariff``, ``prices``,
+        ``night_setback``).
+    on : date
+        Date of the tariff and prices.
+    hourly_index : int or None
+        Record whose hourly series to return as well.
+
+    Returns
+    -------
+    results, hourly
+        One dict per record, in input order; and for ``hourly_index`` a dict of hourly columns.
+    """
+    hr = validate_records(records)
+    n = len(records)
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    keys: dict[tuple[str, str, str], list[int]] = {}
+    for i in range(n):
+        k = (hr.site_key[i], repr(sorted(hr.tariff[i].items())), repr(sorted(hr.prices[i].items())))
+        keys.setdefault(k, []).append(i)
+    hourly: dict[str, Any] | None = None
+    for (site, _t, _p), idx in keys.items():
+        rows = np.asarray(idx)
+        climate = climate_for(site)
+        costs = cost_inputs(site, on, hr.tariff[idx[0]], hr.prices[idx[0]])
+        houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows])
+        res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES)
+        for pos, i in enumerate(idx):
+            o: dict[str, Any] = {}
+            if hr.house_id[i] is not None:
+                o["house_id"] = hr.house_id[i]
+            o["site"] = hr.site[i]
+            o["design_heat_load_kw"] = _r(res.design_heat_load_kw[pos], 2)
+            o["season_heat_demand_kwh"] = _r(res.season_heat_demand_kwh[pos], 1)
+            o["options"] = option_dicts(res, pos)
+            out[i] = o
+        if hourly_index is not None and hourly_index in idx:
+            pos = idx.index(hourly_index)
+            one = Houses(houses.heated_area_m2[pos:pos + 1], houses.dwelling[pos:pos + 1],
+                         houses.envelope[pos:pos + 1], houses.setback[pos:pos + 1] if houses.setback is not None
+                         else None)
+            r1 = simulate_season(one, climate, costs, keep_hourly=True)
+            assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
+            assert r1.hourly_electricity_kw is not None
+            hod = climate.season(climate.hour_of_day)
+            hourly = {"hour": list(range(climate.season_hours)), "hour_of_day": hod.tolist(),
+                      "temp_air_c": np.round(climate.season(climate.temp_air_c), 2).tolist(),
+                      "price_cny_per_kwh": np.asarray(costs.price_by_hour_cny_per_kwh)[hod].tolist(),
+                      "heat_demand_kw": np.round(r1.hourly_heat_demand_kw[0], 4).tolist()}
+            for j, code in enumerate(r1.technologies):
+                hourly[f"{code}_delivered_kw"] = np.round(r1.hourly_delivered_kw[0, j], 4).tolist()
+                hourly[f"{code}_electricity_kw"] = np.round(r1.hourly_electricity_kw[0, j], 4).tolist()
+    return out, hourly
