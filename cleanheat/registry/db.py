@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Date, DateTime, Engine, create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cleanheat.errors import Conflict, InputError, RegistryError
@@ -60,13 +61,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
         raise InputError(f"not a database URL: {url!r} ({exc})", field="database_url") from None
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed, **kwargs)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(parsed, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise InputError(f"not a database URL cleanheat can open: {url!r} ({exc})", field="database_url") from None
 
 
 def _alembic_config(connection: Any) -> Any:
@@ -110,13 +114,19 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
 def open_database(url: str, *, migrate: bool = True, **kwargs: Any) -> Engine:
     """An engine on ``url`` whose schema is at the newest revision (migrated if needed)."""
     engine = make_engine(url, **kwargs)
-    if migrate:
-        try:
+    try:
+        if migrate:
             if current_revision(engine) != head_revision():
                 upgrade(engine)
-        except Exception:
-            engine.dispose()
-            raise
+        else:
+            with engine.connect():
+                pass
+    except OperationalError as exc:
+        engine.dispose()
+        raise RegistryError(f"cannot open the database {_safe_url(engine)}: {exc.orig}") from None
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

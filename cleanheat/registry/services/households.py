@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cleanheat.errors import Conflict, InputError, NotFound
@@ -18,12 +18,14 @@ from cleanheat.registry.models import DuplicateReview, Household, Installation, 
 __all__ = [
     "DuplicatePair",
     "FUZZY_THRESHOLD",
+    "HouseholdIn",
     "find_duplicates",
     "get_household",
     "mark_distinct",
     "merge",
     "normalise_phone",
     "search",
+    "upsert_many",
 ]
 
 FUZZY_THRESHOLD = 90.0
@@ -212,3 +214,78 @@ def merge(*, session: Session, keep: str, drop: str, actor: str, why: str) -> Ho
                  data={"into": keep, "installations_moved": int(n_drop)})
     session.flush()
     return hk
+
+
+@dataclass(frozen=True)
+class HouseholdIn:
+    """A household of the ledger, as imported or typed by a township clerk."""
+
+    household_id: str
+    name: str
+    id_number: str
+    phone: str
+    township: str
+    village: str
+    address: str
+    heated_area_m2: float
+    dwelling: str
+    previously_subsidised: bool = False
+    programme_year: int | None = None
+
+
+_COMPARED = ("name", "id_number", "phone", "address", "heated_area_m2", "dwelling", "previously_subsidised",
+             "programme_year")
+
+
+def upsert_many(*, session: Session, items: list[HouseholdIn], actor: str, why: str = "",
+                audit_each: bool = True) -> dict[str, Any]:
+    """Create households, or update those whose ``household_id`` exists (re-import never duplicates).
+
+    Returns ``{"created": n, "updated": n, "unchanged": n, "ids": {household_id: pk}}``.
+    """
+    from cleanheat.registry.services.places import township_ids, village_id
+
+    towns = township_ids(session=session)
+    vcache: dict[tuple[str, str], int] = {}
+    codes = [it.household_id for it in items]
+    existing: dict[str, Household] = {}
+    for start in range(0, len(codes), 5000):
+        for h in session.execute(select(Household).where(Household.household_id.in_(codes[start:start + 5000]))
+                                 ).scalars():
+            existing[h.household_id] = h
+    created = updated = unchanged = 0
+    events: list[audit.AuditRecord] = []
+    new_rows: list[dict[str, Any]] = []
+    for it in items:
+        vid = village_id(session=session, township=it.township, village=it.village, cache=vcache, towns=towns)
+        values = {"name": it.name, "id_number": it.id_number.upper(), "phone": it.phone,
+                  "phone_normalised": normalise_phone(it.phone), "village_id": vid, "address": it.address,
+                  "heated_area_m2": float(it.heated_area_m2), "dwelling": it.dwelling,
+                  "previously_subsidised": bool(it.previously_subsidised), "programme_year": it.programme_year}
+        found = existing.get(it.household_id)
+        if found is None:
+            new_rows.append({"household_id": it.household_id, **values})
+            created += 1
+            events.append(audit.AuditRecord(actor=actor, action="household.created",
+                                            resource=f"household/{it.household_id}", why=why))
+            continue
+        changed = {k: v for k, v in values.items() if getattr(found, k) != v}
+        if not changed:
+            unchanged += 1
+            continue
+        for k, v in changed.items():
+            setattr(found, k, v)
+        updated += 1
+        events.append(audit.AuditRecord(actor=actor, action="household.updated",
+                                        resource=f"household/{it.household_id}", why=why,
+                                        data={"changed": sorted(changed)}))
+    ids = {h.household_id: h.id for h in existing.values()}
+    for start in range(0, len(new_rows), 5000):
+        res = session.execute(insert(Household).returning(Household.id, Household.household_id,
+                                                          sort_by_parameter_order=True), new_rows[start:start + 5000])
+        for pk, code in res:
+            ids[code] = pk
+    session.flush()
+    if audit_each and events:
+        audit.record_many(session, events)
+    return {"created": created, "updated": updated, "unchanged": unchanged, "ids": ids}
