@@ -84,10 +84,9 @@ class Decisions:
         lists = [self._reason_list(self.codes[int(i)], int(i)) for i in first_of_key]
         reasons = [lists[k] for k in inverse.tolist()]
         columns = {name: _tolist(arr) for name, arr in self.outputs.items()}
+        columns["reasons"] = reasons
         names = list(columns)
         rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-        for row, reason_list in zip(rows, reasons, strict=True):
-            row["reasons"] = reason_list
         if trace:
             traces = {int(v): self._trace_record(int(first[v])) for v in np.unique(version)}
             for row, v in zip(rows, version.tolist(), strict=True):
