@@ -177,7 +177,7 @@ def _budget_table_rows(base: dict[str, Any], reform: dict[str, Any] | None) -> t
     pairs = list(zip(base["rows"] + [base["totals"]], (reform["rows"] + [reform["totals"]]) if reform else
                      [None] * (len(base["rows"]) + 1), strict=True))
     for b, r in pairs:
-        row = [b[key] if not (key == "year" and b[key] == 0) else "" for key, _ in BUDGET_COLUMNS]
+        row = [(str(b[key]) if b[key] else "") if key == "year" else b[key] for key, _ in BUDGET_COLUMNS]
         if r is not None:
             row += [r[key] for key in REFORM_MONEY]
         rows.append(row)
@@ -197,8 +197,7 @@ def _print_budget(base: dict[str, Any], reform: dict[str, Any] | None) -> None:
         table.add_column(h, justify="left" if k == 0 else "right")
     for k, row in enumerate(rows):
         style = "bold" if k == len(rows) - 1 else None
-        table.add_row(*[f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) and v > 9999 else str(v)
-                        for v in row], style=style)
+        table.add_row(*[v if isinstance(v, str) else f"{v:,}" for v in row], style=style)
     console.print(table)
     env = base["envelopes"]
     console.print(f"Envelopes: central {env['central_cny']:,} CNY · county ≤ {env['county_cny']:,} CNY "
