@@ -166,9 +166,8 @@ def climate_for(site_name: str) -> SeasonClimate:
 
 def _economics_costs(site_name: str, on: dt.date) -> CostInputs:
     """Read the tariff, prices and factors of ``cleanheat.economics`` into :class:`CostInputs`."""
+    from cleanheat.economics import EmissionFactors, Prices
     from cleanheat.economics.tariffs import Tariff
-
-    from cleanheat.economics import EmissionFactors, Prices  # type: ignore[attr-defined]
 
     tariff = Tariff.for_site(site_name, on)
     price = np.array([float(tariff.price_cny_per_kwh(h)) for h in range(24)])

@@ -188,7 +188,8 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
     if mask.all() or len(starts) == 0:
         start = 0
     else:
-        start = int(starts[0]) if len(starts) == 1 else int(starts[np.argmax([_run_length(mask, int(s)) for s in starts])])
+        lengths = [_run_length(mask, int(s)) for s in starts]
+        start = int(starts[int(np.argmax(lengths))])
     n_season = int(mask.sum()) // 24 * 24
     idx = (start - 24 * warmup_days + np.arange(24 * warmup_days + n_season)) % n_year
     import pandas as pd
@@ -203,7 +204,7 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
     south, north = plane(90.0, 180.0), plane(90.0, 0.0)
     tilt = min(90.0, abs(lat) + float(tp["solar.tilt_above_latitude_deg"]))
     poa = plane(tilt, 180.0)
-    doy = np.asarray(time.dayofyear, dtype=float)
+    doy = np.asarray(time.day_of_year, dtype=float)
     monthly = np.array([temp[np.asarray(time.month) == m].mean() for m in range(1, 13)])
     amplitude = float(monthly.max() - monthly.min()) / 2.0
     coldest_day = float(15 + 30.4 * int(np.argmin(monthly)))
@@ -280,7 +281,8 @@ def _air_source(
     p: dict[str, Any],
 ) -> tuple[FloatArray, FloatArray]:
     t_o = c.season(c.temp_air_c)
-    defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"], p["air_source.defrost_cold_loss"]))
+    defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"],
+                                                  p["air_source.defrost_cold_loss"]))
     running = t_o >= p["air_source.operating_limit_c"]
     slope = p["air_source.capacity_slope_per_k"]
     scale60 = area / 60.0
@@ -298,8 +300,9 @@ def _air_source(
             slope = p["co2_ashp.capacity_slope_per_k"]
             t_ret = heat_pump.supply_temperature_c(t_o, p["co2_ashp.return_design_c"], c.temp_design_c,
                                                    temp_supply_min_c=20.0)
-            cop = np.asarray(heat_pump.cop_co2_transcritical(t_o, t_ret, p["co2_ashp.supply_c"], p["co2_ashp.eta_isentropic"],
-                                                  p["co2_ashp.system_factor"])) * defrost
+            cop = np.asarray(heat_pump.cop_co2_transcritical(
+                t_o, t_ret, p["co2_ashp.supply_c"], p["co2_ashp.eta_isentropic"], p["co2_ashp.system_factor"],
+            )) * defrost
             aux_frac, min_kw = p["co2_ashp.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         elif code is Technology.OTHER_HIGH_TECH:
             t_sup = heat_pump.supply_temperature_c(t_o, p["other_high_tech.supply_design_c"], c.temp_design_c)
@@ -382,7 +385,8 @@ def _run_method(
         prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
         tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
                            dtype=float) * np.ones(n)
-        aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"], p["solar.tube_diameter_m"]))
+        aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"],
+                                                             p["solar.tube_diameter_m"]))
         st = solar_thermal.simulate_solar_tank(
             demand, c.season(c.poa_collector_w_m2), t_o, aperture, tubes * p["solar.tank_l_per_tube"],
             eta0=p["solar.eta0"], a1_w_m2k=p["solar.a1_w_m2k"], a2_w_m2k2=p["solar.a2_w_m2k2"],

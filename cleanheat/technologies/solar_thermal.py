@@ -157,7 +157,7 @@ def plane_irradiance_w_m2(
 
     times = pd.DatetimeIndex(time) + pd.Timedelta(minutes=30)
     sp = pvlib.solarposition.get_solarposition(times, latitude_deg, longitude_deg, altitude=elevation_m)
-    dni_extra = pvlib.irradiance.get_extra_radiation(times)
+    dni_extra = pvlib.irradiance.get_extra_radiation(np.asarray(times.day_of_year, dtype=float))
     poa = pvlib.irradiance.get_total_irradiance(
         surface_tilt_deg, surface_azimuth_deg, sp["apparent_zenith"].to_numpy(), sp["azimuth"].to_numpy(),
         np.asarray(dni_w_m2, dtype=float), np.asarray(ghi_w_m2, dtype=float), np.asarray(dhi_w_m2, dtype=float),
