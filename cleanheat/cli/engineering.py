@@ -65,6 +65,8 @@ def _print_tables(results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
     for i, r in enumerate(results):
         title = (f"{r.get('house_id', f'record {i}')} — {r['site']}: design {r['design_heat_load_kw']} kW, "
                  f"season {r['season_heat_demand_kwh']:.0f} kWh")

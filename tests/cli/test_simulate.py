@@ -1,0 +1,88 @@
+"""``cleanheat simulate``: one in → one out, list → list, bad records → exit 2, --hourly, --table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import pytest
+
+from cleanheat.cli import main
+from cleanheat.simulate import records as rec_mod
+from tests.simulate.climate_fixture import synthetic_costs
+
+HOUSE = {"house_id": "YC-1", "site": "大水坑镇", "heated_area_m2": 80, "dwelling": "brick",
+         "envelope": "partly_insulated", "gas_available": False}
+
+
+@pytest.fixture(autouse=True)
+def _costs(monkeypatch):
+    # the CLI's physics is under test here; tariffs and prices come from cleanheat.economics in production
+    monkeypatch.setattr(rec_mod, "_economics_costs", lambda site, on: synthetic_costs())
+
+
+def _run(monkeypatch, capsys, payload, *args):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(json.dumps(payload).encode())))
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "-", *args])
+    cap = capsys.readouterr()
+    return exc.value.code, cap.out, cap.err
+
+
+def test_one_object_in_one_out(monkeypatch, capsys):
+    code, out, _ = _run(monkeypatch, capsys, HOUSE)
+    assert code == 0
+    o = json.loads(out)
+    assert o["house_id"] == "YC-1"
+    assert o["design_heat_load_kw"] > 0 and o["season_heat_demand_kwh"] > 0
+    assert len(o["options"]) == 11 and o["options"][-1]["technology"] == "coal_stove"
+    opt = o["options"][1]
+    assert set(opt["energy"]) >= {"electricity_kwh", "electricity_valley_kwh", "gas_m3", "biomass_kg", "coal_kg"}
+    for k in ("seasonal_efficiency", "running_cost_cny", "co2_kg", "unmet_hours", "delivered_heat_kwh",
+              "unmet_heat_kwh", "peak_electric_kw"):
+        assert k in opt
+    for opt in o["options"]:
+        assert opt["delivered_heat_kwh"] + opt["unmet_heat_kwh"] == pytest.approx(o["season_heat_demand_kwh"],
+                                                                                  abs=0.2)
+
+
+def test_list_in_list_out_same_order(monkeypatch, capsys):
+    recs = [dict(HOUSE, house_id="B", site="beijing"), dict(HOUSE, house_id="A"),
+            dict(HOUSE, house_id="C", dwelling="cave", tariff={"valley_cny_per_kwh": 0.1})]
+    code, out, _ = _run(monkeypatch, capsys, recs)
+    assert code == 0
+    got = json.loads(out)
+    assert [o["house_id"] for o in got] == ["B", "A", "C"]
+    assert got[0]["season_heat_demand_kwh"] < got[1]["season_heat_demand_kwh"]  # Beijing is milder
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"dwelling": "palace"}, "dwelling"),
+    ({"heated_area_m2": -5}, "heated_area_m2"),
+    ({"heated_area_m2": 0}, "heated_area_m2"),
+    ({"site": "mars"}, "site"),
+    ({"envelope": None}, "envelope"),
+    ({"tariff": {"valley_cny_per_kwh": "cheap"}}, "tariff.valley_cny_per_kwh"),
+    ({"prices": {"uranium_cny_per_kg": 1}}, "prices.uranium_cny_per_kg"),
+])
+def test_bad_record_exit_2_names_record_and_field(monkeypatch, capsys, bad, field):
+    recs = [HOUSE, dict(HOUSE, house_id="BAD-7", **bad)]
+    code, out, err = _run(monkeypatch, capsys, recs)
+    assert code == 2
+    assert out == ""
+    assert "BAD-7" in err and field in err and "Traceback" not in err
+
+
+def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "h.csv"
+    code, out, _ = _run(monkeypatch, capsys, [HOUSE, dict(HOUSE, house_id="Z", site="beijing")], "--hourly",
+                        str(path), "--house", "1", "--table")
+    assert code == 0
+    assert "ashp_water" in out and "Z" in out
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == 121 * 24  # Beijing season 15 Nov – 15 Mar
+    r0 = rows[0]
+    assert float(r0["gshp_delivered_kw"]) <= float(r0["heat_demand_kw"]) + 1e-6
+    assert {"temp_air_c", "price_cny_per_kwh", "storage_electric_electricity_kw"} <= set(r0)

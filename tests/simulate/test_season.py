@@ -1,0 +1,143 @@
+"""The season simulation: energy balance per hour, shapes, chunking, groups, costs, method rankings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from cleanheat.simulate.season import PERIOD_VALLEY, Houses, simulate_season
+from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology
+
+from .climate_fixture import synthetic_climate, synthetic_costs
+
+DW = ["brick", "brick", "cave", "other", "brick", "cave"]
+EN = ["uninsulated", "partly_insulated", "insulated", "insulated", "insulated", "uninsulated"]
+AREA = [60.0, 80.0, 60.0, 120.0, 60.0, 100.0]
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    houses = Houses(np.array(AREA), np.array(DW), np.array(EN), np.array([False, False, False, False, True, False]))
+    climate = synthetic_climate(days=20, warmup_days=2)
+    return houses, climate, simulate_season(houses, climate, synthetic_costs(), keep_hourly=True,
+                                            groups=np.array([0, 1, 0, 1, 0, 1]))
+
+
+def test_eleven_methods_in_spec_order(short_run):
+    _, _, r = short_run
+    assert [str(t) for t in r.technologies] == [
+        "fan_heater_direct", "ashp_water", "storage_electric", "gas_boiler", "gshp", "solar_aux",
+        "other_high_tech", "co2_ashp", "solar_gshp_seasonal", "biomass", "coal_stove"]
+    assert r.delivered_heat_kwh.shape == (6, 11)
+
+
+def test_energy_balance_every_house_method_hour(short_run):
+    _, _, r = short_run
+    demand = r.hourly_heat_demand_kw[:, None, :]
+    delivered = r.hourly_delivered_kw
+    assert np.all(delivered >= -1e-12) and np.all(delivered <= demand * (1 + 1e-12) + 1e-12)
+    unmet = demand - delivered
+    total = delivered + unmet
+    assert_allclose(total, np.broadcast_to(demand, total.shape), rtol=1e-6, atol=1e-9)
+    assert_allclose(r.delivered_heat_kwh + r.unmet_heat_kwh,
+                    np.broadcast_to(r.season_heat_demand_kwh[:, None], r.delivered_heat_kwh.shape), rtol=1e-6)
+    assert_allclose(r.hourly_delivered_kw.sum(axis=2), r.delivered_heat_kwh, rtol=1e-9)
+
+
+def test_electricity_split_and_costs(short_run):
+    _, climate, r = short_run
+    assert_allclose(r.electricity_valley_kwh + r.electricity_flat_kwh + r.electricity_peak_kwh, r.electricity_kwh,
+                    rtol=1e-9)
+    costs = synthetic_costs()
+    # two-period tariff: cost = valley × 0.2486 + peak × 0.4986 (+ fuel)
+    elec_cost = r.electricity_valley_kwh * 0.2486 + r.electricity_peak_kwh * 0.4986
+    fuel_cost = r.gas_m3 * costs.gas_cny_per_m3 + r.biomass_kg * 1.0 + r.coal_kg * 1.0
+    assert_allclose(r.running_cost_cny, elec_cost + fuel_cost, rtol=1e-9)
+    assert_allclose(r.peak_electric_kw, r.hourly_electricity_kw.max(axis=2))
+    hod = climate.season(climate.hour_of_day)
+    valley = costs.period_by_hour[hod] == PERIOD_VALLEY
+    assert_allclose(r.hourly_electricity_kw[:, :, valley].sum(axis=2), r.electricity_valley_kwh, rtol=1e-9)
+
+
+def test_fuel_quantities_and_co2_hand_values(short_run):
+    _, _, r = short_run
+    j_coal = TECHNOLOGIES.index(Technology.COAL_STOVE)
+    j_gas = TECHNOLOGIES.index(Technology.GAS_BOILER)
+    # coal kg = heat / 0.45 × 3.6 / 20.908; CO₂ = coal × 1.764 kg/kg (2.47 kg/kgce × 20.908/29.307)
+    assert_allclose(r.coal_kg[:, j_coal], r.delivered_heat_kwh[:, j_coal] / 0.45 * 3.6 / 20.908, rtol=1e-9)
+    assert_allclose(r.co2_kg[:, j_coal], r.coal_kg[:, j_coal] * 1.764, rtol=1e-9)
+    # gas m³ = heat / 0.85 × 3.6 / 38.931
+    assert_allclose(r.gas_m3[:, j_gas], r.delivered_heat_kwh[:, j_gas] / 0.85 * 3.6 / 38.931, rtol=1e-9)
+    assert_allclose(r.seasonal_efficiency[:, j_coal], 0.45, rtol=1e-9)
+
+
+def test_group_sums_give_coincident_peak(short_run):
+    _, _, r = short_run
+    g = np.array([0, 1, 0, 1, 0, 1])
+    for k in (0, 1):
+        assert_allclose(r.group_electric_kw[k], r.hourly_electricity_kw[g == k].sum(axis=0), rtol=1e-9)
+    coincident = r.group_electric_kw.sum(axis=0).max(axis=1)
+    assert np.all(coincident <= r.peak_electric_kw.sum(axis=0) + 1e-9)
+
+
+def test_chunking_does_not_change_results(short_run):
+    houses, climate, r = short_run
+    r2 = simulate_season(houses, climate, synthetic_costs(), chunk_size=2)
+    for name in ("delivered_heat_kwh", "electricity_kwh", "running_cost_cny", "unmet_hours", "co2_kg"):
+        assert_allclose(getattr(r2, name), getattr(r, name), rtol=1e-9, err_msg=name)
+
+
+def test_setback_house_uses_less_heat(short_run):
+    houses, climate, r = short_run
+    same = Houses(np.array([60.0]), np.array(["brick"]), np.array(["insulated"]), np.array([False]))
+    r1 = simulate_season(same, climate, synthetic_costs(), technologies=["coal_stove"])
+    assert r.season_heat_demand_kwh[4] < r1.season_heat_demand_kwh[0]
+
+
+def test_undersized_solar_auxiliary_shows_unmet_heat():
+    climate = synthetic_climate(days=10, warmup_days=1)
+    houses = Houses(np.array([60.0, 60.0]), np.array(["brick", "brick"]), np.array(["uninsulated"] * 2))
+    r = simulate_season(houses, climate, synthetic_costs(), technologies=["solar_aux"],
+                        overrides={"solar.aux_kw": np.array([4.0, 20.0])})
+    assert r.unmet_hours[0, 0] > 0 and r.unmet_heat_kwh[0, 0] > 0
+    assert r.unmet_hours[1, 0] == 0
+
+
+@pytest.fixture(scope="module")
+def yanchi_run():
+    from cleanheat.simulate.records import climate_for
+
+    houses = Houses(np.array([60.0, 60.0, 90.0]), np.array(["brick", "cave", "brick"]),
+                    np.array(["partly_insulated", "uninsulated", "insulated"]))
+    return simulate_season(houses, climate_for("yanchi"), synthetic_costs())
+
+
+def test_gshp_beats_ashp_in_yanchi(yanchi_run):
+    j_g = TECHNOLOGIES.index(Technology.GSHP)
+    j_a = TECHNOLOGIES.index(Technology.ASHP_WATER)
+    assert np.all(yanchi_run.seasonal_efficiency[:, j_g] > yanchi_run.seasonal_efficiency[:, j_a])
+
+
+def test_default_gshp_field_never_hits_antifreeze_limit(yanchi_run):
+    j_g = TECHNOLOGIES.index(Technology.GSHP)
+    assert np.all(yanchi_run.min_fluid_temp_c[:, j_g] > -3.0 + 0.05)
+
+
+def test_storage_takes_three_quarters_in_valley_in_yanchi(yanchi_run):
+    j = TECHNOLOGIES.index(Technology.STORAGE_ELECTRIC)
+    share = yanchi_run.electricity_valley_kwh[:, j] / yanchi_run.electricity_kwh[:, j]
+    assert np.all(share >= 0.75)
+
+
+def test_heat_pumps_beat_resistance_and_coal_is_worst(yanchi_run):
+    eff = yanchi_run.seasonal_efficiency
+    idx = {t: TECHNOLOGIES.index(t) for t in TECHNOLOGIES}
+    for hp in (Technology.ASHP_WATER, Technology.FAN_HEATER_DIRECT, Technology.CO2_ASHP, Technology.GSHP):
+        assert np.all(eff[:, idx[hp]] > 1.6)
+    assert np.all(eff[:, idx[Technology.STORAGE_ELECTRIC]] <= 1.0)
+    assert np.all(eff[:, idx[Technology.COAL_STOVE]] < eff[:, idx[Technology.GAS_BOILER]])
+    co2 = yanchi_run.co2_kg
+    assert np.all(co2[:, idx[Technology.COAL_STOVE]] > co2[:, idx[Technology.GSHP]])
+    sf = yanchi_run.solar_fraction[:, idx[Technology.SOLAR_AUX]]
+    assert np.all((sf > 0.02) & (sf < 0.6))
