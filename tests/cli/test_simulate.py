@@ -81,7 +81,8 @@ def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
                         str(path), "--house", "1", "--table")
     assert code == 0
     assert "ashp_water" in out and "Z" in out
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 121 * 24  # Beijing season 15 Nov – 15 Mar
     r0 = rows[0]
     assert float(r0["gshp_delivered_kw"]) <= float(r0["heat_demand_kw"]) + 1e-6
