@@ -271,3 +271,19 @@ class EmissionFactors:
             standard_coal_kg_dust_per_kgce=float(tree[f + "standard_coal_dust_kg_per_kgce"].at(on)),
             standard_coal_mj_per_kgce=float(tree["fuels.standard_coal_mj_per_kgce"].at(on)),
         )
+
+    # Short aliases used by ``cleanheat.simulate.records`` (same values, same units).
+    @property
+    def grid_kg_per_kwh(self) -> float:
+        """Alias of :attr:`grid_kg_co2_per_kwh`. [kg/kWh]"""
+        return self.grid_kg_co2_per_kwh
+
+    @property
+    def gas_kg_per_m3(self) -> float:
+        """Alias of :attr:`gas_kg_co2_per_m3`. [kg/m³]"""
+        return self.gas_kg_co2_per_m3
+
+    @property
+    def coal_kg_per_kg(self) -> float:
+        """Alias of :attr:`coal_kg_co2_per_kg`. [kg/kg]"""
+        return self.coal_kg_co2_per_kg

@@ -77,3 +77,9 @@ def test_prices_and_factors_by_site():
     assert f_yc.grid_kg_co2_per_kwh == 0.5857 and f_bj.grid_kg_co2_per_kwh == 0.6776
     assert f_yc.gas_kg_co2_per_m3 == 2.162 and f_yc.biomass_kg_co2_per_kg == 0.0
     assert f_yc.standard_coal_kg_co2_per_kgce == 2.47 and f_yc.standard_coal_mj_per_kgce == 29.307
+
+
+def test_short_aliases_match():
+    f = EmissionFactors.for_site("yanchi", dt.date(2022, 6, 1))
+    assert (f.grid_kg_per_kwh, f.gas_kg_per_m3, f.coal_kg_per_kg) == (
+        f.grid_kg_co2_per_kwh, f.gas_kg_co2_per_m3, f.coal_kg_co2_per_kg)
