@@ -214,7 +214,7 @@ def pay(
 
 @audit_app.command("verify")
 def audit_verify(database_url: str | None = DB_URL) -> None:
-    """Check the hash chain: exit 0 when intact, 6 naming the first broken entry otherwise."""
+    """Check the hash chain: exit 0 when intact, 1 naming the first broken entry otherwise."""
     from cleanheat.registry import audit
 
     with _session(database_url) as session:
@@ -222,11 +222,12 @@ def audit_verify(database_url: str | None = DB_URL) -> None:
     if brk is None:
         write_json({"intact": True, "entries": n})
         return
+    from cleanheat.errors import RegistryError
+
     write_json({"intact": False, "entries_checked": n, "first_broken": {"sequence": brk.seq, "id": brk.event_id,
                                                                         "problem": brk.problem}})
-    _err(f"audit chain broken at entry {brk.seq}" + (f" (id {brk.event_id})" if brk.event_id else "")
-         + f": {brk.problem}")
-    raise typer.Exit(6)
+    raise RegistryError(f"audit chain broken at entry {brk.seq}" + (f" (id {brk.event_id})" if brk.event_id else "")
+                        + f": {brk.problem}")
 
 
 @audit_app.command("log")
@@ -251,3 +252,134 @@ def register(app: typer.Typer) -> None:
     app.add_typer(assess_app, name="assess")
     app.command("status")(status)
     app.command("pay")(pay)
+
+
+# --------------------------------------------------------------------------------------------
+# ledger
+# --------------------------------------------------------------------------------------------
+
+
+@ledger_app.command("template")
+def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write.")) -> None:
+    """Write an empty ledger template (Chinese headers, an example row, a sheet explaining the columns)."""
+    from cleanheat.registry.services.ledger import write_template
+
+    write_template(file)
+    write_json({"file": str(file)})
+
+
+@ledger_app.command("import")
+def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .csv."),
+                  actor: str = typer.Option(..., "--actor", help="Who imports (recorded in the audit log)."),
+                  database_url: str | None = DB_URL) -> None:
+    """Import a township ledger: every row validated; any error and nothing changes (exit 2)."""
+    from cleanheat.registry import db
+    from cleanheat.registry.services.ledger import LedgerImportError, import_file
+
+    try:
+        with _engine(database_url) as engine, db.session_scope(engine) as session:
+            summary = import_file(session=session, path=file, actor=actor)
+    except LedgerImportError as exc:
+        write_json({"imported": False, "errors": [e.as_dict() for e in exc.errors]})
+        for e in exc.errors[:20]:
+            _err(f"row {e.row}, column {e.column}: {e.reason}")
+        if len(exc.errors) > 20:
+            _err(f"… and {len(exc.errors) - 20} more (see the JSON report on stdout)")
+        raise
+    write_json({"imported": True, **summary})
+
+
+@ledger_app.command("export")
+def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
+                  database_url: str | None = DB_URL) -> None:
+    """Export the whole ledger (template columns plus payment) to XLSX."""
+    from cleanheat.registry.services.ledger import export_xlsx
+
+    with _session(database_url) as session:
+        n = export_xlsx(session=session, path=file)
+    write_json({"file": str(file), "rows": n})
+
+
+@ledger_app.command("search")
+def ledger_search(query: str = typer.Argument(..., help="Ledger id, identity number, phone or start of a name."),
+                  limit: int = typer.Option(20, "--limit"), database_url: str | None = DB_URL) -> None:
+    """Find households by ledger id, identity number, phone or name."""
+    from cleanheat.registry.services.households import search
+
+    with _session(database_url) as session:
+        write_json(search(session=session, query=query, limit=limit))
+
+
+# --------------------------------------------------------------------------------------------
+# reports, assessment
+# --------------------------------------------------------------------------------------------
+
+
+def _xlsx(path: Path, sheet: str, header: list[str], rows: list[list[Any]]) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+@report_app.command("monthly")
+def report_monthly(township: str = typer.Option(..., "--township", help="Township name, e.g. 花马池镇."),
+                   month: str = typer.Option(..., "--month", help="YYYY-MM."),
+                   xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the report to this XLSX file."),
+                   database_url: str | None = DB_URL) -> None:
+    """A township's monthly progress report (月报表): progress against the year's target by method,
+    acceptances, payments, complaints; due by the 25th, late ones flagged."""
+    from cleanheat.registry.services.reports import monthly
+
+    with _session(database_url) as session:
+        rep = monthly(session=session, township=township, month=month)
+    if xlsx is not None:
+        rows: list[list[Any]] = [[m, v["installed_month"], v["installed_ytd"], v["accepted_month"], v["accepted_ytd"]]
+                                 for m, v in rep["by_method"].items()]
+        rows.append(["合计", rep["installed_month"], rep["installed_ytd"], rep["accepted_month"], rep["accepted_ytd"]])
+        rows.append([])
+        for k in ("year_target_households", "progress", "paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny",
+                  "complaints_month", "tickets_open_at_month_end", "due_on", "submitted_on", "submission"):
+            rows.append([k, rep[k]])
+        _xlsx(xlsx, f"{township}{month}", ["取暖方式", "本月安装", "年度累计安装", "本月验收", "年度累计验收"], rows)
+    write_json(rep)
+
+
+@report_app.command("plan")
+def report_plan(xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the table to this XLSX file."),
+                database_url: str | None = DB_URL) -> None:
+    """附件1: township × year, households planned vs done (accepted) and paid."""
+    from cleanheat.registry.services.reports import plan
+
+    with _session(database_url) as session:
+        rows = plan(session=session)
+    if xlsx is not None:
+        header = ["乡镇"] + [f"{y}年{w}" for y in (2021, 2022, 2023) for w in ("计划", "完成", "已补贴")] + ["计划合计",
+                                                                                                   "完成合计"]
+        keys = [f"{w}_{y}" for y in (2021, 2022, 2023) for w in ("planned", "done", "paid")]
+        _xlsx(xlsx, "附件1 年度任务计划表", header,
+              [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"]] for r in rows])
+    write_json(rows)
+
+
+@assess_app.command("enterprises")
+def assess_enterprises(half: str = typer.Option(..., "--half", help="YYYY-H1 or YYYY-H2."),
+                       apply: bool = typer.Option(False, "--apply", help="Store the assessment and revoke the "
+                                                  "registrations the rule names."),
+                       actor: str = typer.Option("县清洁取暖领导小组", "--actor", help="Who assesses."),
+                       database_url: str | None = DB_URL) -> None:
+    """Half-year assessment of each enterprise: usage rate, product quality, heating effect, complaints."""
+    from cleanheat.registry.services.assessments import assess
+
+    with _session(database_url) as session:
+        write_json(assess(session=session, half=half, actor=actor, apply=apply))

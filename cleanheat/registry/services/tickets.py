@@ -125,8 +125,8 @@ def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, shar
         bad = eid is not None and eid % 30 == 12
         kind = "complaint" if rng.random() < (0.7 if bad else 0.35) else "service"
         cat = str(rng.choice(CATEGORIES, p=[.35, .2, .25, .1, .1] if bad else [.25, .15, .2, .15, .25]))
-        lag_h = float(rng.exponential(60 if bad else 20))
-        responded = opened + dt.timedelta(hours=lag_h) if rng.random() < 0.93 else None
+        lag_h = float(rng.exponential(60 if bad else 8))
+        responded = opened + dt.timedelta(hours=lag_h) if rng.random() < (0.9 if bad else 0.99) else None
         closed = responded + dt.timedelta(days=int(rng.integers(1, 10))) if responded and rng.random() < 0.8 else None
         if responded and responded > end:
             responded, closed = None, None

@@ -1,0 +1,134 @@
+"""Half-yearly enterprise assessment (绩效考核), 盐政办发〔2022〕8号 八(三).
+
+The plan assesses equipment usage rate, product quality and heating effect every half-year and
+revokes the registration of enterprises with poor quality, poor service or many complaints. It
+gives no numbers; ours (module constants, documented in docs/architecture.md) are:
+
+- usage rate = share of the enterprise's accepted installations without a ``not_in_use`` ticket;
+- product quality = share without a ``quality`` ticket; heating effect = share without a
+  ``heating_effect`` ticket; service = share of tickets answered within the response limit;
+- revocation when complaints per 100 accepted installations in the half ≥ :data:`COMPLAINTS_PER_100`,
+  or quality < :data:`MIN_QUALITY`, or heating effect < :data:`MIN_HEATING_EFFECT`, or service <
+  :data:`MIN_SERVICE`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from cleanheat.errors import InputError
+from cleanheat.registry import audit
+from cleanheat.registry.models import Acceptance, Enterprise, EnterpriseAssessment, Installation, Ticket
+from cleanheat.registry.services import enterprises
+
+__all__ = ["COMPLAINTS_PER_100", "MIN_HEATING_EFFECT", "MIN_QUALITY", "MIN_SERVICE", "assess", "parse_half"]
+
+COMPLAINTS_PER_100 = 3.0
+MIN_QUALITY = 0.97
+MIN_HEATING_EFFECT = 0.97
+MIN_SERVICE = 0.80
+
+
+def parse_half(half: str) -> tuple[dt.date, dt.date]:
+    """``2023-H1`` → (2023-01-01, 2023-06-30); ``2023-H2`` → (2023-07-01, 2023-12-31)."""
+    try:
+        year_s, h = half.split("-")
+        year = int(year_s)
+        if h.upper() not in ("H1", "H2"):
+            raise ValueError
+    except ValueError:
+        raise InputError(f"expected YYYY-H1 or YYYY-H2, got {half!r}", field="half") from None
+    if h.upper() == "H1":
+        return dt.date(year, 1, 1), dt.date(year, 6, 30)
+    return dt.date(year, 7, 1), dt.date(year, 12, 31)
+
+
+def _aware(d: dt.date, end: bool = False) -> dt.datetime:
+    t = dt.time(23, 59, 59) if end else dt.time(0)
+    return dt.datetime.combine(d, t, dt.UTC)
+
+
+def assess(*, session: Session, half: str, actor: str, apply: bool = False) -> list[dict[str, Any]]:
+    """Assess every enterprise registered during the half; with ``apply``, store the assessment and revoke
+    the registration of those the rule names (audited)."""
+    start, end = parse_half(half)
+    half = f"{start.year}-H{1 if start.month == 1 else 2}"
+    accepted: Counter[int | None] = Counter()
+    for eid, in session.execute(
+        select(Installation.enterprise_id).join(Acceptance, Acceptance.installation_id == Installation.id)
+        .where(Installation.enterprise_id.is_not(None), Acceptance.accepted_on <= end)
+    ):
+        accepted[eid] += 1
+    cats: dict[int, Counter[str]] = defaultdict(Counter)
+    complaints: Counter[int] = Counter()
+    answered: Counter[int] = Counter()
+    on_time: Counter[int] = Counter()
+    s_at, e_at = _aware(start), _aware(end, True)
+    for eid, kind, cat, opened, respond_by, responded, overdue in session.execute(
+        select(Ticket.enterprise_id, Ticket.kind, Ticket.category, Ticket.opened_at, Ticket.respond_by,
+               Ticket.responded_at, Ticket.overdue).where(Ticket.enterprise_id.is_not(None))
+    ):
+        o = opened if opened.tzinfo else opened.replace(tzinfo=dt.UTC)
+        due = respond_by if respond_by.tzinfo else respond_by.replace(tzinfo=dt.UTC)
+        if o > e_at or eid is None:
+            continue
+        cats[eid][cat] += 1  # state of the equipment: everything reported up to the end of the half
+        if o >= s_at:
+            if kind == "complaint":
+                complaints[eid] += 1
+            if due <= e_at:  # tickets whose response was due within the half
+                answered[eid] += 1
+                on_time[eid] += responded is not None and not overdue
+    out: list[dict[str, Any]] = []
+    book = enterprises.status_book(session=session)
+    for e in session.execute(select(Enterprise).order_by(Enterprise.code)).scalars():
+        if book.status_on(e.id, end) not in ("registered", "suspended") and book.status_on(e.id, start) not in (
+                "registered", "suspended"):
+            continue
+        n = accepted.get(e.id, 0)
+        c = cats.get(e.id, Counter())
+        usage = 1 - c["not_in_use"] / n if n else 1.0
+        quality = 1 - c["quality"] / n if n else 1.0
+        heating = 1 - c["heating_effect"] / n if n else 1.0
+        service = on_time[e.id] / answered[e.id] if answered.get(e.id) else 1.0
+        per100 = 100 * complaints.get(e.id, 0) / n if n else 0.0
+        why: list[str] = []
+        if per100 >= COMPLAINTS_PER_100:
+            why.append(f"{per100:.1f} complaints per 100 installations ≥ {COMPLAINTS_PER_100}")
+        if quality < MIN_QUALITY:
+            why.append(f"product quality {quality:.3f} < {MIN_QUALITY}")
+        if heating < MIN_HEATING_EFFECT:
+            why.append(f"heating effect {heating:.3f} < {MIN_HEATING_EFFECT}")
+        if service < MIN_SERVICE:
+            why.append(f"service {service:.3f} < {MIN_SERVICE} (answered within the response limit)")
+        out.append({
+            "enterprise": e.code, "name": e.name, "half": half, "status": book.status_on(e.id, end),
+            "installations": n, "usage_rate": round(usage, 4), "product_quality": round(quality, 4),
+            "heating_effect": round(heating, 4), "service": round(service, 4), "complaints": complaints.get(e.id, 0),
+            "complaints_per_100": round(per100, 2), "outcome": "revoke" if why else "pass", "why": why,
+        })
+    if apply:
+        session.execute(delete(EnterpriseAssessment).where(EnterpriseAssessment.half == half))
+        codes = {e.code: e.id for e in session.execute(select(Enterprise)).scalars()}
+        if out:
+            session.execute(insert(EnterpriseAssessment), [{
+                "enterprise_id": codes[r["enterprise"]], "half": half, "installations": r["installations"],
+                "usage_rate": r["usage_rate"], "product_quality": r["product_quality"],
+                "heating_effect": r["heating_effect"], "complaints": r["complaints"], "outcome": r["outcome"],
+                "details": {"service": r["service"], "why": r["why"]}} for r in out])
+        for r in out:
+            if r["outcome"] == "revoke":
+                e = enterprises.get_enterprise(session=session, code=r["enterprise"])
+                if e.status in enterprises.TRANSITIONS and "revoked" in enterprises.TRANSITIONS[e.status]:
+                    enterprises.transition(session=session, code=r["enterprise"], to="revoked",
+                                           effective_on=end + dt.timedelta(days=1), actor=actor,
+                                           why=f"{half} assessment: " + "; ".join(r["why"]))
+        audit.record(session, actor=actor, action="enterprise.assessed", resource=f"assessment/{half}",
+                     data={"enterprises": len(out), "revoked": [r["enterprise"] for r in out
+                                                               if r["outcome"] == "revoke"]})
+    return out

@@ -1,0 +1,284 @@
+"""Registry commands end to end on a SQLite file: db, demo, status, pay, ledger, report, assess, audit."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cleanheat.cli import main
+from cleanheat.registry import db
+from tests.registry import factories
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full demo programme (27,000 households), loaded once through the CLI."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "load", "--seed", "0", "--database-url", url(path)])
+    assert exc.value.code == 0
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_file: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "copy.sqlite3"
+    shutil.copy(demo_file, path)
+    return path
+
+
+def test_demo_status_matches_the_plan(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["status", "--json", "--database-url", url(demo_file)], capsys)
+    assert code == 0
+    st = json.loads(out)
+    assert st["households"] == 27000 and st["installations"] == 27000
+    assert 0 < st["paid"] <= st["accepted"] <= st["installations"]
+    assert st["central_paid_cny"] + st["local_paid_cny"] == st["total_paid_cny"]
+    assert st["central_paid_cny"] <= 94_500_000 and st["local_paid_cny"] <= 48_600_000
+    code, out, _ = run(["report", "plan", "--database-url", url(demo_file)], capsys)
+    rows = json.loads(out)
+    total = rows[-1]
+    # 附件1: 3000 + 14000 + 10000 households planned
+    assert (total["planned_2021"], total["planned_2022"], total["planned_2023"]) == (3000, 14000, 10000)
+    by_town = {r["township"]: r for r in rows}
+    assert by_town["惠安堡镇"]["planned_2022"] == 3500 and by_town["麻黄山乡"]["planned_2023"] == 300
+
+
+def test_demo_load_refuses_a_non_empty_database(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["demo", "load", "--database-url", url(demo_copy)], capsys)
+    assert code == 4 and "not empty" in err and "Traceback" not in err
+
+
+def test_pay_accepted_is_idempotent(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["pay", "--accepted", "--actor", "财务科", "--json", "--database-url", url(demo_copy)]
+    code, out, _ = run(args, capsys)
+    first = json.loads(out)
+    assert code == 0 and first["paid"] > 0 and first["total_cny"] > 0
+    code, out, _ = run(args, capsys)
+    again = json.loads(out)
+    assert again["paid"] == 0 and again["total_cny"] == 0
+    code, out, _ = run(["audit", "verify", "--database-url", url(demo_copy)], capsys)
+    assert code == 0 and json.loads(out)["intact"] is True
+
+
+def test_pay_one_township(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["pay", "--accepted", "--township", "麻黄山乡", "--actor", "财务科", "--json",
+                        "--database-url", url(demo_copy)], capsys)
+    assert code == 0 and json.loads(out)["paid"] >= 0
+    code, _, err = run(["pay", "--accepted", "--township", "火星乡", "--actor", "x", "--database-url",
+                        url(demo_copy)], capsys)
+    assert code == 3 and "火星乡" in err
+
+
+def test_audit_tampering_is_detected(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    con = sqlite3.connect(demo_copy)
+    try:
+        con.execute("UPDATE audit_event SET actor = '某人' WHERE seq = "
+                    "(SELECT min(seq) FROM audit_event WHERE type = 'cn.cleanheat.payment.made')")
+        con.commit()
+        (seq,) = con.execute("SELECT min(seq) FROM audit_event WHERE type = 'cn.cleanheat.payment.made'").fetchone()
+    finally:
+        con.close()
+    code, out, err = run(["audit", "verify", "--database-url", url(demo_copy)], capsys)
+    assert code == 1
+    assert json.loads(out)["first_broken"]["sequence"] == seq and f"entry {seq}" in err
+
+
+def test_audit_log_of_a_resource(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["audit", "log", "--resource", "household/YC-2021-000002", "--database-url",
+                        url(demo_copy)], capsys)
+    events = json.loads(out)
+    assert code == 0 and events and all(e["subject"] == "household/YC-2021-000002" for e in events)
+    assert events[0]["type"] == "cn.cleanheat.payment.made" and events[0]["data"]["total_cny"] == 5300
+
+
+def test_reports_and_assessment(demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    xlsx = tmp_path / "m.xlsx"
+    code, out, _ = run(["report", "monthly", "--township", "花马池镇", "--month", "2022-09", "--xlsx", str(xlsx),
+                        "--database-url", url(demo_file)], capsys)
+    rep = json.loads(out)
+    assert code == 0 and xlsx.exists()
+    assert rep["year_target_households"] == 1000 and rep["submission"] in ("on_time", "late")
+    assert rep["due_on"] == "2022-09-25"
+    assert sum(v["installed_ytd"] for v in rep["by_method"].values()) == rep["installed_ytd"]
+    code, _, err = run(["report", "monthly", "--township", "花马池镇", "--month", "2022-13", "--database-url",
+                        url(demo_file)], capsys)
+    assert code == 2 and "YYYY-MM" in err
+    code, out, _ = run(["report", "plan", "--xlsx", str(tmp_path / "p.xlsx"), "--database-url", url(demo_file)],
+                       capsys)
+    assert code == 0 and (tmp_path / "p.xlsx").exists()
+    code, out, _ = run(["assess", "enterprises", "--half", "2023-H2", "--database-url", url(demo_file)], capsys)
+    rows = json.loads(out)
+    assert code == 0 and {r["enterprise"] for r in rows if r["outcome"] == "revoke"} == {"ENT-12"}
+    code, _, err = run(["assess", "enterprises", "--half", "2023-H3", "--database-url", url(demo_file)], capsys)
+    assert code == 2
+
+
+# --------------------------------------------------------------------------------------------
+# db commands
+# --------------------------------------------------------------------------------------------
+
+
+def _small(path: Path) -> None:
+    engine = db.open_database(url(path))
+    try:
+        with db.session_scope(engine) as s:
+            factories.programme(s)
+            for k in (1, 2):
+                factories.accepted_installation(s, k)
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_info_backup_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "a.sqlite3"
+    code, out, _ = run(["db", "upgrade", "--database-url", url(src)], capsys)
+    assert code == 0 and json.loads(out)["revision"] == db.head_revision()
+    _small(src)
+    code, out, _ = run(["db", "info", "--database-url", url(src)], capsys)
+    info = json.loads(out)
+    assert info["file"] == str(src) and info["tables"]["household"] == 2
+    backup = tmp_path / "b.json.gz"
+    code, out, _ = run(["db", "backup", str(backup), "--database-url", url(src)], capsys)
+    assert code == 0 and backup.exists()
+    code, _, err = run(["db", "restore", str(backup), "--database-url", url(src)], capsys)
+    assert code == 4 and "--force" in err
+    code, _, _ = run(["db", "restore", str(backup), "--force", "--database-url", url(src)], capsys)
+    assert code == 0
+    dst = tmp_path / "fresh.sqlite3"
+    code, _, _ = run(["db", "restore", str(backup), "--database-url", url(dst)], capsys)
+    assert code == 0
+    code, out, _ = run(["db", "info", "--database-url", url(dst)], capsys)
+    assert json.loads(out)["tables"] == info["tables"]
+
+
+def test_db_info_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CLEANHEAT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    code, out, _ = run(["db", "info"], capsys)
+    assert code == 0 and json.loads(out)["file"] == str(tmp_path / "xdg" / "cleanheat" / "cleanheat.sqlite3")
+    monkeypatch.setenv("CLEANHEAT_DATABASE_URL", url(tmp_path / "env.sqlite3"))
+    code, out, _ = run(["db", "info"], capsys)
+    assert json.loads(out)["file"] == str(tmp_path / "env.sqlite3")
+
+
+def test_unreachable_database_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["status", "--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/x"], capsys)
+    assert code == 1 and "cannot open the database" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------
+# ledger
+# --------------------------------------------------------------------------------------------
+
+FIELDS = ["household_id", "township", "village", "name", "id_number", "phone", "address", "heated_area_m2",
+          "dwelling", "technology", "with_rooftop_pv", "installed_on", "self_install", "enterprise_code",
+          "previously_subsidised", "accepted_on", "invoice_cny"]
+
+
+def _row(k: int, **over: Any) -> dict[str, Any]:
+    r = {"household_id": f"YC-L-{k:04d}", "township": "青山乡", "village": "猫头梁村", "name": f"李{k}",
+         "id_number": f"64032319700101{k:04d}", "phone": f"1380000{k:04d}", "address": f"青山乡猫头梁村{k}号",
+         "heated_area_m2": 72, "dwelling": "cave", "technology": "solar_aux", "with_rooftop_pv": "否",
+         "installed_on": "2022-07-01", "self_install": "否", "enterprise_code": "ENT-A",
+         "previously_subsidised": "否", "accepted_on": "2022-09-01", "invoice_cny": 18000}
+    r.update(over)
+    return r
+
+
+def _csv(path: Path, rows: list[dict[str, Any]], fields: list[str] = FIELDS) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def test_ledger_import_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dbf = tmp_path / "l.sqlite3"
+    _small(dbf)
+    bad = _csv(tmp_path / "bad.csv", [
+        _row(1), _row(2, heated_area_m2="abc"), _row(3, technology="nuclear"), _row(4, township="东京"),
+        _row(5, accepted_on="2022-06-01"), _row(1, name="重复"),
+    ])
+    code, out, err = run(["ledger", "import", str(bad), "--actor", "青山乡", "--database-url", url(dbf)], capsys)
+    assert code == 2 and "nothing imported" in err and "Traceback" not in err
+    report = {(e["row"], e["column"]) for e in json.loads(out)["errors"]}
+    assert {(3, "heated_area_m2"), (4, "technology"), (5, "township"), (6, "accepted_on"),
+            (7, "household_id")} <= report
+    code, out, _ = run(["db", "info", "--database-url", url(dbf)], capsys)
+    assert json.loads(out)["tables"]["household"] == 2  # nothing changed
+
+
+def test_ledger_import_twice_does_not_duplicate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dbf = tmp_path / "l.sqlite3"
+    _small(dbf)
+    good = _csv(tmp_path / "good.csv", [_row(k) for k in range(1, 6)] + [
+        _row(6, self_install="是", enterprise_code="", accepted_on="")])
+    args = ["ledger", "import", str(good), "--actor", "青山乡", "--database-url", url(dbf)]
+    code, out, _ = run(args, capsys)
+    first = json.loads(out)
+    assert code == 0 and first["households_created"] == 6 and first["installations_created"] == 6
+    assert first["acceptances_recorded"] == 5
+    code, out, _ = run(args, capsys)
+    again = json.loads(out)
+    assert again["households_created"] == 0 and again["households_unchanged"] == 6
+    assert again["installations_created"] == 0 and again["acceptances_recorded"] == 0
+    code, out, _ = run(["pay", "--accepted", "--actor", "财务", "--json", "--database-url", url(dbf)], capsys)
+    # solar_aux on a 72 m² cave: 3500 + 1800 each, 5 imported + 2 from the factory
+    assert json.loads(out)["paid"] == 7 and json.loads(out)["total_cny"] == 7 * 5300
+
+
+def test_ledger_template_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dbf = tmp_path / "l.sqlite3"
+    _small(dbf)
+    tpl = tmp_path / "tpl.xlsx"
+    assert run(["ledger", "template", str(tpl)], capsys)[0] == 0
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tpl)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["农户编号", "乡镇", "行政村", "户主姓名"]
+    ws["N2"] = "ENT-A"  # 安装企业编号
+    wb.save(tpl)
+    wb.close()
+    code, out, err = run(["ledger", "import", str(tpl), "--actor", "花马池镇", "--database-url", url(dbf)], capsys)
+    assert code == 0, err
+    assert json.loads(out)["households_created"] == 1
+    exp = tmp_path / "export.xlsx"
+    code, out, _ = run(["ledger", "export", str(exp), "--database-url", url(dbf)], capsys)
+    assert code == 0 and json.loads(out)["rows"] == 3
+    # the export imports back without changes
+    code, out, err = run(["ledger", "import", str(exp), "--actor", "x", "--database-url", url(dbf)], capsys)
+    assert code == 0, err
+    back = json.loads(out)
+    # nothing new; the two factory households gain their programme year (default: year installed)
+    assert back["households_created"] == 0 and back["installations_created"] == 0
+    assert back["households_unchanged"] + back["households_updated"] == 3
+    code, out, _ = run(["ledger", "search", "640323198510040", "--database-url", url(dbf)], capsys)
+    assert code == 0
+
+
+def test_ledger_import_unknown_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["ledger", "import", str(tmp_path / "none.csv"), "--actor", "x", "--database-url",
+                        url(tmp_path / "x.sqlite3")], capsys)
+    assert code == 2 and "cannot read" in err
