@@ -425,6 +425,13 @@ def _run_method(
     raise ValueError(f"unknown technology {code!r}")  # pragma: no cover
 
 
+def _dedupe_key(houses: Houses) -> np.ndarray:
+    sb = np.zeros(len(houses), dtype=bool) if houses.setback is None else np.asarray(houses.setback, dtype=bool)
+    return np.array([f"{d}|{e}|{int(b)}|{a!r}" for d, e, b, a in zip(
+        np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), sb.tolist(),
+        np.asarray(houses.heated_area_m2, dtype=float).tolist(), strict=True)])
+
+
 def simulate_season(
     houses: Houses,
     climate: SeasonClimate,
@@ -436,6 +443,7 @@ def simulate_season(
     groups: IntArray | None = None,
     n_groups: int | None = None,
     overrides: dict[str, Any] | None = None,
+    deduplicate: bool = True,
     on: dt.date = dt.date(2021, 6, 1),
 ) -> SeasonResult:
     """
@@ -462,8 +470,11 @@ def simulate_season(
     overrides : dict or None
         Per-run technology overrides by dotted name: sizes per house (``gshp.n_boreholes``,
         ``solar.tubes``, ``solar_gshp.tubes``, ``solar.aux_kw``; scalars or (n_houses,) arrays)
-        and any default of
-        :func:`cleanheat.technologies.catalogue.technology_parameters`.
+        and any default of :func:`cleanheat.technologies.catalogue.technology_parameters`.
+    deduplicate : bool, default True
+        Simulate physically identical houses (same dwelling, envelope, set-back and area, to the
+        last bit) once and copy the results: exact, not an approximation. Off when per-house
+        overrides or hourly output are asked for.
     on : date
         Date of the defaults.
 
@@ -471,9 +482,49 @@ def simulate_season(
     -------
     SeasonResult
     """
+    n = len(houses)
+    ov = dict(overrides or {})
+    per_house_ov = any(np.ndim(v) >= 1 for v in ov.values())
+    g_arr = None if groups is None else np.asarray(groups, dtype=np.int64)
+    ng = 0 if g_arr is None else int(n_groups if n_groups is not None else (g_arr.max() + 1 if n else 0))
+    if deduplicate and not keep_hourly and not per_house_ov and n > 1:
+        _, first, inverse = np.unique(_dedupe_key(houses), return_index=True, return_inverse=True)
+        if len(first) < n:
+            uniq = Houses(houses.heated_area_m2[first], np.asarray(houses.dwelling)[first],
+                          np.asarray(houses.envelope)[first],
+                          None if houses.setback is None else np.asarray(houses.setback)[first])
+            weights = None
+            if g_arr is not None:
+                weights = np.zeros((ng, len(first)))
+                np.add.at(weights, (g_arr, inverse), 1.0)
+            r = _simulate(uniq, climate, costs, technologies, chunk_size, False, weights, ov, on)
+            return _expand(r, inverse)
+    weights = None
+    if g_arr is not None:
+        weights = np.zeros((ng, n))
+        weights[g_arr, np.arange(n)] = 1.0
+    return _simulate(houses, climate, costs, technologies, chunk_size, keep_hourly, weights, ov, on)
+
+
+def _expand(r: SeasonResult, inverse: IntArray) -> SeasonResult:
+    """Copy per-unique-house rows back to every house."""
+    kw: dict[str, Any] = {}
+    for name, value in r.__dict__.items():
+        if name in ("technologies", "group_electric_kw", "extras") or value is None:
+            kw[name] = value
+        else:
+            kw[name] = np.asarray(value)[inverse]
+    kw["extras"] = dict(r.extras, unique_houses=int(r.design_heat_load_kw.shape[0]))
+    return SeasonResult(**kw)
+
+
+def _simulate(
+    houses: Houses, climate: SeasonClimate, costs: CostInputs, technologies: Sequence[Technology | str],
+    chunk_size: int, keep_hourly: bool, group_weights: FloatArray | None, ov: dict[str, Any], on: dt.date,
+) -> SeasonResult:
     techs = tuple(Technology(t) for t in technologies)
     p = dict(technology_parameters(on))
-    ov = dict(overrides or {})
+    ov = dict(ov)
     for k in list(ov):
         if k in p:
             p[k] = ov.pop(k)
@@ -485,6 +536,9 @@ def simulate_season(
     period = np.asarray(costs.period_by_hour)[hod]
     price = np.asarray(costs.price_by_hour_cny_per_kwh, dtype=float)[hod]
     valley = period == PERIOD_VALLEY
+    # one matrix product gives valley / flat / peak kWh and the electricity cost
+    reducer = np.column_stack([period == PERIOD_VALLEY, period == PERIOD_FLAT, period == PERIOD_PEAK,
+                               price]).astype(float)
     ha = _house_arrays(houses, bd)
     sp = _set_points(houses, bd)
     design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, climate.temp_ground_c,
@@ -494,10 +548,7 @@ def simulate_season(
         "minfluid")}
     unmet_hours = np.zeros((n, m), dtype=np.int64)
     demand_total = np.zeros(n)
-    if groups is not None:
-        g_arr = np.asarray(groups, dtype=np.int64)
-        ng = int(n_groups if n_groups is not None else (g_arr.max() + 1 if n else 0))
-        group_elec = np.zeros((ng, m, h))
+    group_elec = None if group_weights is None else np.zeros((group_weights.shape[0], m, h))
     hourly_demand = np.zeros((n, h)) if keep_hourly else None
     hourly_del = np.zeros((n, m, h)) if keep_hourly else None
     hourly_elec = np.zeros((n, m, h)) if keep_hourly else None
@@ -516,27 +567,25 @@ def simulate_season(
         chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v) for k, v in ov.items()}
         for j, code in enumerate(techs):
             mo = _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
-            unmet_h = demand - mo.delivered_kw
-            out["delivered"][sl, j] = mo.delivered_kw.sum(axis=1)
-            out["unmet"][sl, j] = unmet_h.sum(axis=1)
-            unmet_hours[sl, j] = (unmet_h > UNMET_THRESHOLD_KW).sum(axis=1)
+            delivered = mo.delivered_kw.sum(axis=1)
+            out["delivered"][sl, j] = delivered
+            out["unmet"][sl, j] = demand_total[sl] - delivered
+            unmet_hours[sl, j] = np.count_nonzero(demand - mo.delivered_kw > UNMET_THRESHOLD_KW, axis=1)
             e = mo.electricity_kw
+            red = e @ reducer
             out["elec"][sl, j] = e.sum(axis=1)
-            out["valley"][sl, j] = e[:, period == PERIOD_VALLEY].sum(axis=1)
-            out["flat"][sl, j] = e[:, period == PERIOD_FLAT].sum(axis=1)
-            out["peak_e"][sl, j] = e[:, period == PERIOD_PEAK].sum(axis=1)
-            out["cost"][sl, j] = e @ price
+            out["valley"][sl, j] = red[:, 0]
+            out["flat"][sl, j] = red[:, 1]
+            out["peak_e"][sl, j] = red[:, 2]
+            out["cost"][sl, j] = red[:, 3]
             out["peak_kw"][sl, j] = e.max(axis=1) if h else 0.0
             out["gas"][sl, j] = mo.gas_m3
             out["bio"][sl, j] = mo.biomass_kg
             out["coal"][sl, j] = mo.coal_kg
             out["solar"][sl, j] = mo.solar_kwh
             out["minfluid"][sl, j] = mo.min_fluid_c
-            if groups is not None:
-                gi = g_arr[sl]
-                onehot = np.zeros((ng, gi.shape[0]))
-                onehot[gi, np.arange(gi.shape[0])] = 1.0
-                group_elec[:, j, :] += onehot @ e
+            if group_elec is not None and group_weights is not None:
+                group_elec[:, j, :] += group_weights[:, sl] @ e
             if hourly_del is not None and hourly_elec is not None:
                 hourly_del[sl, j] = mo.delivered_kw
                 hourly_elec[sl, j] = e
@@ -572,5 +621,5 @@ def simulate_season(
         hourly_heat_demand_kw=hourly_demand,
         hourly_delivered_kw=hourly_del,
         hourly_electricity_kw=hourly_elec,
-        group_electric_kw=group_elec if groups is not None else None,
+        group_electric_kw=group_elec,
     )

@@ -571,8 +571,12 @@ def dispatch_with_auxiliary(
         Each of the demand's shape; ``heat_hp + heat_aux + unmet = demand`` exactly. [kW]
     """
     heat_hp = np.minimum(heat_demand_kw, capacity_hp_kw)
-    rest = heat_demand_kw - heat_hp
-    heat_aux = np.minimum(rest, np.where(aux_allowed, capacity_aux_kw, 0.0))
-    unmet = rest - heat_aux
-    electricity = heat_hp / cop + heat_aux / aux_efficiency
+    unmet = heat_demand_kw - heat_hp
+    heat_aux = np.minimum(unmet, np.where(aux_allowed, capacity_aux_kw, 0.0))
+    unmet -= heat_aux
+    electricity = np.divide(heat_hp, cop)
+    if aux_efficiency == 1.0:
+        electricity += heat_aux
+    else:
+        electricity += heat_aux / aux_efficiency
     return heat_hp, heat_aux, electricity, unmet
