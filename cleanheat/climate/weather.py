@@ -135,7 +135,7 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
     from dataclasses import replace
 
     site = replace(site, design_temp_c=round(derived_design_temp_c(year), 1))
-    return replace(year, site=site, _season_cache={})
+    return replace(year, site=site)
 
 
 @functools.lru_cache(maxsize=64)
@@ -144,7 +144,7 @@ def _load(site: Site, seed: int) -> TypicalYear:
         from dataclasses import replace
 
         year = read_epw(site.epw_path, name=site.name)
-        return replace(year, site=site, _season_cache={})
+        return replace(year, site=site)
     return generate_typical_year(site, seed=seed)
 
 

@@ -124,3 +124,12 @@ def test_generation_is_fast():
 def test_yanchi_colder_than_beijing_in_season():
     y, b = load_typical_year("yanchi"), load_typical_year("beijing")
     assert y.temp_air_c[y.heating_season_mask()].mean() < b.temp_air_c[b.heating_season_mask()].mean()
+
+
+def test_replacing_the_site_recomputes_the_season():
+    import dataclasses
+
+    y = load_typical_year("yanchi")
+    assert y.heating_season_mask().sum() == 151 * 24
+    moved = dataclasses.replace(y, site=get_site("beijing"))
+    assert moved.heating_season_mask().sum() == 121 * 24
