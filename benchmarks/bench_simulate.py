@@ -60,7 +60,9 @@ def costs() -> CostInputs:
         valley = ((hod >= 13) & (hod < 17)) | (hod >= 20) | (hod < 8)  # 宁发改价格(管理)〔2025〕736号
         return CostInputs(np.where(valley, 0.2486, 0.4986), np.where(valley, PERIOD_VALLEY, PERIOD_PEAK),
                           gas_cny_per_m3=2.5, biomass_cny_per_kg=1.0, coal_cny_per_kg=1.0, grid_kg_co2_per_kwh=0.5857,
-                          gas_kg_co2_per_m3=2.162, coal_kg_co2_per_kg=1.764)
+                          gas_kg_co2_per_m3=2.162, coal_kg_co2_per_kg=1.764,
+                          biomass_kg_co2_per_kg=0.0, gas_kwh_per_m3=10.814, biomass_kwh_per_kg=4.6,
+                          coal_kwh_per_kg=5.815)
 
 
 def subset(h: Houses, idx: np.ndarray | slice) -> Houses:

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -165,23 +165,22 @@ def climate_for(site_name: str) -> SeasonClimate:
 
 
 def _economics_costs(site_name: str, on: dt.date) -> CostInputs:
-    """Read the tariff, prices and factors of ``cleanheat.economics`` into :class:`CostInputs`."""
-    from cleanheat.economics import EmissionFactors, Prices
-    from cleanheat.economics.tariffs import Tariff
+    """Read the tariff, prices, calorific values and CO₂ factors of ``cleanheat.economics``."""
+    from cleanheat.economics import EmissionFactors, Prices, Tariff
 
     tariff = Tariff.for_site(site_name, on)
-    price = np.array([float(tariff.price_cny_per_kwh(h)) for h in range(24)])
-    valley = np.array([bool(tariff.is_valley(h)) for h in range(24)])
-    top = price[~valley].max() if (~valley).any() else price.max()
-    period = np.where(valley, PERIOD_VALLEY, np.where(price >= top, PERIOD_PEAK, PERIOD_FLAT)).astype(np.int64)
+    hours = np.arange(24)
     pr = Prices.for_site(site_name, on)
     ef = EmissionFactors.for_site(site_name, on)
     return CostInputs(
-        price_by_hour_cny_per_kwh=price, period_by_hour=period,
-        gas_cny_per_m3=float(pr.gas_cny_per_m3), biomass_cny_per_kg=float(pr.pellet_cny_per_kg),
-        coal_cny_per_kg=float(pr.coal_cny_per_kg), grid_kg_co2_per_kwh=float(ef.grid_kg_per_kwh),
-        gas_kg_co2_per_m3=float(ef.gas_kg_per_m3), coal_kg_co2_per_kg=float(ef.coal_kg_per_kg),
-        biomass_kg_co2_per_kg=0.0,
+        price_by_hour_cny_per_kwh=np.asarray(tariff.price_cny_per_kwh(hours), dtype=float),
+        period_by_hour=np.asarray(tariff.period_of_hour(hours), dtype=np.int64),
+        gas_cny_per_m3=pr.gas_cny_per_m3, biomass_cny_per_kg=pr.pellet_cny_per_kg, coal_cny_per_kg=pr.coal_cny_per_kg,
+        grid_kg_co2_per_kwh=ef.grid_kg_co2_per_kwh, gas_kg_co2_per_m3=ef.gas_kg_co2_per_m3,
+        coal_kg_co2_per_kg=ef.coal_kg_co2_per_kg, biomass_kg_co2_per_kg=ef.biomass_kg_co2_per_kg,
+        gas_kwh_per_m3=pr.gas_kwh_per_m3, biomass_kwh_per_kg=pr.pellet_kwh_per_kg, coal_kwh_per_kg=pr.coal_kwh_per_kg,
+        valley_subsidy_cny_per_kwh=tariff.valley_subsidy_cny_per_kwh,
+        valley_subsidy_cap_kwh=tariff.valley_subsidy_cap_kwh,
     )
 
 
@@ -222,16 +221,13 @@ def cost_inputs(site_name: str, on: dt.date = DEFAULT_ON, tariff: Mapping[str, A
     if "price_by_hour_cny_per_kwh" in t:
         price = np.asarray(t["price_by_hour_cny_per_kwh"], dtype=float)
     p = dict(prices or {})
-    return CostInputs(
+    return replace(
+        base,
         price_by_hour_cny_per_kwh=price,
         period_by_hour=period,
         gas_cny_per_m3=float(p.get("gas_cny_per_m3", base.gas_cny_per_m3)),
         biomass_cny_per_kg=float(p.get("biomass_cny_per_kg", base.biomass_cny_per_kg)),
         coal_cny_per_kg=float(p.get("coal_cny_per_kg", base.coal_cny_per_kg)),
-        grid_kg_co2_per_kwh=base.grid_kg_co2_per_kwh,
-        gas_kg_co2_per_m3=base.gas_kg_co2_per_m3,
-        coal_kg_co2_per_kg=base.coal_kg_co2_per_kg,
-        biomass_kg_co2_per_kg=base.biomass_kg_co2_per_kg,
     )
 
 

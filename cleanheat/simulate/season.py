@@ -91,7 +91,12 @@ class CostInputs:
     grid_kg_co2_per_kwh: float
     gas_kg_co2_per_m3: float
     coal_kg_co2_per_kg: float
-    biomass_kg_co2_per_kg: float = 0.0
+    biomass_kg_co2_per_kg: float
+    gas_kwh_per_m3: float
+    biomass_kwh_per_kg: float
+    coal_kwh_per_kg: float
+    valley_subsidy_cny_per_kwh: float = 0.0
+    valley_subsidy_cap_kwh: float = 0.0
 
 
 @dataclass
@@ -410,17 +415,17 @@ def _run_method(
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
         cr = combustion.simulate_combustion(demand, cap, p["gas_boiler.seasonal_efficiency"],
                                             p["gas_boiler.aux_electricity_ratio"])
-        gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["gas_boiler.lhv_mj_m3"])
+        gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.gas_kwh_per_m3"])
         return _MethodOut(cr.heat_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
     if code is Technology.BIOMASS:
         cr = combustion.simulate_combustion(demand, p["biomass.capacity_factor"] * design,
                                             p["biomass.seasonal_efficiency"], p["biomass.aux_electricity_ratio"])
-        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["biomass.lhv_mj_kg"])
+        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.biomass_kwh_per_kg"])
         return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, kg, zeros, zeros, nan)
     if code is Technology.COAL_STOVE:
         cr = combustion.simulate_combustion(demand, p["coal_stove.capacity_factor"] * design,
                                             p["coal_stove.seasonal_efficiency"])
-        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), p["coal_stove.lhv_mj_kg"])
+        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.coal_kwh_per_kg"])
         return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, zeros, kg, zeros, nan)
     raise ValueError(f"unknown technology {code!r}")  # pragma: no cover
 
@@ -528,6 +533,9 @@ def _simulate(
     for k in list(ov):
         if k in p:
             p[k] = ov.pop(k)
+    p["ncv.gas_kwh_per_m3"] = costs.gas_kwh_per_m3
+    p["ncv.biomass_kwh_per_kg"] = costs.biomass_kwh_per_kg
+    p["ncv.coal_kwh_per_kg"] = costs.coal_kwh_per_kg
     bd = building_defaults(on)
     n = len(houses)
     m = len(techs)
@@ -589,12 +597,13 @@ def _simulate(
             if hourly_del is not None and hourly_elec is not None:
                 hourly_del[sl, j] = mo.delivered_kw
                 hourly_elec[sl, j] = e
-    cost = (out["cost"] + out["gas"] * costs.gas_cny_per_m3 + out["bio"] * costs.biomass_cny_per_kg
+    cost = (out["cost"] - costs.valley_subsidy_cny_per_kwh * np.minimum(out["valley"], costs.valley_subsidy_cap_kwh)
+            + out["gas"] * costs.gas_cny_per_m3 + out["bio"] * costs.biomass_cny_per_kg
             + out["coal"] * costs.coal_cny_per_kg)
     co2 = (out["elec"] * costs.grid_kg_co2_per_kwh + out["gas"] * costs.gas_kg_co2_per_m3
            + out["coal"] * costs.coal_kg_co2_per_kg + out["bio"] * costs.biomass_kg_co2_per_kg)
-    purchased_kwh = (out["elec"] + out["gas"] * p["gas_boiler.lhv_mj_m3"] / 3.6
-                     + out["bio"] * p["biomass.lhv_mj_kg"] / 3.6 + out["coal"] * p["coal_stove.lhv_mj_kg"] / 3.6)
+    purchased_kwh = (out["elec"] + out["gas"] * costs.gas_kwh_per_m3 + out["bio"] * costs.biomass_kwh_per_kg
+                     + out["coal"] * costs.coal_kwh_per_kg)
     with np.errstate(divide="ignore", invalid="ignore"):
         eff = np.where(purchased_kwh > 0, out["delivered"] / purchased_kwh, 0.0)
         solar_fraction = np.where(out["delivered"] > 0, out["solar"] / out["delivered"], 0.0)

@@ -36,4 +36,5 @@ def synthetic_costs() -> CostInputs:
     price = np.where(valley, 0.2486, 0.4986)
     return CostInputs(price_by_hour_cny_per_kwh=price, period_by_hour=period, gas_cny_per_m3=2.5,
                       biomass_cny_per_kg=1.0, coal_cny_per_kg=1.0, grid_kg_co2_per_kwh=0.5857,
-                      gas_kg_co2_per_m3=2.162, coal_kg_co2_per_kg=1.764, biomass_kg_co2_per_kg=0.0)
+                      gas_kg_co2_per_m3=2.162, coal_kg_co2_per_kg=1.764, biomass_kg_co2_per_kg=0.0,
+                      gas_kwh_per_m3=10.814, biomass_kwh_per_kg=4.6, coal_kwh_per_kg=5.815)

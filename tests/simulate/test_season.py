@@ -64,11 +64,11 @@ def test_fuel_quantities_and_co2_hand_values(short_run):
     _, _, r = short_run
     j_coal = TECHNOLOGIES.index(Technology.COAL_STOVE)
     j_gas = TECHNOLOGIES.index(Technology.GAS_BOILER)
-    # coal kg = heat / 0.45 × 3.6 / 20.908; CO₂ = coal × 1.764 kg/kg (2.47 kg/kgce × 20.908/29.307)
-    assert_allclose(r.coal_kg[:, j_coal], r.delivered_heat_kwh[:, j_coal] / 0.45 * 3.6 / 20.908, rtol=1e-9)
+    # coal kg = heat / 0.45 / 5.815 kWh/kg; CO₂ = coal × 1.764 kg/kg (2.47 kg/kgce × 20.93/29.307)
+    assert_allclose(r.coal_kg[:, j_coal], r.delivered_heat_kwh[:, j_coal] / 0.45 / 5.815, rtol=1e-9)
     assert_allclose(r.co2_kg[:, j_coal], r.coal_kg[:, j_coal] * 1.764, rtol=1e-9)
-    # gas m³ = heat / 0.85 × 3.6 / 38.931
-    assert_allclose(r.gas_m3[:, j_gas], r.delivered_heat_kwh[:, j_gas] / 0.85 * 3.6 / 38.931, rtol=1e-9)
+    # gas m³ = heat / 0.85 / 10.814 kWh/m³
+    assert_allclose(r.gas_m3[:, j_gas], r.delivered_heat_kwh[:, j_gas] / 0.85 / 10.814, rtol=1e-9)
     assert_allclose(r.seasonal_efficiency[:, j_coal], 0.45, rtol=1e-9)
 
 
