@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cleanheat.errors import InputError
-from cleanheat.policy.engine import Field
+from cleanheat.records import Field
 
 __all__ = ["read_records", "write_xlsx"]
 

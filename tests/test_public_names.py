@@ -8,7 +8,8 @@ import pytest
 
 MODULES = ["cleanheat", "cleanheat.errors", "cleanheat.units", "cleanheat.policy.engine", "cleanheat.policy.decide",
            "cleanheat.policy.budget", "cleanheat.policy.rules.yanchi", "cleanheat.policy.rules.beijing",
-           "cleanheat.demo.yanchi", "cleanheat.tables", "cleanheat.cli"]
+           "cleanheat.demo.yanchi", "cleanheat.tables", "cleanheat.cli", "cleanheat.parameters",
+           "cleanheat.records"]
 
 
 @pytest.mark.parametrize("name", MODULES)

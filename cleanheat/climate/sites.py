@@ -19,7 +19,7 @@ import numpy as np
 
 from cleanheat.climate.normals import MonthlyNormals
 from cleanheat.errors import InputError
-from cleanheat.policy.engine import ParameterTree
+from cleanheat.parameters import ParameterTree
 
 __all__ = [
     "DEFAULTS_ROOT",

@@ -18,7 +18,7 @@ import numpy as np
 
 from cleanheat.climate.sites import Site, default_parameters, get_site
 from cleanheat.errors import ParameterError
-from cleanheat.policy.engine import ParameterTree
+from cleanheat.parameters import ParameterTree
 from cleanheat.units import BoolArray, FloatArray, IntArray
 
 __all__ = ["PERIODS", "EmissionFactors", "Prices", "Tariff"]

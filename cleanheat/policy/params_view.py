@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from cleanheat.errors import InputError
-from cleanheat.policy.engine import PARAMETERS_ROOT, ParameterTree, _jsonable
+from cleanheat.parameters import ParameterTree, jsonable
+from cleanheat.policy.engine import PARAMETERS_ROOT
 
 __all__ = ["DEFAULTS_ROOT", "describe", "load_all_parameters"]
 
@@ -45,13 +46,13 @@ def describe(tree: ParameterTree, path: str, on: dt.date | None) -> dict[str, An
             "unit": p.unit,
             "reference": p.reference,
             "documentation": p.documentation,
-            "values": [{"from": v.start.isoformat(), "value": _jsonable(v.value)} for v in p.values],
+            "values": [{"from": v.start.isoformat(), "value": jsonable(v.value)} for v in p.values],
         }
         if on is not None:
             dv = p.effective(on)
             entry["on"] = {
                 "date": on.isoformat(),
-                "value": None if dv is None else _jsonable(dv.value),
+                "value": None if dv is None else jsonable(dv.value),
                 "effective_from": None if dv is None else dv.start.isoformat(),
                 "in_force": dv is not None and dv.value is not None,
             }

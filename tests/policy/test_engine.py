@@ -88,8 +88,8 @@ def test_trace_names_every_parameter_read_with_its_date():
 
 def test_fast_and_slow_validation_agree():
     from cleanheat.demo.yanchi import generate_households
-    from cleanheat.policy.engine import _to_columns_slow, to_columns
     from cleanheat.policy.rules.yanchi import FIELDS
+    from cleanheat.records import _to_columns_slow, to_columns
 
     records = generate_households(seed=3, n=500)
     fast = to_columns(records, FIELDS, "household_id")
