@@ -98,12 +98,19 @@ def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
         if p["documentation"]:
             console.print(Panel(p["documentation"], title="原文 / documentation"))
         return
+    if not console.is_terminal:
+        console = Console(width=200)
     title = f"parameters under {view['path'] or '(all)'}" + (f" on {on_date.isoformat()}" if on_date else "")
-    table = Table("parameter", "value" + (" on date" if on_date else " (latest)"), "unit", "reference", title=title)
+    table = Table(title=title)
+    table.add_column("parameter", no_wrap=True)
+    table.add_column("value" + (" on date" if on_date else " (latest)"), max_width=40, overflow="ellipsis")
+    table.add_column("unit", no_wrap=True)
+    table.add_column("reference", max_width=60, no_wrap=True, overflow="ellipsis")
     for p in params:
         value = p["on"]["value"] if on_date else (p["values"][-1]["value"] if p["values"] else None)
         table.add_row(p["name"], _show(value), p["unit"] or "", p["reference"])
     console.print(table)
+    console.print("A parameter in full (values, reference, original text): cleanheat params NAME")
 
 
 def _show(value: Any) -> str:
