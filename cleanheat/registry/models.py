@@ -272,7 +272,7 @@ class FundEnvelope(Base):
 
 
 class FundLedgerEntry(Base):
-    """One fund movement: ``commit`` (due on acceptance), ``release`` (commitment consumed), ``pay``."""
+    """One fund movement: ``commit`` (due on acceptance; outstanding until the installation is paid) or ``pay``."""
 
     __tablename__ = "fund_ledger"
     __table_args__ = (Index("ix_fund_ledger_envelope_kind", "envelope_id", "kind"),)

@@ -136,7 +136,7 @@ def test_commitment_released_and_payment_booked(session: Session) -> None:
     assert spent["county"] == {"cap_cny": 48_600_000, "paid_cny": 1800, "committed_cny": 0,
                                "left_cny": 48_598_200, "left_after_commitments_cny": 48_598_200}
     kinds = sorted(k for (k,) in session.execute(select(FundLedgerEntry.kind)))
-    assert kinds == ["commit", "commit", "pay", "pay", "release", "release"]
+    assert kinds == ["commit", "commit", "pay", "pay"]
 
 
 def test_duplicate_household_is_held_until_merged(session: Session) -> None:

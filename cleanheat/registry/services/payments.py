@@ -89,17 +89,22 @@ def _lock_envelopes(session: Session) -> dict[str, FundEnvelope]:
 def envelope_spending(*, session: Session) -> dict[str, dict[str, int]]:
     """Per envelope: cap, paid, outstanding commitments and what is left (CNY)."""
     envs = {e.id: e for e in session.execute(select(FundEnvelope)).scalars()}
-    sums = session.execute(
-        select(FundLedgerEntry.envelope_id, FundLedgerEntry.kind, func.sum(FundLedgerEntry.amount_cny))
-        .group_by(FundLedgerEntry.envelope_id, FundLedgerEntry.kind)
+    paid = session.execute(
+        select(FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
+        .where(FundLedgerEntry.kind == "pay").group_by(FundLedgerEntry.envelope_id)
+    ).all()
+    # a commitment is outstanding until its installation is paid
+    committed = session.execute(
+        select(FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
+        .where(FundLedgerEntry.kind == "commit",
+               FundLedgerEntry.installation_id.not_in(select(Payment.installation_id)))
+        .group_by(FundLedgerEntry.envelope_id)
     ).all()
     out = {e.source: {"cap_cny": int(e.cap_cny), "paid_cny": 0, "committed_cny": 0} for e in envs.values()}
-    for eid, kind, total in sums:
-        src = envs[eid].source
-        if kind == "pay":
-            out[src]["paid_cny"] += int(total)
-        elif kind in ("commit", "release"):
-            out[src]["committed_cny"] += int(total)
+    for eid, total in paid:
+        out[envs[eid].source]["paid_cny"] = int(total or 0)
+    for eid, total in committed:
+        out[envs[eid].source]["committed_cny"] = int(total or 0)
     for v in out.values():
         v["left_cny"] = v["cap_cny"] - v["paid_cny"]
         v["left_after_commitments_cny"] = v["cap_cny"] - v["paid_cny"] - v["committed_cny"]
@@ -247,25 +252,10 @@ def pay_accepted(
     except OperationalError as exc:  # SQLite: the other writer holds the database
         raise Conflict(f"the registry is busy with another payment; nothing was paid, retry: {exc.orig}") from None
 
-    iids = [r["installation_id"] for r in rows]
-    outstanding: dict[tuple[int | None, int], int] = {}
-    for start in range(0, len(iids), 5000):
-        chunk = iids[start:start + 5000]
-        for inst, env_pk, total in session.execute(
-            select(FundLedgerEntry.installation_id, FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
-            .where(FundLedgerEntry.installation_id.in_(chunk), FundLedgerEntry.kind.in_(("commit", "release")))
-            .group_by(FundLedgerEntry.installation_id, FundLedgerEntry.envelope_id)
-        ):
-            outstanding[(inst, env_pk)] = int(total)
     env_id = {"central": envelopes["central"].id, "county": envelopes["county"].id}
     ledger: list[dict[str, Any]] = []
     for row, pid in zip(rows, payment_ids, strict=True):
         for source, amount in (("central", row["central_cny"]), ("county", row["local_cny"])):
-            committed = outstanding.get((row["installation_id"], env_id[source]), 0)
-            if committed:
-                ledger.append({"envelope_id": env_id[source], "kind": "release", "amount_cny": -committed,
-                               "installation_id": row["installation_id"], "payment_id": pid,
-                               "voucher_no": row["voucher_no"], "booked_on": paid_on})
             if amount:
                 ledger.append({"envelope_id": env_id[source], "kind": "pay", "amount_cny": amount,
                                "installation_id": row["installation_id"], "payment_id": pid,
