@@ -6,6 +6,7 @@ numpy, pandas, pvlib, pygfunction and CoolProp are imported inside the command o
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,10 @@ def simulate(
     hourly: Path = typer.Option(None, "--hourly", help="Write the hourly series of one house to this CSV file."),
     house: int = typer.Option(0, "--house", help="Which record (0-based) --hourly writes."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+    on: str = typer.Option("2026-01-01", "--on", help="Date of the tariff and prices (YYYY-MM-DD)."),
+    param: list[str] = typer.Option(  # noqa: B006
+        [], "--param", help="Replace a technology default for every house: NAME=VALUE "
+        "(e.g. other_high_tech.eta_carnot=0.5); repeatable."),
 ) -> None:
     """Simulate every heating method over the site's heating season, hour by hour (SPEC §6).
 
@@ -33,10 +38,24 @@ def simulate(
     from cleanheat.errors import InputError
     from cleanheat.simulate.records import simulate_records
 
+    try:
+        on_date = dt.date.fromisoformat(on)
+    except ValueError:
+        raise InputError(f"--on must be a date YYYY-MM-DD, got {on!r}") from None
+    overrides: dict[str, float] = {}
+    for item in param:
+        name, sep, value = item.partition("=")
+        try:
+            overrides[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise InputError(f"--param must be NAME=NUMBER, got {item!r}")
     records, was_list = read_json_records(file)
     if hourly is not None and not 0 <= house < len(records):
         raise InputError(f"--house {house} is not a record index (0–{len(records) - 1})")
-    results, series = simulate_records(records, hourly_index=house if hourly is not None else None)
+    results, series = simulate_records(records, on=on_date, hourly_index=house if hourly is not None else None,
+                                       overrides=overrides)
     if hourly is not None and series is not None:
         _write_csv(hourly, series)
     if table:

@@ -262,11 +262,27 @@ def option_dicts(res: SeasonResult, i: int) -> list[dict[str, Any]]:
     return opts
 
 
+def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Technology overrides: known names, values of the default's kind."""
+    from cleanheat.technologies.catalogue import technology_parameters
+
+    defaults = technology_parameters()
+    out: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in defaults:
+            raise InputError(f"unknown technology parameter {name!r}", field=name)
+        if isinstance(defaults[name], list):
+            raise InputError("datasheet point lists cannot be overridden here", field=name)
+        out[name] = _number(value, "override", name)
+    return out
+
+
 def simulate_records(
     records: Sequence[Any],
     *,
     on: dt.date = DEFAULT_ON,
     hourly_index: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """
     Simulate house records over their site's heating season with every method.
@@ -281,6 +297,14 @@ def simulate_records(
         Date of the tariff and prices.
     hourly_index : int or None
         Record whose hourly series to return as well.
+    overrides : mapping or None
+        Technology defaults to replace for every house, by dotted name
+        (``other_high_tech.eta_carnot``, ``gshp.borehole_length_m`` …).
+
+    Raises
+    ------
+    InputError
+        On a bad record (naming record and field) or an unknown override name.
 
     Returns
     -------
@@ -288,6 +312,7 @@ def simulate_records(
         One dict per record, in input order; and for ``hourly_index`` a dict of hourly columns.
     """
     hr = validate_records(records)
+    ov = _check_overrides(overrides or {})
     n = len(records)
     out: list[dict[str, Any]] = [{} for _ in range(n)]
     keys: dict[tuple[str, str, str], list[int]] = {}
@@ -300,7 +325,7 @@ def simulate_records(
         climate = climate_for(site)
         costs = cost_inputs(site, on, hr.tariff[idx[0]], hr.prices[idx[0]])
         houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows])
-        res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES)
+        res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES, overrides=ov)
         for pos, i in enumerate(idx):
             o: dict[str, Any] = {}
             if hr.house_id[i] is not None:
@@ -315,7 +340,7 @@ def simulate_records(
             one = Houses(houses.heated_area_m2[pos:pos + 1], houses.dwelling[pos:pos + 1],
                          houses.envelope[pos:pos + 1], houses.setback[pos:pos + 1] if houses.setback is not None
                          else None)
-            r1 = simulate_season(one, climate, costs, keep_hourly=True)
+            r1 = simulate_season(one, climate, costs, keep_hourly=True, overrides=ov)
             assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
             assert r1.hourly_electricity_kw is not None
             hod = climate.season(climate.hour_of_day)

@@ -87,3 +87,30 @@ def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
     r0 = rows[0]
     assert float(r0["gshp_delivered_kw"]) <= float(r0["heat_demand_kw"]) + 1e-6
     assert {"temp_air_c", "price_cny_per_kwh", "storage_electric_electricity_kw"} <= set(r0)
+
+
+def test_param_override_changes_only_that_method(monkeypatch, capsys):
+    _, base, _ = _run(monkeypatch, capsys, HOUSE)
+    _, better, _ = _run(monkeypatch, capsys, HOUSE, "--param", "other_high_tech.eta_carnot=0.6")
+    b, o = json.loads(base)["options"], json.loads(better)["options"]
+    assert o[6]["technology"] == "other_high_tech"
+    assert o[6]["seasonal_efficiency"] > b[6]["seasonal_efficiency"]
+    assert o[1] == b[1]
+
+
+@pytest.mark.parametrize("args", [["--param", "nope=1"], ["--param", "gshp.years"], ["--on", "yesterday"]])
+def test_bad_options_exit_2(monkeypatch, capsys, args):
+    code, out, err = _run(monkeypatch, capsys, HOUSE, *args)
+    assert code == 2 and out == "" and "Traceback" not in err
+
+
+def test_real_tariffs_and_prices(monkeypatch, capsys):
+    monkeypatch.undo()  # cleanheat.economics: Ningxia 2026 tariff (valley 16 h), prices, factors
+    code, out, _ = _run(monkeypatch, capsys, dict(HOUSE, site="yanchi"))
+    assert code == 0
+    opts = {o["technology"]: o for o in json.loads(out)["options"]}
+    storage = opts["storage_electric"]
+    assert storage["energy"]["electricity_valley_kwh"] >= 0.75 * storage["energy"]["electricity_kwh"]
+    # valley price 0.2486 CNY/kWh: all-valley storage costs 0.2486 per kWh
+    assert storage["running_cost_cny"] == pytest.approx(0.2486 * storage["energy"]["electricity_kwh"], rel=0.01)
+    assert opts["coal_stove"]["co2_kg"] > opts["gshp"]["co2_kg"]
