@@ -391,7 +391,8 @@ def simulate_heat_demand(
     house : HouseArrays
         From :func:`house_arrays`, n houses.
     temp_out_c : ndarray
-        Outdoor temperature, shape (n_hours,). [°C]
+        Outdoor temperature, shape (n_hours,); hour 0 is 00:00 local time (the set-point
+        schedule is read by hour of day). [°C]
     temp_ground_c : numeric
         Ground temperature under the floor, scalar or (n_houses,). [°C]
     temp_earth_c : ndarray

@@ -141,3 +141,22 @@ def test_heat_pumps_beat_resistance_and_coal_is_worst(yanchi_run):
     assert np.all(co2[:, idx[Technology.COAL_STOVE]] > co2[:, idx[Technology.GSHP]])
     sf = yanchi_run.solar_fraction[:, idx[Technology.SOLAR_AUX]]
     assert np.all((sf > 0.02) & (sf < 0.6))
+
+
+@pytest.mark.parametrize("site, days, first_month", [("yanchi", 151, 11), ("beijing", 121, 11)])
+def test_season_climate_starts_at_midnight_of_the_first_season_day(site, days, first_month):
+    from cleanheat.climate.sites import get_site
+    from cleanheat.climate.weather import load_typical_year
+    from cleanheat.simulate.records import climate_for
+
+    c = climate_for(site)
+    year = load_typical_year(get_site(site))
+    assert c.season_hours == 24 * days
+    assert c.hour_of_day[c.warmup_hours] == 0 and c.hour_of_day[0] == 0
+    first = int(np.flatnonzero(year.heating_season_mask() & (np.asarray(year.time.month) == first_month))[0])
+    assert_allclose(c.temp_air_c[c.warmup_hours:c.warmup_hours + 48], year.temp_air_c[first:first + 48])
+    # the season wraps the year end: its last hour is the typical year's last season hour in March
+    last = int(np.flatnonzero(year.heating_season_mask() & (np.asarray(year.time.month) == 3))[-1])
+    assert c.temp_air_c[-1] == year.temp_air_c[last]
+    assert c.temp_earth_design_c < c.temp_ground_c
+    assert c.recharge_yield_kwh_m2 > 100.0
