@@ -30,6 +30,10 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 ledger_app = typer.Typer(help="The township household ledger (台账): template, import, export.", no_args_is_help=True)
 report_app = typer.Typer(help="Monthly township report and the plan table.", no_args_is_help=True)
 assess_app = typer.Typer(help="Half-yearly enterprise assessment.", no_args_is_help=True)
+enterprise_app = typer.Typer(help="Installing enterprises and their registration review.", no_args_is_help=True)
+duplicates_app = typer.Typer(help="Suspected duplicate households: list, merge, mark distinct.", no_args_is_help=True)
+ticket_app = typer.Typer(help="After-sales tickets and complaints (5-year service).", no_args_is_help=True)
+payment_app = typer.Typer(help="Subsidy payments.", no_args_is_help=True)
 
 
 def _url(database_url: str | None) -> str:
@@ -250,8 +254,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
     app.add_typer(report_app, name="report")
     app.add_typer(assess_app, name="assess")
+    app.add_typer(enterprise_app, name="enterprise")
+    app.add_typer(duplicates_app, name="duplicates")
+    app.add_typer(ticket_app, name="ticket")
+    app.add_typer(payment_app, name="payment")
     app.command("status")(status)
     app.command("pay")(pay)
+    app.command("accept")(accept)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,3 +392,152 @@ def assess_enterprises(half: str = typer.Option(..., "--half", help="YYYY-H1 or 
 
     with _session(database_url) as session:
         write_json(assess(session=session, half=half, actor=actor, apply=apply))
+
+
+# --------------------------------------------------------------------------------------------
+# enterprises, acceptance, duplicates, tickets, payments
+# --------------------------------------------------------------------------------------------
+
+
+def _date(value: str | None, field: str) -> Any:
+    import datetime as dt
+
+    from cleanheat.errors import InputError
+
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"expected YYYY-MM-DD, got {value!r}", field=field) from None
+
+
+@enterprise_app.command("add")
+def enterprise_add(code: str = typer.Argument(..., help="Enterprise code, e.g. ENT-34."),
+                   name: str = typer.Option(..., "--name"),
+                   submitted_on: str | None = typer.Option(None, "--on", help="Application date (default today)."),
+                   actor: str = typer.Option(..., "--actor"), database_url: str | None = DB_URL) -> None:
+    """Record an enterprise's application for registration (state submitted)."""
+    from cleanheat.registry.services import enterprises
+
+    with _session(database_url) as session:
+        e = enterprises.create(session=session, code=code, name=name, submitted_on=_date(submitted_on, "--on"),
+                               actor=actor)
+        write_json({"code": e.code, "name": e.name, "status": e.status})
+
+
+@enterprise_app.command("set")
+def enterprise_set(code: str = typer.Argument(...),
+                   to: str = typer.Argument(..., help="reviewed | registered | rejected | suspended | revoked"),
+                   on: str | None = typer.Option(None, "--on", help="Effective date (default today)."),
+                   actor: str = typer.Option(..., "--actor"), why: str = typer.Option("", "--why"),
+                   database_url: str | None = DB_URL) -> None:
+    """Move an enterprise to its next registration state (audited)."""
+    from cleanheat.registry.services import enterprises
+
+    with _session(database_url) as session:
+        e = enterprises.transition(session=session, code=code, to=to, effective_on=_date(on, "--on"), actor=actor,
+                                   why=why)
+        write_json({"code": e.code, "status": e.status})
+
+
+@enterprise_app.command("status")
+def enterprise_status(code: str = typer.Argument(...), on: str | None = typer.Option(None, "--on"),
+                      database_url: str | None = DB_URL) -> None:
+    """An enterprise's registration state on a date, and its history."""
+    from cleanheat.registry.services import enterprises
+
+    with _session(database_url) as session:
+        e = enterprises.get_enterprise(session=session, code=code)
+        day = _date(on, "--on")
+        write_json({"code": e.code, "name": e.name, "on": day.isoformat(),
+                    "status": enterprises.status_on(session=session, code=code, on=day),
+                    "history": [{"status": h.status, "effective_on": h.effective_on.isoformat(), "actor": h.actor,
+                                 "why": h.why} for h in e.history]})
+
+
+def accept(installation_id: int = typer.Argument(..., help="Installation id."),
+           on: str | None = typer.Option(None, "--on", help="Acceptance date (default today)."),
+           inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", help="Inspecting body (repeat)."),
+           heating_effect_reached: bool = typer.Option(True, "--heating-effect-reached/--heating-effect-not-reached"),
+           actor: str = typer.Option(..., "--actor"), database_url: str | None = DB_URL) -> None:
+    """Record acceptance (验收) of an installation; refused for an unregistered enterprise's installation."""
+    from cleanheat.registry.services import installations
+
+    with _session(database_url) as session:
+        a = installations.accept(session=session, installation_id=installation_id, accepted_on=_date(on, "--on"),
+                                 actor=actor, heating_effect_reached=heating_effect_reached, inspectors=inspector)
+        write_json({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat()})
+
+
+@duplicates_app.command("list")
+def duplicates_list(database_url: str | None = DB_URL) -> None:
+    """Suspected duplicates (same identity number, same phone, fuzzy name + address), not yet decided."""
+    from cleanheat.registry.services.households import find_duplicates
+
+    with _session(database_url) as session:
+        write_json([{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score}
+                    for p in find_duplicates(session=session)])
+
+
+@duplicates_app.command("merge")
+def duplicates_merge(keep: str = typer.Argument(..., help="household_id of the record that stands."),
+                     drop: str = typer.Argument(..., help="household_id of the duplicate."),
+                     actor: str = typer.Option(..., "--actor"), why: str = typer.Option(..., "--why"),
+                     database_url: str | None = DB_URL) -> None:
+    """Merge a duplicate into the record that stands (audited)."""
+    from cleanheat.registry.services.households import merge
+
+    with _session(database_url) as session:
+        h = merge(session=session, keep=keep, drop=drop, actor=actor, why=why)
+        write_json({"kept": h.household_id, "merged": drop})
+
+
+@duplicates_app.command("distinct")
+def duplicates_distinct(a: str = typer.Argument(...), b: str = typer.Argument(...),
+                        actor: str = typer.Option(..., "--actor"), why: str = typer.Option(..., "--why"),
+                        database_url: str | None = DB_URL) -> None:
+    """Record that two suspected records are different households (audited)."""
+    from cleanheat.registry.services.households import mark_distinct
+
+    with _session(database_url) as session:
+        mark_distinct(session=session, a=a, b=b, actor=actor, why=why)
+        write_json({"distinct": [a, b]})
+
+
+@ticket_app.command("open")
+def ticket_open(household_id: str = typer.Argument(...),
+                kind: str = typer.Option("service", "--kind", help="complaint | service"),
+                category: str = typer.Option(..., "--category",
+                                             help="quality | service | heating_effect | not_in_use | other"),
+                description: str = typer.Option("", "--description"), actor: str = typer.Option(..., "--actor"),
+                database_url: str | None = DB_URL) -> None:
+    """Open an after-sales ticket or complaint on the household's accepted installation."""
+    from cleanheat.registry.services import tickets
+
+    with _session(database_url) as session:
+        t = tickets.open_ticket(session=session, household_id=household_id, kind=kind, category=category,
+                                description=description, actor=actor)
+        write_json({"ticket": t.id, "stage": t.stage, "respond_by": t.respond_by.isoformat()})
+
+
+@ticket_app.command("advance")
+def ticket_advance(ticket_id: int = typer.Argument(...),
+                   to: str = typer.Argument(..., help="assigned | responded | resolved | closed"),
+                   note: str = typer.Option("", "--note"), actor: str = typer.Option(..., "--actor"),
+                   database_url: str | None = DB_URL) -> None:
+    """Move a ticket to its next stage."""
+    from cleanheat.registry.services import tickets
+
+    with _session(database_url) as session:
+        t = tickets.advance(session=session, ticket_id=ticket_id, to=to, actor=actor, note=note)
+        write_json({"ticket": t.id, "stage": t.stage, "overdue": t.overdue})
+
+
+@payment_app.command("show")
+def payment_show(household_id: str = typer.Argument(...), database_url: str | None = DB_URL) -> None:
+    """A household's payment with the rules engine's reasons and trace."""
+    from cleanheat.registry.services.payments import get_payment
+
+    with _session(database_url) as session:
+        write_json(get_payment(session=session, household_id=household_id))

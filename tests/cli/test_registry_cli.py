@@ -282,3 +282,48 @@ def test_ledger_import_unknown_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = run(["ledger", "import", str(tmp_path / "none.csv"), "--actor", "x", "--database-url",
                         url(tmp_path / "x.sqlite3")], capsys)
     assert code == 2 and "cannot read" in err
+
+
+def test_enterprise_accept_duplicates_ticket_payment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dbf = tmp_path / "w.sqlite3"
+    _small(dbf)
+    u = ["--database-url", url(dbf)]
+    assert run(["enterprise", "add", "ENT-C", "--name", "宁夏测试公司", "--on", "2022-01-05", "--actor", "专家组", *u],
+               capsys)[0] == 0
+    code, _, _ = run(["enterprise", "set", "ENT-C", "reviewed", "--on", "2022-01-20", "--actor", "专家组", *u], capsys)
+    assert code == 0
+    code, _, err = run(["enterprise", "set", "ENT-C", "revoked", "--on", "2022-02-01", "--actor", "x", *u], capsys)
+    assert code == 4 and "cannot become revoked" in err
+    code, out, _ = run(["enterprise", "status", "ENT-C", "--on", "2022-01-10", *u], capsys)
+    assert json.loads(out)["status"] == "submitted"
+    # an installation by ENT-B (only submitted) after 2022-03-01 cannot be accepted
+    engine = db.open_database(url(dbf))
+    try:
+        with db.session_scope(engine) as s:
+            import datetime as dt
+
+            iid = factories.installation(s, factories.household(s, 5), enterprise="ENT-B",
+                                         installed_on=dt.date(2022, 4, 2))
+            factories.household(s, 6, id_number="640323198001010001")  # same person as YC-T-000001
+    finally:
+        engine.dispose()
+    code, _, err = run(["accept", str(iid), "--on", "2022-05-01", "--actor", "县住建局", *u], capsys)
+    assert code == 4 and "ENT-B" in err and "Traceback" not in err
+    code, out, _ = run(["duplicates", "list", *u], capsys)
+    assert [(d["a"], d["b"], d["reason"]) for d in json.loads(out)] == [("YC-T-000001", "YC-T-000006", "id_number")]
+    code, out, _ = run(["pay", "--accepted", "--actor", "财务", "--json", "--paid-on", "2022-08-20", *u], capsys)
+    assert json.loads(out)["paid"] == 1 and json.loads(out)["held_duplicates"] == 1
+    assert run(["duplicates", "merge", "YC-T-000001", "YC-T-000006", "--actor", "乡镇", "--why", "同一人", *u],
+               capsys)[0] == 0
+    code, out, _ = run(["pay", "--accepted", "--actor", "财务", "--json", "--paid-on", "2022-08-21", *u], capsys)
+    assert json.loads(out)["paid"] == 1
+    code, out, _ = run(["payment", "show", "YC-T-000001", *u], capsys)
+    shown = json.loads(out)
+    assert shown["voucher_no"] == "BT20220821-YC-T-000001" and shown["reasons"] and shown["trace"]["parameters"]
+    code, out, _ = run(["ticket", "open", "YC-T-000001", "--kind", "complaint", "--category", "quality",
+                        "--actor", "农户", *u], capsys)
+    ticket = json.loads(out)["ticket"]
+    code, out, _ = run(["ticket", "advance", str(ticket), "responded", "--actor", "ENT-A", *u], capsys)
+    assert code == 0 and json.loads(out) == {"ticket": ticket, "stage": "responded", "overdue": False}
+    code, out, _ = run(["audit", "verify", *u], capsys)
+    assert code == 0
