@@ -82,3 +82,23 @@ def test_bad_url_is_an_input_error() -> None:
         db.make_engine("::")
     with pytest.raises(InputError, match="not a database URL cleanheat can open"):
         db.make_engine("nonsense://x")
+
+
+def test_sqlite_backup_restores_into_postgresql(tmp_path: Path, pg_schema: str) -> None:
+    from .conftest import pg_schema_url
+
+    src = db.open_database(f"sqlite:///{tmp_path / 'src.sqlite3'}")
+    dst = db.open_database(pg_schema_url(pg_schema))
+    try:
+        _small_programme(src)
+        path = tmp_path / "b.json.gz"
+        db.backup(src, path)
+        db.restore(dst, path)
+        assert db.table_counts(dst) == db.table_counts(src)
+        with db.session_scope(dst) as s:
+            assert audit.verify(s)[1] is None
+            factories.accepted_installation(s, 8)
+            assert payments.pay_accepted(session=s, actor="财务").paid == 1
+    finally:
+        src.dispose()
+        dst.dispose()
