@@ -364,6 +364,27 @@ def report_monthly(township: str = typer.Option(..., "--township", help="Townshi
     write_json(rep)
 
 
+@report_app.command("submit")
+def report_submit(township: str = typer.Option(..., "--township"), month: str = typer.Option(..., "--month"),
+                  on: str | None = typer.Option(None, "--on", help="Filing date (default today)."),
+                  actor: str = typer.Option(..., "--actor"), database_url: str | None = DB_URL) -> None:
+    """File a township's monthly report (figures from the ledger); after the 25th it is flagged late."""
+    from cleanheat.registry.services.reports import submit_monthly
+
+    with _session(database_url) as session:
+        write_json(submit_monthly(session=session, township=township, month=month, submitted_on=_date(on, "--on"),
+                                  actor=actor))
+
+
+@report_app.command("laggards")
+def report_laggards(month: str = typer.Option(..., "--month"), database_url: str | None = DB_URL) -> None:
+    """Townships whose monthly report was late or is missing (named, 盐政办发〔2022〕8号 八(三))."""
+    from cleanheat.registry.services.reports import laggards
+
+    with _session(database_url) as session:
+        write_json(laggards(session=session, month=month))
+
+
 @report_app.command("plan")
 def report_plan(xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the table to this XLSX file."),
                 database_url: str | None = DB_URL) -> None:

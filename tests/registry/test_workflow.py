@@ -158,3 +158,22 @@ def test_beijing_project_decision_steps_and_obligations(session: Session) -> Non
     zones = {z["zone"]: z for z in beijing.zone_progress(session=session)}
     assert zones["city_sub_center"]["target_m2"] == 4_500_000 and zones["city_sub_center"]["recorded_m2"] == 50000
     assert sum(z["target_m2"] for z in zones.values()) == 20_000_000
+
+
+def test_monthly_report_filed_by_the_25th(session: Session) -> None:
+    factories.programme(session)
+    factories.accepted_installation(session, 1, installed_on=dt.date(2022, 6, 1), accepted_on=dt.date(2022, 6, 20))
+    on_time = reports.submit_monthly(session=session, township="花马池镇", month="2022-06",
+                                     submitted_on=dt.date(2022, 6, 25), actor="花马池镇")
+    assert on_time["submission"] == "on_time" and on_time["accepted_month"] == 1
+    assert on_time["year_target_households"] == 1000 and on_time["progress"] == 0.001  # 1 of 1000
+    late = reports.submit_monthly(session=session, township="青山乡", month="2022-06",
+                                  submitted_on=dt.date(2022, 6, 26), actor="青山乡")
+    assert late["late"] is True
+    with pytest.raises(Conflict, match="already filed"):
+        reports.submit_monthly(session=session, township="青山乡", month="2022-06",
+                               submitted_on=dt.date(2022, 6, 27), actor="青山乡")
+    named = {r["township"]: r["submission"] for r in reports.laggards(session=session, month="2022-06",
+                                                                        today=dt.date(2022, 7, 1))}
+    assert named["青山乡"] == "late" and named["惠安堡镇"] == "missing" and "花马池镇" not in named
+    assert len(named) == 7

@@ -27,7 +27,7 @@ from cleanheat.registry.models import (
 from cleanheat.registry.services.payments import envelope_spending
 from cleanheat.registry.services.places import get_township
 
-__all__ = ["DUE_DAY", "monthly", "monthly_all", "parse_month", "plan", "status"]
+__all__ = ["DUE_DAY", "laggards", "monthly", "monthly_all", "parse_month", "plan", "status", "submit_monthly"]
 
 DUE_DAY = 25
 """Monthly reports are due by the 25th (每月25日前), the day itself counting as on time."""
@@ -232,3 +232,52 @@ def status(*, session: Session) -> dict[str, Any]:
         "warnings": warnings,
         "by_township_year": by_ty,
     }
+
+
+def submit_monthly(*, session: Session, township: str, month: str, submitted_on: dt.date, actor: str
+                   ) -> dict[str, Any]:
+    """File a township's monthly report (computed from the ledger) on ``submitted_on``; late after the 25th.
+
+    Raises
+    ------
+    Conflict
+        The report of that township and month was already filed.
+    InputError
+        Filed before the month began.
+    """
+    from cleanheat.errors import Conflict
+    from cleanheat.registry import audit
+
+    y, m = parse_month(month)
+    t = get_township(session=session, name=township)
+    if submitted_on < dt.date(y, m, 1):
+        raise InputError(f"the {month} report cannot be filed on {submitted_on}, before the month began",
+                         field="submitted_on")
+    if session.execute(select(MonthlyReport.id).where(MonthlyReport.township_id == t.id,
+                                                      MonthlyReport.month == month)).first():
+        raise Conflict(f"{township} already filed its {month} report")
+    fig = monthly_all(session=session, months=[month], townships=[township])[(township, month)]
+    late = submitted_on > dt.date(y, m, DUE_DAY)
+    session.add(MonthlyReport(township_id=t.id, month=month, submitted_on=submitted_on, late=late, figures=fig))
+    audit.record(session, actor=actor, action="report.monthly.filed", resource=f"township/{township}",
+                 outcome="late" if late else "success", data={"month": month, "submitted_on": submitted_on.isoformat()})
+    return {**fig, "submitted_on": submitted_on.isoformat(), "due_on": dt.date(y, m, DUE_DAY).isoformat(),
+            "late": late, "submission": "late" if late else "on_time"}
+
+
+def laggards(*, session: Session, month: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Townships whose report of ``month`` was late or is missing past the 25th (named, 八(三))."""
+    y, m = parse_month(month)
+    today = today or dt.date.today()
+    due = dt.date(y, m, DUE_DAY)
+    filed = {tid: r for tid, r in session.execute(
+        select(MonthlyReport.township_id, MonthlyReport).where(MonthlyReport.month == month)).tuples()}
+    out = []
+    for tid, name in session.execute(select(Township.id, Township.name).order_by(Township.id)):
+        r = filed.get(tid)
+        if r is None and today > due:
+            out.append({"township": name, "month": month, "submission": "missing", "due_on": due.isoformat()})
+        elif r is not None and r.late:
+            out.append({"township": name, "month": month, "submission": "late", "due_on": due.isoformat(),
+                        "submitted_on": r.submitted_on.isoformat()})
+    return out
