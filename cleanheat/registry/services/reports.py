@@ -270,8 +270,8 @@ def laggards(*, session: Session, month: str, today: dt.date | None = None) -> l
     y, m = parse_month(month)
     today = today or dt.date.today()
     due = dt.date(y, m, DUE_DAY)
-    filed = {tid: r for tid, r in session.execute(
-        select(MonthlyReport.township_id, MonthlyReport).where(MonthlyReport.month == month)).tuples()}
+    filed = {r.township_id: r for r in session.execute(
+        select(MonthlyReport).where(MonthlyReport.month == month)).scalars()}
     out = []
     for tid, name in session.execute(select(Township.id, Township.name).order_by(Township.id)):
         r = filed.get(tid)
