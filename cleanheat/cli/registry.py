@@ -34,6 +34,8 @@ enterprise_app = typer.Typer(help="Installing enterprises and their registration
 duplicates_app = typer.Typer(help="Suspected duplicate households: list, merge, mark distinct.", no_args_is_help=True)
 ticket_app = typer.Typer(help="After-sales tickets and complaints (5-year service).", no_args_is_help=True)
 payment_app = typer.Typer(help="Subsidy payments.", no_args_is_help=True)
+project_app = typer.Typer(help="Beijing heat-pump projects: funding decision, approval steps, zone targets.",
+                          no_args_is_help=True)
 
 
 def _url(database_url: str | None) -> str:
@@ -258,6 +260,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(duplicates_app, name="duplicates")
     app.add_typer(ticket_app, name="ticket")
     app.add_typer(payment_app, name="payment")
+    app.add_typer(project_app, name="project")
     app.command("status")(status)
     app.command("pay")(pay)
     app.command("accept")(accept)
@@ -562,3 +565,49 @@ def payment_show(household_id: str = typer.Argument(...), database_url: str | No
 
     with _session(database_url) as session:
         write_json(get_payment(session=session, household_id=household_id))
+
+
+@project_app.command("add")
+def project_add(file: str = typer.Argument(..., help="JSON project record(s) as `funding beijing` takes, or -."),
+                actor: str = typer.Option(..., "--actor"), database_url: str | None = DB_URL) -> None:
+    """Decide and record Beijing projects (rules engine), with their approval steps and obligations."""
+    from cleanheat.cli.io import read_json_records
+    from cleanheat.registry.services import beijing
+
+    records, _ = read_json_records(file)
+    with _session(database_url) as session:
+        n = beijing.record_projects(session=session, records=records, actor=actor)
+        beijing.ensure_zone_targets(session=session)
+        write_json({"recorded": n})
+
+
+@project_app.command("list")
+def project_list(zone: str | None = typer.Option(None, "--zone"), database_url: str | None = DB_URL) -> None:
+    """Recorded Beijing projects."""
+    from cleanheat.registry.services import beijing
+
+    with _session(database_url) as session:
+        write_json(beijing.list_projects(session=session, zone=zone))
+
+
+@project_app.command("approve")
+def project_approve(project_id: str = typer.Argument(...), step: int = typer.Option(..., "--step"),
+                    refuse: bool = typer.Option(False, "--refuse"), on: str | None = typer.Option(None, "--on"),
+                    actor: str = typer.Option(..., "--actor"), why: str = typer.Option("", "--why"),
+                    database_url: str | None = DB_URL) -> None:
+    """Record the authority's decision on an approval step (steps in order)."""
+    from cleanheat.registry.services import beijing
+
+    with _session(database_url) as session:
+        write_json(beijing.decide_step(session=session, project_id=project_id, seq=step, approved=not refuse,
+                                       on=_date(on, "--on"), actor=actor, why=why))
+
+
+@project_app.command("zones")
+def project_zones(database_url: str | None = DB_URL) -> None:
+    """Zone targets (new heat-pump area by 2022) against the area of recorded projects."""
+    from cleanheat.registry.services import beijing
+
+    with _session(database_url) as session:
+        beijing.ensure_zone_targets(session=session)
+        write_json(beijing.zone_progress(session=session))

@@ -327,3 +327,30 @@ def test_enterprise_accept_duplicates_ticket_payment(tmp_path: Path, capsys: pyt
     assert code == 0 and json.loads(out) == {"ticket": ticket, "stage": "responded", "overdue": False}
     code, out, _ = run(["audit", "verify", *u], capsys)
     assert code == 0
+
+
+def test_beijing_projects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    u = ["--database-url", url(tmp_path / "bj.sqlite3")]
+    rec = {"project_id": "BJ-C1", "zone": "plain_new_towns", "source": "sewage", "kind": "expansion",
+           "heated_area_m2": 120000, "investment_cny": {"water_intake": 3000000, "heat_pump_units": 4000000},
+           "ground_heat_balance_ok": True, "applied_on": "2021-05-10"}
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps([rec]), encoding="utf-8")
+    code, out, _ = run(["project", "add", str(f), "--actor", "市发改委", *u], capsys)
+    assert code == 0 and json.loads(out) == {"recorded": 1}
+    code, out, _ = run(["project", "list", *u], capsys)
+    (p,) = json.loads(out)
+    # 30 % of 7 M heat source + primary network (SPEC §5)
+    assert p["support_cny"] == 2_100_000 and [s["authority"] for s in p["approval_steps"]] == [
+        "district_drc", "municipal_drc"]
+    code, _, err = run(["project", "approve", "BJ-C1", "--step", "2", "--actor", "市发改委", *u], capsys)
+    assert code == 4 and "step 1" in err
+    assert run(["project", "approve", "BJ-C1", "--step", "1", "--on", "2021-06-01", "--actor", "区发改委", *u],
+               capsys)[0] == 0
+    code, out, _ = run(["project", "approve", "BJ-C1", "--step", "2", "--on", "2021-07-01", "--actor", "市发改委",
+                        *u], capsys)
+    assert json.loads(out)["project_status"] == "approved"
+    code, out, _ = run(["project", "zones", *u], capsys)
+    zones = {z["zone"]: z for z in json.loads(out)}
+    assert zones["plain_new_towns"] == {"zone": "plain_new_towns", "by_year": 2022, "target_m2": 4_000_000,
+                                        "recorded_m2": 120000}

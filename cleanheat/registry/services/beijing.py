@@ -14,7 +14,7 @@ from cleanheat.errors import Conflict
 from cleanheat.registry import audit
 from cleanheat.registry.models import BeijingApprovalStep, BeijingObligation, BeijingProject, BeijingZoneTarget
 
-__all__ = ["ensure_zone_targets", "record_projects", "zone_progress"]
+__all__ = ["decide_step", "ensure_zone_targets", "list_projects", "record_projects", "zone_progress"]
 
 
 def _status(d: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
@@ -112,3 +112,56 @@ def zone_progress(*, session: Session) -> list[dict[str, Any]]:
         {"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2, "recorded_m2": float(done.get(t.zone) or 0.0)}
         for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()
     ]
+
+
+def list_projects(*, session: Session, zone: str | None = None) -> list[dict[str, Any]]:
+    """Recorded projects with their decision summary, approval steps and obligations."""
+    stmt = select(BeijingProject).order_by(BeijingProject.project_id)
+    if zone is not None:
+        stmt = stmt.where(BeijingProject.zone == zone)
+    projects = list(session.execute(stmt).scalars())
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for st in session.execute(select(BeijingApprovalStep).order_by(BeijingApprovalStep.project_id,
+                                                                   BeijingApprovalStep.seq)).scalars():
+        steps.setdefault(st.project_id, []).append({
+            "seq": st.seq, "step": st.step, "authority": st.authority, "status": st.status,
+            "decided_on": st.decided_on.isoformat() if st.decided_on else None})
+    obligations: dict[int, list[str]] = {}
+    for ob in session.execute(select(BeijingObligation)).scalars():
+        obligations.setdefault(ob.project_id, []).append(ob.code)
+    return [{
+        "project_id": p.project_id, "zone": p.zone, "source": p.source, "kind": p.kind,
+        "heated_area_m2": p.heated_area_m2, "status": p.status, "support_ratio": p.support_ratio,
+        "eligible_investment_cny": p.eligible_investment_cny, "support_cny": p.support_cny,
+        "approval_steps": steps.get(p.id, []), "obligations": obligations.get(p.id, []),
+    } for p in projects]
+
+
+def decide_step(*, session: Session, project_id: str, seq: int, approved: bool, on: dt.date, actor: str,
+                why: str = "") -> dict[str, Any]:
+    """Record the authority's decision on one approval step (in order; audited)."""
+    from cleanheat.errors import NotFound
+
+    p = session.execute(select(BeijingProject).where(BeijingProject.project_id == project_id)).scalar_one_or_none()
+    if p is None:
+        raise NotFound(f"no Beijing project {project_id!r}")
+    steps = list(session.execute(select(BeijingApprovalStep).where(BeijingApprovalStep.project_id == p.id)
+                                 .order_by(BeijingApprovalStep.seq)).scalars())
+    step = next((s for s in steps if s.seq == seq), None)
+    if step is None:
+        raise NotFound(f"project {project_id} has no approval step {seq}")
+    if step.status != "pending":
+        raise Conflict(f"project {project_id} step {seq} ({step.step}) is already {step.status}")
+    before = [s for s in steps if s.seq < seq and s.status != "approved"]
+    if before:
+        raise Conflict(f"project {project_id}: step {before[0].seq} ({before[0].step}) must be approved first")
+    step.status, step.decided_on = ("approved" if approved else "refused"), on
+    if not approved:
+        p.status = "refused"
+    elif all(s.status == "approved" for s in steps) and p.status == "funded":
+        p.status = "approved"
+    audit.record(session, actor=actor, action=f"beijing.step.{step.status}", resource=f"beijing/{project_id}",
+                 why=why, data={"seq": seq, "step": step.step, "authority": step.authority, "on": on.isoformat()})
+    session.flush()
+    return {"project_id": project_id, "seq": seq, "step": step.step, "status": step.status,
+            "project_status": p.status}
