@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -449,6 +450,7 @@ def simulate_season(
     n_groups: int | None = None,
     overrides: dict[str, Any] | None = None,
     deduplicate: bool = True,
+    threads: int = 2,
     on: dt.date = dt.date(2021, 6, 1),
 ) -> SeasonResult:
     """
@@ -480,6 +482,9 @@ def simulate_season(
         Simulate physically identical houses (same dwelling, envelope, set-back and area, to the
         last bit) once and copy the results: exact, not an approximation. Off when per-house
         overrides or hourly output are asked for.
+    threads : int, default 2
+        Methods run this many at a time in threads (numpy releases the GIL in array
+        operations); 1 runs them one after the other.
     on : date
         Date of the defaults.
 
@@ -502,13 +507,13 @@ def simulate_season(
             if g_arr is not None:
                 weights = np.zeros((ng, len(first)))
                 np.add.at(weights, (g_arr, inverse), 1.0)
-            r = _simulate(uniq, climate, costs, technologies, chunk_size, False, weights, ov, on)
+            r = _simulate(uniq, climate, costs, technologies, chunk_size, False, weights, ov, threads, on)
             return _expand(r, inverse)
     weights = None
     if g_arr is not None:
         weights = np.zeros((ng, n))
         weights[g_arr, np.arange(n)] = 1.0
-    return _simulate(houses, climate, costs, technologies, chunk_size, keep_hourly, weights, ov, on)
+    return _simulate(houses, climate, costs, technologies, chunk_size, keep_hourly, weights, ov, threads, on)
 
 
 def _expand(r: SeasonResult, inverse: IntArray) -> SeasonResult:
@@ -523,9 +528,25 @@ def _expand(r: SeasonResult, inverse: IntArray) -> SeasonResult:
     return SeasonResult(**kw)
 
 
+def _methods(run: Any, techs: tuple[Technology, ...], pool: ThreadPoolExecutor | None,
+             threads: int) -> Iterator[tuple[int, _MethodOut]]:
+    """Run the methods, ``threads`` at a time (numpy releases the GIL in its array operations),
+    yielding each result in order; at most ``threads`` methods' hourly arrays are alive at once."""
+    if pool is None:
+        for j, code in enumerate(techs):
+            yield j, run(code)
+        return
+    for lo in range(0, len(techs), threads):
+        batch = list(pool.map(run, techs[lo:lo + threads]))
+        for k, mo in enumerate(batch):
+            yield lo + k, mo
+        del batch
+
+
 def _simulate(
     houses: Houses, climate: SeasonClimate, costs: CostInputs, technologies: Sequence[Technology | str],
-    chunk_size: int, keep_hourly: bool, group_weights: FloatArray | None, ov: dict[str, Any], on: dt.date,
+    chunk_size: int, keep_hourly: bool, group_weights: FloatArray | None, ov: dict[str, Any], threads: int,
+    on: dt.date,
 ) -> SeasonResult:
     techs = tuple(Technology(t) for t in technologies)
     p = dict(technology_parameters(on))
@@ -560,43 +581,53 @@ def _simulate(
     hourly_demand = np.zeros((n, h)) if keep_hourly else None
     hourly_del = np.zeros((n, m, h)) if keep_hourly else None
     hourly_elec = np.zeros((n, m, h)) if keep_hourly else None
-    for lo in range(0, n, max(1, chunk_size)):
-        sl = slice(lo, min(n, lo + chunk_size))
-        ha_c = ha.take(sl)
-        demand = hl.simulate_heat_demand(
-            ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
-            climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
-        )
-        demand_total[sl] = demand.sum(axis=1)
-        if hourly_demand is not None:
-            hourly_demand[sl] = demand
-        design = design_all[sl]
-        area = ha_c.area_m2
-        chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v) for k, v in ov.items()}
-        for j, code in enumerate(techs):
-            mo = _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
-            delivered = mo.delivered_kw.sum(axis=1)
-            out["delivered"][sl, j] = delivered
-            out["unmet"][sl, j] = demand_total[sl] - delivered
-            unmet_hours[sl, j] = np.count_nonzero(demand - mo.delivered_kw > UNMET_THRESHOLD_KW, axis=1)
-            e = mo.electricity_kw
-            red = e @ reducer
-            out["elec"][sl, j] = e.sum(axis=1)
-            out["valley"][sl, j] = red[:, 0]
-            out["flat"][sl, j] = red[:, 1]
-            out["peak_e"][sl, j] = red[:, 2]
-            out["cost"][sl, j] = red[:, 3]
-            out["peak_kw"][sl, j] = e.max(axis=1) if h else 0.0
-            out["gas"][sl, j] = mo.gas_m3
-            out["bio"][sl, j] = mo.biomass_kg
-            out["coal"][sl, j] = mo.coal_kg
-            out["solar"][sl, j] = mo.solar_kwh
-            out["minfluid"][sl, j] = mo.min_fluid_c
-            if group_elec is not None and group_weights is not None:
-                group_elec[:, j, :] += group_weights[:, sl] @ e
-            if hourly_del is not None and hourly_elec is not None:
-                hourly_del[sl, j] = mo.delivered_kw
-                hourly_elec[sl, j] = e
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and n >= 256 else None
+    try:
+        for lo in range(0, n, max(1, chunk_size)):
+            sl = slice(lo, min(n, lo + chunk_size))
+            ha_c = ha.take(sl)
+            demand = hl.simulate_heat_demand(
+                ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
+                climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
+            )
+            demand_total[sl] = demand.sum(axis=1)
+            if hourly_demand is not None:
+                hourly_demand[sl] = demand
+            design = design_all[sl]
+            area = ha_c.area_m2
+            chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v)
+                        for k, v in ov.items()}
+
+            def run(code: Technology, demand: FloatArray = demand, design: FloatArray = design,
+                    area: FloatArray = area, chunk_ov: dict[str, Any] = chunk_ov) -> _MethodOut:
+                return _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
+
+            for j, mo in _methods(run, techs, pool, threads):
+                delivered = mo.delivered_kw.sum(axis=1)
+                out["delivered"][sl, j] = delivered
+                out["unmet"][sl, j] = demand_total[sl] - delivered
+                unmet_hours[sl, j] = np.count_nonzero(demand - mo.delivered_kw > UNMET_THRESHOLD_KW, axis=1)
+                e = mo.electricity_kw
+                red = e @ reducer
+                out["elec"][sl, j] = e.sum(axis=1)
+                out["valley"][sl, j] = red[:, 0]
+                out["flat"][sl, j] = red[:, 1]
+                out["peak_e"][sl, j] = red[:, 2]
+                out["cost"][sl, j] = red[:, 3]
+                out["peak_kw"][sl, j] = e.max(axis=1) if h else 0.0
+                out["gas"][sl, j] = mo.gas_m3
+                out["bio"][sl, j] = mo.biomass_kg
+                out["coal"][sl, j] = mo.coal_kg
+                out["solar"][sl, j] = mo.solar_kwh
+                out["minfluid"][sl, j] = mo.min_fluid_c
+                if group_elec is not None and group_weights is not None:
+                    group_elec[:, j, :] += group_weights[:, sl] @ e
+                if hourly_del is not None and hourly_elec is not None:
+                    hourly_del[sl, j] = mo.delivered_kw
+                    hourly_elec[sl, j] = e
+    finally:
+        if pool is not None:
+            pool.shutdown()
     cost = (out["cost"] - costs.valley_subsidy_cny_per_kwh * np.minimum(out["valley"], costs.valley_subsidy_cap_kwh)
             + out["gas"] * costs.gas_cny_per_m3 + out["bio"] * costs.biomass_cny_per_kg
             + out["coal"] * costs.coal_cny_per_kg)

@@ -85,7 +85,24 @@ def g_function_table(n_boreholes: int, field: BoreField, max_years: float = 30.0
 
 
 def g_function(time_s: FloatArray, n_boreholes: int, field: BoreField) -> FloatArray:
-    """g-function at arbitrary times (log-time interpolation of :func:`g_function_table`; 0 at t ≤ 0). [unitless]"""
+    """
+    g-function of a line of boreholes at arbitrary times.
+
+    Parameters
+    ----------
+    time_s : ndarray
+        Times since a unit step of extraction. [s]
+    n_boreholes : int
+        Boreholes in the line.
+    field : BoreField
+        Geometry and ground properties.
+
+    Returns
+    -------
+    g : ndarray
+        Shape of ``time_s``; 0 at t ≤ 0, rising like ln t from 1 min to 1 h, then interpolated
+        in ln t on :func:`g_function_table`. [unitless]
+    """
     grid_t, grid_g = g_function_table(int(n_boreholes), field)
     t = np.asarray(time_s, dtype=float)
     with np.errstate(divide="ignore"):
@@ -226,7 +243,10 @@ def simulate_ground_loop(
     n_days = n_hours // 24
     if n_days * 24 != n_hours:
         raise ValueError(f"heat_demand_kw: hours must be whole days, got {n_hours}")
-    t_sup = np.broadcast_to(np.asarray(temp_supply_c, dtype=float), demand.shape)
+    t_sup_in = np.asarray(temp_supply_c, dtype=float)
+    shared_supply = t_sup_in.ndim < 2 or t_sup_in.shape[0] == 1  # one heating curve for every house
+    t_sup = np.broadcast_to(t_sup_in, (1 if shared_supply else n, n_hours))
+    cop_min_all = np.asarray(cop_carnot_fraction(temp_fluid_min_c, t_sup, eta_carnot, approach_k))
     cap = np.asarray(capacity_kw, dtype=float)
     nb_all = np.asarray(n_boreholes, dtype=np.int64)
     two_pi_k = 2.0 * np.pi * field.conductivity_w_mk
@@ -251,7 +271,9 @@ def simulate_ground_loop(
             end = -season_gap_days * SECONDS_PER_DAY - y * SECONDS_PER_YEAR
             rech_unit += _pulse(t_days[:-1], end - recharge_days * SECONDS_PER_DAY, end, int(nb), field)
         rech = np.zeros(len(rows)) if recharge_w_per_m is None else np.asarray(recharge_w_per_m)[rows]
-        cop_guess = float(np.mean(cop_carnot_fraction(temp_ground_c - 3.0, t_sup[rows], eta_carnot, approach_k)))
+        sup_rows = slice(None) if shared_supply else rows
+        cop_guess = float(np.mean(cop_carnot_fraction(temp_ground_c - 3.0, t_sup[sup_rows], eta_carnot,
+                                                      approach_k)))
         q_prev_mean = d_rows.mean(axis=1) * 1000.0 * (1 - 1 / cop_guess) / length
         for _ in range(max(1, passes)):
             q_days = np.zeros((len(rows), n_days))
@@ -261,8 +283,8 @@ def simulate_ground_loop(
                 t_wall = temp_ground_c - dt_hist - dt_days
                 sl = slice(d * 24, d * 24 + 24)
                 dem = d_rows[:, sl]
-                ts = t_sup[rows, sl]
-                cop_min = cop_carnot_fraction(temp_fluid_min_c, ts, eta_carnot, approach_k)
+                ts = t_sup[sup_rows, sl]
+                cop_min = cop_min_all[sup_rows, sl]
                 q_max_w_m = np.maximum(t_wall[:, None] - temp_fluid_min_c, 0.0) / r_eff
                 cap_ground_kw = q_max_w_m * length / (1.0 - 1.0 / cop_min) / 1000.0
                 h = np.minimum(dem, np.minimum(cap[rows, None], cap_ground_kw))
