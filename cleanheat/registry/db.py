@@ -43,10 +43,18 @@ BACKUP_FORMAT = "cleanheat-registry-backup"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # the driver must not open transactions itself: _sqlite_begin does, as BEGIN IMMEDIATE
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Take SQLite's write lock at the start of every transaction, so two writers (two clerks paying at
+    once) queue up instead of one failing half-way with "database is locked"; the busy timeout is 30 s."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -67,6 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:

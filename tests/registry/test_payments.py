@@ -227,3 +227,32 @@ def test_unique_constraint_backs_the_lock_on_postgresql(pg_schema: str) -> None:
             s.flush()
     finally:
         engine.dispose()
+
+
+def test_concurrent_double_payment_on_sqlite(tmp_path) -> None:
+    """On SQLite, writers queue on the database lock (BEGIN IMMEDIATE): the second clerk finds the household paid."""
+    engine = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    try:
+        with db.session_scope(engine) as s:
+            factories.programme(s)
+            iid = factories.accepted_installation(s, 1)
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def clerk(name: str) -> None:
+            barrier.wait(timeout=10)
+            try:
+                with db.session_scope(engine) as s:
+                    payments.pay_installation(session=s, installation_id=iid, actor=name)
+                outcomes.append("paid")
+            except Conflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=clerk, args=(f"clerk{k}",)) for k in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(outcomes) == ["conflict", "paid"]
+    finally:
+        engine.dispose()
