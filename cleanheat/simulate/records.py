@@ -273,6 +273,11 @@ def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
             raise InputError(f"unknown technology parameter {name!r}", field=name)
         if isinstance(defaults[name], list):
             raise InputError("datasheet point lists cannot be overridden here", field=name)
+        if isinstance(defaults[name], bool):
+            if value not in (0, 1, True, False):
+                raise InputError(f"must be 0 or 1, got {value!r}", field=name)
+            out[name] = bool(value)
+            continue
         out[name] = _number(value, "override", name)
     return out
 

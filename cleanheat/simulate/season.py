@@ -314,11 +314,16 @@ def _air_source(
             t_sup = heat_pump.supply_temperature_c(t_o, p["other_high_tech.supply_design_c"], c.temp_design_c)
             cop = np.asarray(heat_pump.cop_carnot_fraction(t_o, t_sup, p["other_high_tech.eta_carnot"],
                                                            p["other_high_tech.approach_k"])) * defrost
+            running = running & (t_sup <= heat_pump.max_supply_temperature_c(
+                t_o, p["air_source.max_supply_mild_c"], p["air_source.max_supply_cold_c"]))
             aux_frac, min_kw = p["other_high_tech.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         else:  # ASHP_WATER
             coef = heat_pump.fit_log_bilinear(p["air_source.cop_points"])
             t_sup = heat_pump.supply_temperature_c(t_o, p["ashp_water.supply_design_c"], c.temp_design_c)
             cop = np.asarray(heat_pump.cop_log_bilinear(t_o, t_sup, coef)) * defrost
+            # the unit cannot run where the heating curve asks for more than it can reach
+            running = running & (t_sup <= heat_pump.max_supply_temperature_c(
+                t_o, p["air_source.max_supply_mild_c"], p["air_source.max_supply_cold_c"]))
             aux_frac, min_kw = p["ashp_water.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(c.temp_design_c, slope))
         cap = rated[:, None] * (heat_pump.capacity_fraction(t_o, slope) * defrost * running)[None, :]
@@ -414,8 +419,9 @@ def _run_method(
                           gr.temp_fluid_c.min(axis=1))
     if code is Technology.GAS_BOILER:
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
-        cr = combustion.simulate_combustion(demand, cap, p["gas_boiler.seasonal_efficiency"],
-                                            p["gas_boiler.aux_electricity_ratio"])
+        eff = (p["gas_boiler.seasonal_efficiency_condensing"] if p["gas_boiler.condensing"]
+               else p["gas_boiler.seasonal_efficiency"])
+        cr = combustion.simulate_combustion(demand, cap, float(eff), p["gas_boiler.aux_electricity_ratio"])
         gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.gas_kwh_per_m3"])
         return _MethodOut(cr.heat_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
     if code is Technology.BIOMASS:

@@ -160,3 +160,16 @@ def test_season_climate_starts_at_midnight_of_the_first_season_day(site, days, f
     assert c.temp_air_c[-1] == year.temp_air_c[last]
     assert c.temp_earth_design_c < c.temp_ground_c
     assert c.recharge_yield_kwh_m2 > 100.0
+
+
+def test_condensing_boiler_and_unreachable_supply_temperature():
+    climate = synthetic_climate(days=5, warmup_days=1)
+    houses = Houses(np.array([80.0]), np.array(["brick"]), np.array(["partly_insulated"]))
+    base = simulate_season(houses, climate, synthetic_costs(), technologies=["gas_boiler", "ashp_water"])
+    alt = simulate_season(houses, climate, synthetic_costs(), technologies=["gas_boiler", "ashp_water"],
+                          overrides={"gas_boiler.condensing": True, "ashp_water.supply_design_c": 70.0})
+    # condensing: 0.95 instead of 0.85 → 0.85/0.95 of the gas
+    assert_allclose(alt.gas_m3[0, 0], base.gas_m3[0, 0] * 0.85 / 0.95, rtol=1e-9)
+    # 70 °C at design is beyond the unit's 55–60 °C: in those hours the electric backup heats alone
+    assert alt.seasonal_efficiency[0, 1] < base.seasonal_efficiency[0, 1]
+    assert alt.unmet_hours[0, 1] == 0
