@@ -558,6 +558,15 @@ def ticket_advance(ticket_id: int = typer.Argument(...),
         write_json({"ticket": t.id, "stage": t.stage, "overdue": t.overdue})
 
 
+@ticket_app.command("overdue")
+def ticket_overdue(database_url: str | None = DB_URL) -> None:
+    """Tickets not responded to within the response-time limit."""
+    from cleanheat.registry.services import tickets
+
+    with _session(database_url) as session:
+        write_json(tickets.overdue(session=session))
+
+
 @payment_app.command("show")
 def payment_show(household_id: str = typer.Argument(...), database_url: str | None = DB_URL) -> None:
     """A household's payment with the rules engine's reasons and trace."""

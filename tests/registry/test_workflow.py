@@ -61,6 +61,9 @@ def test_ticket_workflow_and_response_limit(session: Session) -> None:
                             description="室温不达标", actor="农户", opened_at=opened)
     assert t.respond_by == opened + dt.timedelta(hours=48) and t.enterprise_id is not None
     tickets.advance(session=session, ticket_id=t.id, to="assigned", actor="乡镇", at=opened + dt.timedelta(hours=2))
+    late = tickets.overdue(session=session, at=opened + dt.timedelta(hours=50))
+    assert [(o["ticket"], o["hours_late"]) for o in late] == [(t.id, 2.0)]
+    assert tickets.overdue(session=session, at=opened + dt.timedelta(hours=47)) == []
     with pytest.raises(Conflict, match="next stage is one of responded"):
         tickets.advance(session=session, ticket_id=t.id, to="closed", actor="x")
     tickets.advance(session=session, ticket_id=t.id, to="responded", actor="ENT-A",

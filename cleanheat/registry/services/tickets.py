@@ -20,7 +20,8 @@ from cleanheat.registry import audit
 from cleanheat.registry.models import Acceptance, Installation, Ticket, TicketEvent
 from cleanheat.registry.services.households import get_household
 
-__all__ = ["CATEGORIES", "KINDS", "RESPONSE_LIMIT_HOURS", "SERVICE_YEARS", "STAGES", "advance", "open_ticket"]
+__all__ = ["CATEGORIES", "KINDS", "RESPONSE_LIMIT_HOURS", "SERVICE_YEARS", "STAGES", "advance", "open_ticket",
+           "overdue"]
 
 KINDS = ("complaint", "service")
 CATEGORIES = ("quality", "service", "heating_effect", "not_in_use", "other")
@@ -143,3 +144,25 @@ def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, shar
     audit.record(session, actor=actor, action="ticket.demo_loaded", resource="programme/yanchi",
                  data={"tickets": len(tickets)})
     return len(tickets)
+
+
+def overdue(*, session: Session, at: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Tickets not responded to by their deadline (as of ``at``, default now), oldest first."""
+    from cleanheat.registry.models import Enterprise, Household
+
+    at = _aware(at or dt.datetime.now(dt.UTC))
+    rows = session.execute(
+        select(Ticket, Household.household_id, Enterprise.code)
+        .join(Household, Ticket.household_id == Household.id)
+        .outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id)
+        .where(Ticket.responded_at.is_(None), Ticket.stage.in_(("opened", "assigned")))
+        .order_by(Ticket.respond_by)
+    ).all()
+    out = []
+    for t, hid, code in rows:
+        due = _aware(t.respond_by)
+        if due < at:
+            out.append({"ticket": t.id, "household_id": hid, "enterprise": code, "kind": t.kind,
+                        "category": t.category, "stage": t.stage, "respond_by": due.isoformat(),
+                        "hours_late": round((at - due).total_seconds() / 3600, 1)})
+    return out
