@@ -96,11 +96,17 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
     cols = to_columns(records, fields, "house_id")
     labels = [_label(r, i) for i, r in enumerate(records)]
     site_keys = []
+    known: dict[str, str] = {}
     for i, rec in enumerate(records):
         if not cols["heated_area_m2"][i] > 0:
             raise InputError(f"must be > 0, got {rec['heated_area_m2']!r}", record=labels[i], field="heated_area_m2")
+        name = str(cols["site"][i])
+        if name in known:
+            site_keys.append(known[name])
+            continue
         try:
-            site_keys.append(get_site(str(cols["site"][i])).name)
+            known[name] = get_site(name).name
+            site_keys.append(known[name])
         except InputError as exc:
             raise InputError(exc.reason, record=labels[i], field="site") from None
         except (KeyError, ValueError):
