@@ -25,6 +25,7 @@ from cleanheat.registry.models import Base
 
 __all__ = [
     "BACKUP_FORMAT",
+    "audit_guard_lifted",
     "backup",
     "current_revision",
     "head_revision",
@@ -40,6 +41,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 BACKUP_FORMAT = "cleanheat-registry-backup"
+SQLITE_AUDIT_TRIGGERS = (
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+)
+"""The append-only triggers of migration 0002 on SQLite (kept equal to it)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -145,6 +153,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def audit_guard_lifted(conn: Any) -> Iterator[None]:
+    """Lift the append-only triggers of ``audit_event`` inside the connection's transaction (restore uses
+    it to replace the whole log; tests use it to play a tamperer with database rights)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only")
+        yield
+        conn.exec_driver_sql("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_event_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        yield
+        for ddl in SQLITE_AUDIT_TRIGGERS:
+            conn.exec_driver_sql(ddl)
 
 
 def _tables() -> list[Any]:
@@ -274,7 +298,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> dict[str, int
         )
     counts: dict[str, int] = {}
     tables = _tables()
-    with engine.begin() as conn:
+    with engine.begin() as conn, audit_guard_lifted(conn):
         for t in reversed(tables):
             conn.execute(t.delete())
         for t in tables:

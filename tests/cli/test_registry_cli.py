@@ -90,6 +90,9 @@ def test_pay_one_township(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -
 def test_audit_tampering_is_detected(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     con = sqlite3.connect(demo_copy)
     try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM audit_event WHERE seq = 1")
+        con.execute("DROP TRIGGER audit_event_no_update")  # someone with the file and SQL skills
         con.execute("UPDATE audit_event SET actor = '某人' WHERE seq = "
                     "(SELECT min(seq) FROM audit_event WHERE type = 'cn.cleanheat.payment.made')")
         con.commit()

@@ -44,7 +44,7 @@ def test_entries_are_cloudevents(engine: Engine) -> None:
                                           ("outcome", "failure")])
 def test_edited_entry_is_named(engine: Engine, column: str, value: str) -> None:
     _fill(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, db.audit_guard_lifted(conn):  # a tamperer with database rights
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 3).values({column: value}))
     n, brk = _verify(engine)
     assert brk is not None and brk.seq == 3 and "edited" in brk.problem
@@ -52,7 +52,7 @@ def test_edited_entry_is_named(engine: Engine, column: str, value: str) -> None:
 
 def test_rehashed_edit_breaks_the_next_link(engine: Engine) -> None:
     _fill(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, db.audit_guard_lifted(conn):  # a tamperer with database rights
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(why="x", hash="f" * 64))
     n, brk = _verify(engine)
     assert brk is not None and brk.seq == 2
@@ -60,7 +60,7 @@ def test_rehashed_edit_breaks_the_next_link(engine: Engine) -> None:
 
 def test_deleted_entry_is_named(engine: Engine) -> None:
     _fill(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, db.audit_guard_lifted(conn):  # a tamperer with database rights
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
     n, brk = _verify(engine)
     assert brk is not None and brk.seq == 2 and "missing" in brk.problem
@@ -68,7 +68,7 @@ def test_deleted_entry_is_named(engine: Engine) -> None:
 
 def test_deleted_tail_is_found(engine: Engine) -> None:
     _fill(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, db.audit_guard_lifted(conn):  # a tamperer with database rights
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 5))
     n, brk = _verify(engine)
     assert brk is not None and brk.seq == 5 and "deleted" in brk.problem
@@ -81,3 +81,12 @@ def test_chain_continues_across_transactions(engine: Engine) -> None:
         seqs = list(s.execute(select(AuditEvent.seq).order_by(AuditEvent.seq)).scalars())
     assert seqs == [1, 2, 3, 4]
     assert _verify(engine) == (4, None)
+
+
+def test_database_refuses_to_change_the_log(engine: Engine) -> None:
+    _fill(engine, 2)
+    for stmt in (update(AuditEvent).where(AuditEvent.seq == 1).values(actor="x"),
+                 delete(AuditEvent).where(AuditEvent.seq == 2)):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(stmt)
+    assert _verify(engine) == (2, None)
