@@ -325,8 +325,13 @@ def _air_source(
             running = running & (t_sup <= heat_pump.max_supply_temperature_c(
                 t_o, p["air_source.max_supply_mild_c"], p["air_source.max_supply_cold_c"]))
             aux_frac, min_kw = p["ashp_water.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
-        rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(c.temp_design_c, slope))
-        cap = rated[:, None] * (heat_pump.capacity_fraction(t_o, slope) * defrost * running)[None, :]
+        t_cap = t_ret if code is Technology.CO2_ASHP else t_sup  # CO₂: the return sets the gas-cooler duty
+        t_cap_design = float(np.asarray(t_cap)[int(np.argmin(t_o))]) if t_o.size else 35.0
+        s_w = p["air_source.capacity_supply_slope_per_k"]
+        rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(
+            c.temp_design_c, slope, temp_supply_c=t_cap_design, supply_slope_per_k=s_w))
+        cap = rated[:, None] * (heat_pump.capacity_fraction(t_o, slope, temp_supply_c=t_cap, supply_slope_per_k=s_w)
+                                * defrost * running)[None, :]
         aux = (aux_frac * design)[:, None]
         allowed = np.ones((1, t_o.shape[0]), dtype=bool)
     h_hp, h_aux, elec, _unmet = heat_pump.dispatch_with_auxiliary(demand, cap, cop[None, :], aux, allowed)

@@ -252,6 +252,9 @@ def capacity_fraction(
     slope_per_k: float = 0.0125,
     temp_rated_c: float = 7.0,
     floor: float = 0.3,
+    temp_supply_c: Numeric | None = None,
+    supply_slope_per_k: float = 0.005,
+    temp_supply_rated_c: float = 35.0,
 ) -> Numeric:
     r"""
     Heating capacity relative to the rated capacity, as a function of outdoor temperature.
@@ -266,21 +269,34 @@ def capacity_fraction(
         Temperature at which the rated capacity is given. [°C]
     floor : float, default 0.3
         Lower bound of the fraction. [unitless]
+    temp_supply_c : numeric or None
+        Supply water temperature; ``None`` ignores the supply dependence (air heaters). [°C]
+    supply_slope_per_k : float, default 0.005
+        Fractional capacity loss per kelvin of supply above ``temp_supply_rated_c``. [1/K]
+    temp_supply_rated_c : float, default 35
+        Supply temperature at which the rated capacity is given. [°C]
 
     Returns
     -------
     fraction : numeric
-        Shape of the input, in [floor, 1 + slope × (15 − rated)]. [unitless]
+        Broadcast shape of the inputs, ≥ floor. [unitless]
 
     Notes
     -----
-    .. math:: f = \max(f_{min}, 1 + s (T_o - T_{rated}))
+    .. math:: f = \max(f_{min}, (1 + s (T_o - T_{rated})) (1 - s_w (T_s - T_{s,rated})))
+
+    A higher supply temperature raises the compression ratio and lowers the refrigerant mass
+    flow, so capacity falls a little with supply temperature as well (−0.5 %/K assumed,
+    unconfirmed).
 
     The default slope leaves 66 % of the rated capacity at −20 °C, typical of vapour-injection
     low-ambient units (unconfirmed; see SOURCE.md).
     """
     t_o = np.clip(np.asarray(temp_outdoor_c, dtype=float), -30.0, 15.0)
-    return np.maximum(floor, 1.0 + slope_per_k * (t_o - temp_rated_c))
+    f = 1.0 + slope_per_k * (t_o - temp_rated_c)
+    if temp_supply_c is not None:
+        f = f * (1.0 - supply_slope_per_k * (np.asarray(temp_supply_c, dtype=float) - temp_supply_rated_c))
+    return np.maximum(floor, f)
 
 
 def defrost_factor(

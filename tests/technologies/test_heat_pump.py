@@ -99,3 +99,10 @@ def test_dispatch_balances_and_respects_aux_window():
     assert_allclose(a, [[1.0, 0.0, 1.0]])
     assert_allclose(u, [[1.0, 2.0, 1.0]])
     assert_allclose(e, [[2.5, 1.5, 2.5]])  # 3 / 2 + aux
+
+
+def test_capacity_falls_with_supply_temperature():
+    # −20 °C, 55 °C: 0.6625 × (1 − 0.005 × 20) = 0.59625
+    assert_allclose(hp.capacity_fraction(-20.0, temp_supply_c=55.0), 0.59625)
+    f = hp.capacity_fraction(GRID_O, temp_supply_c=GRID_S)
+    assert np.all(np.diff(f, axis=1) < 0) and np.all(np.diff(f, axis=0) > 0)
