@@ -211,6 +211,8 @@ def pay(
                    f"(central {out['central_cny']:,}, county {out['local_cny']:,}); "
                    f"already paid {out['already_paid']:,}; held as suspected duplicates {out['held_duplicates']:,}; "
                    f"not payable {out['not_payable']:,}")
+        for w in out["warnings"]:
+            _err(f"warning: {w}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -142,6 +142,7 @@ class PayResultPublic(BaseModel):
     already_paid: int
     held_duplicates: int
     not_payable: int
+    warnings: list[str]
     held_duplicate_details: list[dict[str, Any]]
     not_payable_details: list[dict[str, Any]]
 

@@ -256,3 +256,19 @@ def test_concurrent_double_payment_on_sqlite(tmp_path) -> None:
         assert sorted(outcomes) == ["conflict", "paid"]
     finally:
         engine.dispose()
+
+
+def test_status_warns_before_the_county_cap_is_passed(session: Session) -> None:
+    from cleanheat.registry.services import reports
+
+    factories.programme(session)
+    factories.accepted_installation(session, 1)
+    factories.installation(session, factories.household(session, 2))  # committed, not yet accepted
+    session.execute(update(FundEnvelope).where(FundEnvelope.source == "county").values(cap_cny=3000))
+    result = payments.pay_accepted(session=session, actor="财务")
+    # paid 1800 + 1800 still committed = 3600 > 3000
+    assert result.paid == 1 and "county envelope" in result.warnings[0] and "by 600 CNY" in result.warnings[0]
+    st = reports.status(session=session)
+    assert st["warnings"] == result.warnings[:1] or "exceed its cap of 3,000 CNY by 600 CNY" in st["warnings"][0]
+    row = next(r for r in st["by_township_year"] if r["township"] == "花马池镇" and r["year"] == 2022)
+    assert row["paid"] == 1 and row["county_envelope_share_cny"] == 3000 * 1000 // 27000

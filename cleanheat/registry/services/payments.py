@@ -57,6 +57,7 @@ class PayResult:
     held_duplicates: list[dict[str, Any]] = field(default_factory=list)
     not_payable: list[dict[str, Any]] = field(default_factory=list)
     vouchers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self, *, details: int = 50) -> dict[str, Any]:
         return {
@@ -68,6 +69,7 @@ class PayResult:
             "already_paid": self.already_paid,
             "held_duplicates": len(self.held_duplicates),
             "not_payable": len(self.not_payable),
+            "warnings": self.warnings,
             "held_duplicate_details": self.held_duplicates[:details],
             "not_payable_details": self.not_payable[:details],
         }
@@ -282,6 +284,13 @@ def pay_accepted(
                        "held_duplicates": len(result.held_duplicates), "not_payable": len(result.not_payable)},
     ))
     audit.record_many(session, events)
+    left = envelope_spending(session=session)
+    for source in ("central", "county"):
+        e = left[source]
+        if e["left_after_commitments_cny"] < 0:
+            result.warnings.append(
+                f"{source} envelope: payments and outstanding commitments exceed its cap of {e['cap_cny']:,} CNY "
+                f"by {-e['left_after_commitments_cny']:,} CNY; later payments will be refused")
     return result
 
 

@@ -27,7 +27,8 @@ from cleanheat.registry.models import (
 from cleanheat.registry.services.payments import envelope_spending
 from cleanheat.registry.services.places import get_township
 
-__all__ = ["DUE_DAY", "laggards", "monthly", "monthly_all", "parse_month", "plan", "status", "submit_monthly"]
+__all__ = ["DUE_DAY", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month", "plan", "status",
+           "submit_monthly"]
 
 DUE_DAY = 25
 """Monthly reports are due by the 25th (每月25日前), the day itself counting as on time."""
@@ -211,15 +212,18 @@ def status(*, session: Session) -> dict[str, Any]:
     targets = {(t, y): n for t, y, n in session.execute(
         select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
     keys = sorted(set(per) | set(targets), key=lambda k: (k[0], k[1]))
-    by_ty = [{"township": t, "year": y, "target": targets.get((t, y)), **per.get((t, y), {
-        "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})}
-        for t, y in keys]
     envelopes = envelope_spending(session=session)
-    warnings = []
-    for source, e in envelopes.items():
-        if source != "household" and e["left_after_commitments_cny"] < 0:
-            warnings.append(f"{source} envelope: commitments and payments ({e['paid_cny'] + e['committed_cny']:,} "
-                            f"CNY) exceed the cap of {e['cap_cny']:,} CNY")
+    total_target = sum(targets.values()) or 1
+    by_ty = []
+    for t, y in keys:
+        row: dict[str, Any] = {"township": t, "year": y, "target": targets.get((t, y)), **per.get((t, y), {
+            "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})}
+        # the township-year's share of each envelope, in proportion to its target households
+        for source, key in (("central", "central_envelope_share_cny"), ("county", "county_envelope_share_cny")):
+            if source in envelopes and targets.get((t, y)):
+                row[key] = envelopes[source]["cap_cny"] * targets[(t, y)] // total_target
+        by_ty.append(row)
+    warnings = envelope_warnings(envelopes)
     return {
         "households": int(households),
         "installations": len(rows),
@@ -280,4 +284,15 @@ def laggards(*, session: Session, month: str, today: dt.date | None = None) -> l
         elif r is not None and r.late:
             out.append({"township": name, "month": month, "submission": "late", "due_on": due.isoformat(),
                         "submitted_on": r.submitted_on.isoformat()})
+    return out
+
+
+def envelope_warnings(envelopes: dict[str, dict[str, int]]) -> list[str]:
+    """Warnings when payments plus outstanding commitments would pass the central or county cap (SPEC §3)."""
+    out = []
+    for source, e in envelopes.items():
+        if source != "household" and e["left_after_commitments_cny"] < 0:
+            out.append(f"{source} envelope: payments and outstanding commitments "
+                       f"({e['paid_cny'] + e['committed_cny']:,} CNY) exceed its cap of {e['cap_cny']:,} CNY by "
+                       f"{-e['left_after_commitments_cny']:,} CNY")
     return out
