@@ -146,6 +146,7 @@ class SeasonResult:
     hourly_heat_demand_kw: FloatArray | None = None
     hourly_delivered_kw: FloatArray | None = None
     hourly_electricity_kw: FloatArray | None = None
+    hourly_unmet_kw: FloatArray | None = None
     group_electric_kw: FloatArray | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -251,6 +252,7 @@ def _run_length(mask: np.ndarray, start: int) -> int:
 @dataclass
 class _MethodOut:
     delivered_kw: FloatArray  # (n, h)
+    unmet_kw: FloatArray  # (n, h), as the model reports it (not demand − delivered)
     electricity_kw: FloatArray  # (n, h)
     gas_m3: FloatArray  # (n,)
     biomass_kg: FloatArray
@@ -285,7 +287,7 @@ def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
 def _air_source(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
     p: dict[str, Any],
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     t_o = c.season(c.temp_air_c)
     defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"],
                                                   p["air_source.defrost_cold_loss"]))
@@ -334,8 +336,8 @@ def _air_source(
                                 * defrost * running)[None, :]
         aux = (aux_frac * design)[:, None]
         allowed = np.ones((1, t_o.shape[0]), dtype=bool)
-    h_hp, h_aux, elec, _unmet = heat_pump.dispatch_with_auxiliary(demand, cap, cop[None, :], aux, allowed)
-    return h_hp + h_aux, elec
+    h_hp, h_aux, elec, unmet = heat_pump.dispatch_with_auxiliary(demand, cap, cop[None, :], aux, allowed)
+    return h_hp + h_aux, unmet, elec
 
 
 def _ground(
@@ -387,16 +389,17 @@ def _run_method(
     nan = np.full(n, np.nan)
     t_o = c.season(c.temp_air_c)
     if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
-        heat, elec = _air_source(code, demand, design, area, c, p)
-        return _MethodOut(heat, elec, zeros, zeros, zeros, zeros, nan)
+        heat, unmet, elec = _air_source(code, demand, design, area, c, p)
+        return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
                                                   p["storage.margin"], p["storage.backup_fraction"])
         sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
-        return _MethodOut(sr.heat_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
+        return _MethodOut(sr.heat_kw, sr.unmet_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
     if code is Technology.GSHP:
         gr, _nb, _bf = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"))
-        return _MethodOut(gr.heat_kw, gr.electricity_kw, zeros, zeros, zeros, zeros, gr.temp_fluid_c.min(axis=1))
+        return _MethodOut(gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, zeros,
+                          gr.temp_fluid_c.min(axis=1))
     if code in (Technology.SOLAR_AUX, Technology.SOLAR_GSHP_SEASONAL):
         prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
         tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
@@ -412,15 +415,16 @@ def _run_method(
         if code is Technology.SOLAR_AUX:
             aux_kw = np.asarray(overrides.get("solar.aux_kw", np.maximum(p["solar.aux_min_kw"],
                                                                          p["solar.aux_fraction"] * design)))
-            aux_heat, _ = direct_electric.simulate_direct_electric(st.rest_kw, np.broadcast_to(aux_kw, (n,))[:, None])
-            return _MethodOut(st.solar_kw + aux_heat, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
+            aux_heat, unmet = direct_electric.simulate_direct_electric(st.rest_kw,
+                                                                       np.broadcast_to(aux_kw, (n,))[:, None])
+            return _MethodOut(st.solar_kw + aux_heat, unmet, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
         nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
                                         p["gshp.extraction_w_per_m"])
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
         recharge = injected_kwh * 1000.0 / (max(c.recharge_days, 1.0) * 24.0) / (nb * p["gshp.borehole_length_m"])
         gr, _nb, _bf = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
                                n_boreholes=overrides.get("solar_gshp.n_boreholes"))
-        return _MethodOut(st.solar_kw + gr.heat_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
+        return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
                           gr.temp_fluid_c.min(axis=1))
     if code is Technology.GAS_BOILER:
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
@@ -428,17 +432,17 @@ def _run_method(
                else p["gas_boiler.seasonal_efficiency"])
         cr = combustion.simulate_combustion(demand, cap, float(eff), p["gas_boiler.aux_electricity_ratio"])
         gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.gas_kwh_per_m3"])
-        return _MethodOut(cr.heat_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
+        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
     if code is Technology.BIOMASS:
         cr = combustion.simulate_combustion(demand, p["biomass.capacity_factor"] * design,
                                             p["biomass.seasonal_efficiency"], p["biomass.aux_electricity_ratio"])
         kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.biomass_kwh_per_kg"])
-        return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, kg, zeros, zeros, nan)
+        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, zeros, kg, zeros, zeros, nan)
     if code is Technology.COAL_STOVE:
         cr = combustion.simulate_combustion(demand, p["coal_stove.capacity_factor"] * design,
                                             p["coal_stove.seasonal_efficiency"])
         kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.coal_kwh_per_kg"])
-        return _MethodOut(cr.heat_kw, cr.electricity_kw, zeros, zeros, kg, zeros, nan)
+        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, zeros, zeros, kg, zeros, nan)
     raise ValueError(f"unknown technology {code!r}")  # pragma: no cover
 
 
@@ -592,6 +596,7 @@ def _simulate(
     hourly_demand = np.zeros((n, h)) if keep_hourly else None
     hourly_del = np.zeros((n, m, h)) if keep_hourly else None
     hourly_elec = np.zeros((n, m, h)) if keep_hourly else None
+    hourly_unmet = np.zeros((n, m, h)) if keep_hourly else None
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and n >= 256 else None
     try:
         for lo in range(0, n, max(1, chunk_size)):
@@ -614,10 +619,9 @@ def _simulate(
                 return _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
 
             for j, mo in _methods(run, techs, pool, threads):
-                delivered = mo.delivered_kw.sum(axis=1)
-                out["delivered"][sl, j] = delivered
-                out["unmet"][sl, j] = demand_total[sl] - delivered
-                unmet_hours[sl, j] = np.count_nonzero(demand - mo.delivered_kw > UNMET_THRESHOLD_KW, axis=1)
+                out["delivered"][sl, j] = mo.delivered_kw.sum(axis=1)
+                out["unmet"][sl, j] = mo.unmet_kw.sum(axis=1)
+                unmet_hours[sl, j] = np.count_nonzero(mo.unmet_kw > UNMET_THRESHOLD_KW, axis=1)
                 e = mo.electricity_kw
                 red = e @ reducer
                 out["elec"][sl, j] = e.sum(axis=1)
@@ -633,8 +637,9 @@ def _simulate(
                 out["minfluid"][sl, j] = mo.min_fluid_c
                 if group_elec is not None and group_weights is not None:
                     group_elec[:, j, :] += group_weights[:, sl] @ e
-                if hourly_del is not None and hourly_elec is not None:
+                if hourly_del is not None and hourly_elec is not None and hourly_unmet is not None:
                     hourly_del[sl, j] = mo.delivered_kw
+                    hourly_unmet[sl, j] = mo.unmet_kw
                     hourly_elec[sl, j] = e
     finally:
         if pool is not None:
@@ -672,5 +677,6 @@ def _simulate(
         hourly_heat_demand_kw=hourly_demand,
         hourly_delivered_kw=hourly_del,
         hourly_electricity_kw=hourly_elec,
+        hourly_unmet_kw=hourly_unmet,
         group_electric_kw=group_elec,
     )

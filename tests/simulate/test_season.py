@@ -33,16 +33,16 @@ def test_eleven_methods_in_spec_order(short_run):
 
 
 def test_energy_balance_every_house_method_hour(short_run):
+    # delivered heat and unmet heat are each reported by the model (dispatch, storage, ground loop,
+    # solar tank + auxiliary, boilers), not one computed from the other
     _, _, r = short_run
-    demand = r.hourly_heat_demand_kw[:, None, :]
-    delivered = r.hourly_delivered_kw
-    assert np.all(delivered >= -1e-12) and np.all(delivered <= demand * (1 + 1e-12) + 1e-12)
-    unmet = demand - delivered
-    total = delivered + unmet
-    assert_allclose(total, np.broadcast_to(demand, total.shape), rtol=1e-6, atol=1e-9)
+    demand = np.broadcast_to(r.hourly_heat_demand_kw[:, None, :], r.hourly_delivered_kw.shape)
+    assert np.all(r.hourly_delivered_kw >= -1e-12) and np.all(r.hourly_unmet_kw >= -1e-12)
+    assert_allclose(r.hourly_delivered_kw + r.hourly_unmet_kw, demand, rtol=1e-6, atol=1e-9)
     assert_allclose(r.delivered_heat_kwh + r.unmet_heat_kwh,
                     np.broadcast_to(r.season_heat_demand_kwh[:, None], r.delivered_heat_kwh.shape), rtol=1e-6)
     assert_allclose(r.hourly_delivered_kw.sum(axis=2), r.delivered_heat_kwh, rtol=1e-9)
+    assert r.unmet_heat_kwh.max() > 0  # the fixture has under-sized cases: the check is not vacuous
 
 
 def test_electricity_split_and_costs(short_run):
