@@ -257,7 +257,7 @@ def option_dicts(res: SeasonResult, i: int) -> list[dict[str, Any]]:
                 "coal_kg": _r(res.coal_kg[i, j], 1),
             },
             "seasonal_efficiency": _r(res.seasonal_efficiency[i, j], 3),
-            "running_cost_cny": _r(res.running_cost_cny[i, j], 0),
+            "running_cost_cny": int(round(float(res.running_cost_cny[i, j]))),  # money: integer CNY (STYLE §2)
             "co2_kg": _r(res.co2_kg[i, j], 0),
             "unmet_hours": int(res.unmet_hours[i, j]),
             "delivered_heat_kwh": _r(res.delivered_heat_kwh[i, j], 1),

@@ -114,3 +114,8 @@ def test_real_tariffs_and_prices(monkeypatch, capsys):
     # valley price 0.2486 CNY/kWh: all-valley storage costs 0.2486 per kWh
     assert storage["running_cost_cny"] == pytest.approx(0.2486 * storage["energy"]["electricity_kwh"], rel=0.01)
     assert opts["coal_stove"]["co2_kg"] > opts["gshp"]["co2_kg"]
+
+
+def test_money_is_integer_cny(monkeypatch, capsys):
+    _, out, _ = _run(monkeypatch, capsys, HOUSE)
+    assert all(isinstance(o["running_cost_cny"], int) for o in json.loads(out)["options"])
