@@ -34,6 +34,7 @@ __all__ = [
     "InstallationIn",
     "accept",
     "accept_many",
+    "chunked",
     "decision_records",
     "registration_required",
     "register_installations",
@@ -62,6 +63,15 @@ class AcceptanceIn:
     accepted_on: dt.date
     heating_effect_reached: bool = True
     inspectors: tuple[str, ...] = ("县住建局", "乡镇")
+
+
+CHUNK = 10_000
+"""Largest ``IN (…)`` list sent in one statement (SQLite and PostgreSQL cap bound parameters)."""
+
+
+def chunked(values: Sequence[int]) -> list[list[int]]:
+    """``values`` in lists of at most :data:`CHUNK`."""
+    return [list(values[k:k + CHUNK]) for k in range(0, len(values), CHUNK)]
 
 
 def registration_required(on: dt.date) -> bool:
@@ -93,12 +103,15 @@ def decision_records(
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
         .order_by(Installation.id)
     )
-    if installation_ids is not None:
-        stmt = stmt.where(Installation.id.in_(list(installation_ids)))
     if stmt_filter is not None:
         stmt = stmt.where(stmt_filter)
+    if installation_ids is None:
+        statements = [stmt]
+    else:
+        wanted = sorted(set(installation_ids))
+        statements = [stmt.where(Installation.id.in_(chunk)) for chunk in chunked(wanted)]
     out = []
-    for row in session.execute(stmt):
+    for row in (r for st in statements for r in session.execute(st)):
         (iid, hpk, tech, eid, self_inst, pv, inst_on, invoice, hcode, area, dwelling, prev, town, acc_on) = row
         out.append((iid, hpk, {
             "household_id": hcode,
@@ -197,14 +210,14 @@ def accept_many(
     """
     if not items:
         return []
-    wanted = [it.installation_id for it in items]
+    wanted = sorted({it.installation_id for it in items})
     rows = {
-        r.id: r for r in session.execute(
+        r.id: r for chunk in chunked(wanted) for r in session.execute(
             select(Installation.id, Installation.installed_on, Installation.self_install, Installation.enterprise_id,
                    Installation.void, Enterprise.code, Acceptance.id.label("acc_id"))
             .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
             .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-            .where(Installation.id.in_(wanted))
+            .where(Installation.id.in_(chunk))
         )
     }
     book = status_book(session=session)

@@ -322,10 +322,12 @@ def import_file(*, session: Session, path: Path, actor: str) -> dict[str, Any]:
     ids: dict[str, int] = hh["ids"]
     ents = {code: eid for code, eid in session.execute(select(Enterprise.code, Enterprise.id))}
     existing: dict[tuple[int, str, dt.date], tuple[int, int | None]] = {
-        (hpk, tech, on): (iid, acc) for iid, hpk, tech, on, acc in session.execute(
+        (hpk, tech, on): (iid, acc)
+        for chunk in inst_service.chunked(sorted(ids.values()))
+        for iid, hpk, tech, on, acc in session.execute(
             select(Installation.id, Installation.household_id, Installation.technology, Installation.installed_on,
                    Acceptance.id).outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-            .where(Installation.household_id.in_(list(ids.values())), Installation.void.is_(False)))
+            .where(Installation.household_id.in_(chunk), Installation.void.is_(False)))
     }
     new_items: list[inst_service.InstallationIn] = []
     new_keys: list[tuple[int, str, dt.date]] = []

@@ -39,7 +39,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services.households import find_duplicates
-from cleanheat.registry.services.installations import decision_records
+from cleanheat.registry.services.installations import chunked, decision_records
 
 __all__ = ["PayResult", "envelope_spending", "get_payment", "pay_accepted", "pay_installation", "voucher_number"]
 
@@ -165,13 +165,18 @@ def pay_accepted(
         if tid is None:
             raise NotFound(f"no township {township!r}")
         cond = and_(cond, Household.village_id.in_(select(Village.id).where(Village.township_id == tid)))
-    already = session.execute(
+    count_already = (
         select(func.count()).select_from(Installation)
         .join(Household, Installation.household_id == Household.id)
         .join(Acceptance, Acceptance.installation_id == Installation.id)
         .join(Payment, Payment.household_id == Installation.household_id)
-        .where(cond, *([Installation.id.in_(list(installation_ids))] if installation_ids is not None else []))
-    ).scalar_one()
+        .where(cond)
+    )
+    if installation_ids is None:
+        already = session.execute(count_already).scalar_one()
+    else:
+        already = sum(session.execute(count_already.where(Installation.id.in_(chunk))).scalar_one()
+                      for chunk in chunked(sorted(set(installation_ids))))
     result.already_paid = int(already)
     recs = decision_records(
         session=session, installation_ids=installation_ids,
