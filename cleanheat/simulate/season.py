@@ -340,17 +340,22 @@ def _air_source(
     return h_hp + h_aux, unmet, elec
 
 
-def _ground(
-    demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
-    recharge_w_per_m: FloatArray | None = None, n_boreholes: IntArray | None = None,
-) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField]:
-    t_o = c.season(c.temp_air_c)
-    bf = ground_loop.BoreField(
+def _ground_field(p: dict[str, Any]) -> ground_loop.BoreField:
+    """The household borehole field of the technology parameters."""
+    return ground_loop.BoreField(
         length_m=p["gshp.borehole_length_m"], spacing_m=p["gshp.borehole_spacing_m"],
         radius_m=p["gshp.borehole_radius_m"], buried_m=p["gshp.borehole_buried_m"],
         conductivity_w_mk=p["gshp.ground_conductivity_w_mk"], diffusivity_m2_s=p["gshp.ground_diffusivity_m2_s"],
         resistance_mk_w=p["gshp.borehole_resistance_mk_w"],
     )
+
+
+def _ground(
+    demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
+    recharge_w_per_m: FloatArray | None = None, n_boreholes: IntArray | None = None,
+) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField]:
+    t_o = c.season(c.temp_air_c)
+    bf = _ground_field(p)
     nb = n_boreholes if n_boreholes is not None else ground_loop.borehole_count(
         design, p["gshp.cop_design"], bf.length_m, p["gshp.extraction_w_per_m"])
     t_sup = np.asarray(heat_pump.supply_temperature_c(t_o, p["gshp.supply_design_c"], c.temp_design_c))
