@@ -211,7 +211,8 @@ def status(*, session: Session) -> dict[str, Any]:
             cell["local_paid_cny"] += int(pay[iid][1])
     targets = {(t, y): n for t, y, n in session.execute(
         select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
-    keys = sorted(set(per) | set(targets), key=lambda k: (k[0], k[1]))
+    order = {name: k for k, (name,) in enumerate(session.execute(select(Township.name).order_by(Township.id)))}
+    keys = sorted(set(per) | set(targets), key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
     envelopes = envelope_spending(session=session)
     total_target = sum(targets.values()) or 1
     by_ty = []
