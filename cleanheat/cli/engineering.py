@@ -26,7 +26,7 @@ def simulate(
     on: str = typer.Option("2026-01-01", "--on", help="Date of the tariff and prices (YYYY-MM-DD)."),
     param: list[str] = typer.Option(  # noqa: B006
         [], "--param", help="Replace a technology default for every house: NAME=VALUE "
-        "(e.g. other_high_tech.eta_carnot=0.5); repeatable."),
+        "(e.g. other_high_tech.eta_carnot=0.5, solar.aux_kind=heat_pump); repeatable."),
 ) -> None:
     """Simulate every heating method over the site's heating season, hour by hour (SPEC §6).
 
@@ -42,15 +42,15 @@ def simulate(
         on_date = dt.date.fromisoformat(on)
     except ValueError:
         raise InputError(f"--on must be a date YYYY-MM-DD, got {on!r}") from None
-    overrides: dict[str, float] = {}
+    overrides: dict[str, float | str] = {}
     for item in param:
         name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--param must be NAME=VALUE, got {item!r}")
         try:
             overrides[name.strip()] = float(value)
         except ValueError:
-            sep = ""
-        if not sep:
-            raise InputError(f"--param must be NAME=NUMBER, got {item!r}")
+            overrides[name.strip()] = value.strip()  # a code, e.g. solar.aux_kind=heat_pump
     records, was_list = read_json_records(file)
     if hourly is not None and not 0 <= house < len(records):
         raise InputError(f"--house {house} is not a record index (0–{len(records) - 1})")

@@ -38,6 +38,7 @@ ENVELOPE_CODES = ("uninsulated", "partly_insulated", "insulated")
 TARIFF_KEYS = ("price_by_hour_cny_per_kwh", "valley_cny_per_kwh", "flat_cny_per_kwh", "peak_cny_per_kwh",
                "valley_hours")
 PRICE_KEYS = ("gas_cny_per_m3", "biomass_cny_per_kg", "coal_cny_per_kg")
+SOLAR_AUX_KINDS = ("electric", "gas", "biomass", "heat_pump")
 DEFAULT_ON = dt.date(2026, 1, 1)
 """Date at which tariffs and prices are read by default: the current Ningxia clean-heating tariff."""
 
@@ -279,6 +280,11 @@ def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
             raise InputError(f"unknown technology parameter {name!r}", field=name)
         if isinstance(defaults[name], list):
             raise InputError("datasheet point lists cannot be overridden here", field=name)
+        if isinstance(defaults[name], str):
+            if name == "solar.aux_kind" and value not in SOLAR_AUX_KINDS:
+                raise InputError(f"must be one of {', '.join(SOLAR_AUX_KINDS)}, got {value!r}", field=name)
+            out[name] = str(value)
+            continue
         if isinstance(defaults[name], bool):
             if value not in (0, 1, True, False):
                 raise InputError(f"must be 0 or 1, got {value!r}", field=name)

@@ -418,11 +418,23 @@ def _run_method(
         )
         solar_kwh = st.solar_kw.sum(axis=1)
         if code is Technology.SOLAR_AUX:
-            aux_kw = np.asarray(overrides.get("solar.aux_kw", np.maximum(p["solar.aux_min_kw"],
-                                                                         p["solar.aux_fraction"] * design)))
-            aux_heat, unmet = direct_electric.simulate_direct_electric(st.rest_kw,
-                                                                       np.broadcast_to(aux_kw, (n,))[:, None])
-            return _MethodOut(st.solar_kw + aux_heat, unmet, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
+            aux_kw = np.broadcast_to(np.asarray(overrides.get(
+                "solar.aux_kw", np.maximum(p["solar.aux_min_kw"], p["solar.aux_fraction"] * design))), (n,))
+            kind = str(p["solar.aux_kind"])
+            if kind == "electric":
+                aux_heat, unmet = direct_electric.simulate_direct_electric(st.rest_kw, aux_kw[:, None])
+                return _MethodOut(st.solar_kw + aux_heat, unmet, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
+            if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
+                heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p)
+                return _MethodOut(st.solar_kw + heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan)
+            fuel = "gas_boiler" if kind == "gas" else "biomass"
+            eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
+            cr = combustion.simulate_combustion(st.rest_kw, aux_kw, float(eff), p[f"{fuel}.aux_electricity_ratio"])
+            fuel_kwh = cr.fuel_kw.sum(axis=1)
+            gas = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.gas_kwh_per_m3"]) if kind == "gas" else zeros
+            bio = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.biomass_kwh_per_kg"]) if kind != "gas" else zeros
+            return _MethodOut(st.solar_kw + cr.heat_kw, cr.unmet_kw, cr.electricity_kw, gas, bio, zeros, solar_kwh,
+                              nan)
         nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
                                         p["gshp.extraction_w_per_m"])
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]

@@ -173,3 +173,20 @@ def test_condensing_boiler_and_unreachable_supply_temperature():
     # 70 °C at design is beyond the unit's 55–60 °C: in those hours the electric backup heats alone
     assert alt.seasonal_efficiency[0, 1] < base.seasonal_efficiency[0, 1]
     assert alt.unmet_hours[0, 1] == 0
+
+
+@pytest.mark.parametrize("kind", ["electric", "gas", "biomass", "heat_pump"])
+def test_solar_aux_auxiliary_kinds(kind):
+    climate = synthetic_climate(days=6, warmup_days=1)
+    houses = Houses(np.array([60.0]), np.array(["brick"]), np.array(["insulated"]))
+    r = simulate_season(houses, climate, synthetic_costs(), technologies=["solar_aux"], keep_hourly=True,
+                        overrides={"solar.aux_kind": kind})
+    assert_allclose(r.hourly_delivered_kw + r.hourly_unmet_kw,
+                    np.broadcast_to(r.hourly_heat_demand_kw[:, None, :], r.hourly_delivered_kw.shape), rtol=1e-9)
+    assert r.solar_fraction[0, 0] > 0
+    assert (r.gas_m3[0, 0] > 0) == (kind == "gas")
+    assert (r.biomass_kg[0, 0] > 0) == (kind == "biomass")
+    if kind == "heat_pump":
+        assert r.seasonal_efficiency[0, 0] > 2.0
+    if kind == "electric":
+        assert 1.0 < r.seasonal_efficiency[0, 0] < 2.0
