@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cleanheat.registry.models import AuditEvent, AuditHead
@@ -69,10 +70,13 @@ def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.date
     The chain head is locked until the transaction ends, so appends are serialised.
     """
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+    if head is None:  # the very first entry: two first writers may race to create the head
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq, prev = head.seq, head.hash
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     rows: list[dict[str, Any]] = []

@@ -90,3 +90,36 @@ def test_database_refuses_to_change_the_log(engine: Engine) -> None:
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(stmt)
     assert _verify(engine) == (2, None)
+
+
+def test_first_entries_from_two_connections_do_not_fork(db_url: str) -> None:
+    """Two transactions writing the very first entries at once: one chain, no fork, no error."""
+    import threading
+
+    engine = db.open_database(db_url)
+    try:
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def writer(k: int) -> None:
+            sqlite = engine.url.get_backend_name() == "sqlite"  # SQLite writers queue at BEGIN IMMEDIATE
+            try:
+                if sqlite:
+                    barrier.wait(timeout=10)
+                with db.session_scope(engine) as s:
+                    s.connection()
+                    if not sqlite:
+                        barrier.wait(timeout=10)
+                    audit.record(s, actor=f"w{k}", action="test.write", resource=f"test/{k}")
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer, args=(k,)) for k in (1, 2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors
+        assert _verify(engine) == (2, None)
+    finally:
+        engine.dispose()
