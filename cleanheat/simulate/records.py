@@ -35,6 +35,7 @@ __all__ = ["HouseRecords", "validate_records", "cost_inputs", "climate_for", "si
 
 DWELLING_CODES = ("brick", "cave", "other")
 ENVELOPE_CODES = ("uninsulated", "partly_insulated", "insulated")
+EMITTER_CODES = ("floor_heating", "capillary_mat", "fan_coil", "low_temp_radiator", "radiator")
 TARIFF_KEYS = ("price_by_hour_cny_per_kwh", "valley_cny_per_kwh", "flat_cny_per_kwh", "peak_cny_per_kwh",
                "valley_hours")
 PRICE_KEYS = ("gas_cny_per_m3", "biomass_cny_per_kg", "coal_cny_per_kg")
@@ -55,6 +56,7 @@ class HouseRecords:
     envelope: np.ndarray
     gas_available: np.ndarray
     setback: np.ndarray
+    emitter: np.ndarray
     tariff: list[dict[str, Any]]
     prices: list[dict[str, float]]
     labels: list[str]
@@ -93,6 +95,7 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         Field("envelope", "code", choices=ENVELOPE_CODES),
         Field("gas_available", "bool", required=False, default=True),
         Field("night_setback", "bool", required=False, default=False),
+        Field("emitter", "code", required=False, choices=EMITTER_CODES, default=""),
     ]
     cols = to_columns(records, fields, "house_id")
     labels = [_label(r, i) for i, r in enumerate(records)]
@@ -155,6 +158,7 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         envelope=cols["envelope"],
         gas_available=cols["gas_available"],
         setback=cols["night_setback"],
+        emitter=cols["emitter"],
         tariff=tariffs,
         prices=prices,
         labels=labels,
@@ -269,6 +273,16 @@ def option_dicts(res: SeasonResult, i: int) -> list[dict[str, Any]]:
     return opts
 
 
+def _emitter_supply_c(emitter: np.ndarray) -> np.ndarray | None:
+    """Design supply temperature per house from its emitter code; NaN where none given. [°C]"""
+    from cleanheat.technologies.catalogue import technology_parameters
+
+    if not any(emitter):
+        return None
+    p = technology_parameters()
+    return np.array([p[f"emitters.{e}_supply_c"] if e else np.nan for e in emitter.tolist()], dtype=float)
+
+
 def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Technology overrides: known names, values of the default's kind."""
     from cleanheat.technologies.catalogue import technology_parameters
@@ -309,7 +323,8 @@ def simulate_records(
     records : sequence of mapping
         SPEC §7 ``advise`` input records (``house_id``, ``site``, ``heated_area_m2``,
         ``dwelling``, ``envelope``, ``gas_available``, optional ``tariff``, ``prices``,
-        ``night_setback``).
+        ``night_setback``, ``emitter`` — floor_heating, capillary_mat, fan_coil,
+        low_temp_radiator, radiator; without it each heat pump uses its default emitter).
     on : date
         Date of the tariff and prices.
     hourly_index : int or None
@@ -341,7 +356,8 @@ def simulate_records(
         rows = np.asarray(idx)
         climate = climate_for(site)
         costs = cost_inputs(site, on, hr.tariff[idx[0]], hr.prices[idx[0]])
-        houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows])
+        houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows],
+                        _emitter_supply_c(hr.emitter[rows]))
         res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES, overrides=ov)
         for pos, i in enumerate(idx):
             o: dict[str, Any] = {}
@@ -355,8 +371,8 @@ def simulate_records(
         if hourly_index is not None and hourly_index in idx:
             pos = idx.index(hourly_index)
             one = Houses(houses.heated_area_m2[pos:pos + 1], houses.dwelling[pos:pos + 1],
-                         houses.envelope[pos:pos + 1], houses.setback[pos:pos + 1] if houses.setback is not None
-                         else None)
+                         houses.envelope[pos:pos + 1], hr.setback[hourly_index:hourly_index + 1],
+                         _emitter_supply_c(hr.emitter[hourly_index:hourly_index + 1]))
             r1 = simulate_season(one, climate, costs, keep_hourly=True, overrides=ov)
             assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
             assert r1.hourly_electricity_kw is not None

@@ -103,12 +103,14 @@ class CostInputs:
 @dataclass
 class Houses:
     """House records as arrays, shape (n_houses,): area [m²], dwelling and envelope codes,
-    night set-back flag."""
+    night set-back flag, and the supply temperature of the house's emitters at the design
+    temperature [°C] (NaN or ``None``: each method's default emitter)."""
 
     heated_area_m2: FloatArray
     dwelling: np.ndarray
     envelope: np.ndarray
     setback: np.ndarray | None = None
+    emitter_supply_c: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.heated_area_m2.shape[0])
@@ -284,9 +286,22 @@ def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
     return sp
 
 
+def _row(x: np.ndarray) -> np.ndarray:
+    """An hourly array as (1, n_hours) when shared by all houses, else as is (n_houses, n_hours)."""
+    return x if x.ndim == 2 else x[None, :]
+
+
+def _supply(t_o: FloatArray, default_c: float, emitter_c: FloatArray | None, c: SeasonClimate) -> FloatArray:
+    """Heating-curve supply temperature: shared (n_hours,) or per house (n_houses, n_hours). [°C]"""
+    if emitter_c is None:
+        return np.asarray(heat_pump.supply_temperature_c(t_o, default_c, c.temp_design_c))
+    design_c = np.where(np.isnan(emitter_c), default_c, emitter_c)
+    return np.asarray(heat_pump.supply_temperature_c(t_o[None, :], design_c[:, None], c.temp_design_c))
+
+
 def _air_source(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
-    p: dict[str, Any],
+    p: dict[str, Any], emitter_c: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     t_o = c.season(c.temp_air_c)
     defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"],
@@ -313,7 +328,7 @@ def _air_source(
             )) * defrost
             aux_frac, min_kw = p["co2_ashp.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         elif code is Technology.OTHER_HIGH_TECH:
-            t_sup = heat_pump.supply_temperature_c(t_o, p["other_high_tech.supply_design_c"], c.temp_design_c)
+            t_sup = _supply(t_o, p["other_high_tech.supply_design_c"], emitter_c, c)
             cop = np.asarray(heat_pump.cop_carnot_fraction(t_o, t_sup, p["other_high_tech.eta_carnot"],
                                                            p["other_high_tech.approach_k"])) * defrost
             running = running & (t_sup <= heat_pump.max_supply_temperature_c(
@@ -321,22 +336,22 @@ def _air_source(
             aux_frac, min_kw = p["other_high_tech.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         else:  # ASHP_WATER
             coef = heat_pump.fit_log_bilinear(p["air_source.cop_points"])
-            t_sup = heat_pump.supply_temperature_c(t_o, p["ashp_water.supply_design_c"], c.temp_design_c)
+            t_sup = _supply(t_o, p["ashp_water.supply_design_c"], emitter_c, c)
             cop = np.asarray(heat_pump.cop_log_bilinear(t_o, t_sup, coef)) * defrost
             # the unit cannot run where the heating curve asks for more than it can reach
             running = running & (t_sup <= heat_pump.max_supply_temperature_c(
                 t_o, p["air_source.max_supply_mild_c"], p["air_source.max_supply_cold_c"]))
             aux_frac, min_kw = p["ashp_water.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         t_cap = t_ret if code is Technology.CO2_ASHP else t_sup  # CO₂: the return sets the gas-cooler duty
-        t_cap_design = float(np.asarray(t_cap)[int(np.argmin(t_o))]) if t_o.size else 35.0
+        t_cap_design = np.max(np.asarray(t_cap), axis=-1) if t_o.size else 35.0  # the curve's top
         s_w = p["air_source.capacity_supply_slope_per_k"]
         rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(
             c.temp_design_c, slope, temp_supply_c=t_cap_design, supply_slope_per_k=s_w))
-        cap = rated[:, None] * (heat_pump.capacity_fraction(t_o, slope, temp_supply_c=t_cap, supply_slope_per_k=s_w)
-                                * defrost * running)[None, :]
+        cap = rated[:, None] * _row(np.asarray(heat_pump.capacity_fraction(
+            t_o, slope, temp_supply_c=t_cap, supply_slope_per_k=s_w)) * defrost * running)
         aux = (aux_frac * design)[:, None]
         allowed = np.ones((1, t_o.shape[0]), dtype=bool)
-    h_hp, h_aux, elec, unmet = heat_pump.dispatch_with_auxiliary(demand, cap, cop[None, :], aux, allowed)
+    h_hp, h_aux, elec, unmet = heat_pump.dispatch_with_auxiliary(demand, cap, _row(cop), aux, allowed)
     return h_hp + h_aux, unmet, elec
 
 
@@ -353,16 +368,17 @@ def _ground_field(p: dict[str, Any]) -> ground_loop.BoreField:
 def _ground(
     demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
     recharge_w_per_m: FloatArray | None = None, n_boreholes: IntArray | None = None,
+    emitter_c: FloatArray | None = None,
 ) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField]:
     t_o = c.season(c.temp_air_c)
     bf = _ground_field(p)
     nb = n_boreholes if n_boreholes is not None else ground_loop.borehole_count(
         design, p["gshp.cop_design"], bf.length_m, p["gshp.extraction_w_per_m"])
-    t_sup = np.asarray(heat_pump.supply_temperature_c(t_o, p["gshp.supply_design_c"], c.temp_design_c))
+    t_sup = _row(_supply(t_o, p["gshp.supply_design_c"], emitter_c, c))
     cap = np.maximum(p["gshp.min_capacity_kw_per_60m2"] * area / 60.0, design)
     def run(rows: np.ndarray, nb_rows: IntArray) -> ground_loop.GroundLoopResult:
         return ground_loop.simulate_ground_loop(
-            demand[rows], t_sup[None, :], cap[rows], nb_rows, c.temp_ground_c, field=bf,
+            demand[rows], t_sup if t_sup.shape[0] == 1 else t_sup[rows], cap[rows], nb_rows, c.temp_ground_c, field=bf,
             eta_carnot=p["gshp.eta_carnot"], temp_fluid_min_c=p["gshp.fluid_min_c"], years=int(p["gshp.years"]),
             recharge_w_per_m=None if recharge_w_per_m is None else recharge_w_per_m[rows] * nb[rows] / nb_rows,
             recharge_days=max(c.recharge_days, 1.0), season_gap_days=0.0,
@@ -394,7 +410,7 @@ def _run_method(
     nan = np.full(n, np.nan)
     t_o = c.season(c.temp_air_c)
     if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
-        heat, unmet, elec = _air_source(code, demand, design, area, c, p)
+        heat, unmet, elec = _air_source(code, demand, design, area, c, p, overrides.get("emitter_supply_c"))
         return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
@@ -402,7 +418,8 @@ def _run_method(
         sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
         return _MethodOut(sr.heat_kw, sr.unmet_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
     if code is Technology.GSHP:
-        gr, _nb, _bf = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"))
+        gr, _nb, _bf = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"),
+                               emitter_c=overrides.get("emitter_supply_c"))
         return _MethodOut(gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, zeros,
                           gr.temp_fluid_c.min(axis=1))
     if code in (Technology.SOLAR_AUX, Technology.SOLAR_GSHP_SEASONAL):
@@ -425,7 +442,8 @@ def _run_method(
                 aux_heat, unmet = direct_electric.simulate_direct_electric(st.rest_kw, aux_kw[:, None])
                 return _MethodOut(st.solar_kw + aux_heat, unmet, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
             if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
-                heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p)
+                heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p,
+                                                overrides.get("emitter_supply_c"))
                 return _MethodOut(st.solar_kw + heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan)
             fuel = "gas_boiler" if kind == "gas" else "biomass"
             eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
@@ -440,7 +458,8 @@ def _run_method(
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
         recharge = injected_kwh * 1000.0 / (max(c.recharge_days, 1.0) * 24.0) / (nb * p["gshp.borehole_length_m"])
         gr, _nb, _bf = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
-                               n_boreholes=overrides.get("solar_gshp.n_boreholes"))
+                               n_boreholes=overrides.get("solar_gshp.n_boreholes"),
+                               emitter_c=overrides.get("emitter_supply_c"))
         return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
                           gr.temp_fluid_c.min(axis=1))
     if code is Technology.GAS_BOILER:
@@ -465,9 +484,11 @@ def _run_method(
 
 def _dedupe_key(houses: Houses) -> np.ndarray:
     sb = np.zeros(len(houses), dtype=bool) if houses.setback is None else np.asarray(houses.setback, dtype=bool)
-    return np.array([f"{d}|{e}|{int(b)}|{a!r}" for d, e, b, a in zip(
+    em = (np.full(len(houses), np.nan) if houses.emitter_supply_c is None
+          else np.asarray(houses.emitter_supply_c, dtype=float))
+    return np.array([f"{d}|{e}|{int(b)}|{a!r}|{t!r}" for d, e, b, a, t in zip(
         np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), sb.tolist(),
-        np.asarray(houses.heated_area_m2, dtype=float).tolist(), strict=True)])
+        np.asarray(houses.heated_area_m2, dtype=float).tolist(), em.tolist(), strict=True)])
 
 
 def simulate_season(
@@ -534,7 +555,8 @@ def simulate_season(
         if len(first) < n:
             uniq = Houses(houses.heated_area_m2[first], np.asarray(houses.dwelling)[first],
                           np.asarray(houses.envelope)[first],
-                          None if houses.setback is None else np.asarray(houses.setback)[first])
+                          None if houses.setback is None else np.asarray(houses.setback)[first],
+                          None if houses.emitter_supply_c is None else np.asarray(houses.emitter_supply_c)[first])
             weights = None
             if g_arr is not None:
                 weights = np.zeros((ng, len(first)))
@@ -630,6 +652,8 @@ def _simulate(
             area = ha_c.area_m2
             chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v)
                         for k, v in ov.items()}
+            if houses.emitter_supply_c is not None:
+                chunk_ov["emitter_supply_c"] = np.asarray(houses.emitter_supply_c, dtype=float)[sl]
 
             def run(code: Technology, demand: FloatArray = demand, design: FloatArray = design,
                     area: FloatArray = area, chunk_ov: dict[str, Any] = chunk_ov) -> _MethodOut:

@@ -119,3 +119,15 @@ def test_real_tariffs_and_prices(monkeypatch, capsys):
 def test_money_is_integer_cny(monkeypatch, capsys):
     _, out, _ = _run(monkeypatch, capsys, HOUSE)
     assert all(isinstance(o["running_cost_cny"], int) for o in json.loads(out)["options"])
+
+
+def test_emitter_sets_heat_pump_supply_temperature(monkeypatch, capsys):
+    _, floor, _ = _run(monkeypatch, capsys, dict(HOUSE, emitter="floor_heating"))
+    _, rad, _ = _run(monkeypatch, capsys, dict(HOUSE, emitter="radiator"))
+    f = {o["technology"]: o for o in json.loads(floor)["options"]}
+    r = {o["technology"]: o for o in json.loads(rad)["options"]}
+    for code in ("ashp_water", "gshp", "other_high_tech"):  # 35 °C floors beat 55 °C radiators
+        assert f[code]["seasonal_efficiency"] > r[code]["seasonal_efficiency"]
+    assert f["gas_boiler"] == r["gas_boiler"]
+    code, out, err = _run(monkeypatch, capsys, [HOUSE, dict(HOUSE, house_id="E-1", emitter="stove")])
+    assert code == 2 and "E-1" in err and "emitter" in err

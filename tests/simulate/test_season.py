@@ -190,3 +190,17 @@ def test_solar_aux_auxiliary_kinds(kind):
         assert r.seasonal_efficiency[0, 0] > 2.0
     if kind == "electric":
         assert 1.0 < r.seasonal_efficiency[0, 0] < 2.0
+
+
+def test_per_house_emitters_balance_and_dedupe():
+    climate = synthetic_climate(days=4, warmup_days=1)
+    houses = Houses(np.full(4, 70.0), np.array(["brick"] * 4), np.array(["partly_insulated"] * 4),
+                    emitter_supply_c=np.array([35.0, np.nan, 55.0, 35.0]))
+    r = simulate_season(houses, climate, synthetic_costs(), keep_hourly=True)
+    assert_allclose(r.hourly_delivered_kw + r.hourly_unmet_kw,
+                    np.broadcast_to(r.hourly_heat_demand_kw[:, None, :], r.hourly_delivered_kw.shape), rtol=1e-9)
+    j = TECHNOLOGIES.index(Technology.ASHP_WATER)
+    assert r.seasonal_efficiency[0, j] > r.seasonal_efficiency[1, j] > r.seasonal_efficiency[2, j]  # 35 > 45 > 55 °C
+    d = simulate_season(houses, climate, synthetic_costs())  # de-duplicated: houses 0 and 3 share a run
+    assert d.extras["unique_houses"] == 3
+    assert_allclose(d.electricity_kwh, r.electricity_kwh, rtol=1e-9)
