@@ -272,8 +272,9 @@ def simulate_ground_loop(
             rech_unit += _pulse(t_days[:-1], end - recharge_days * SECONDS_PER_DAY, end, int(nb), field)
         rech = np.zeros(len(rows)) if recharge_w_per_m is None else np.asarray(recharge_w_per_m)[rows]
         sup_rows = slice(None) if shared_supply else rows
-        cop_guess = float(np.mean(cop_carnot_fraction(temp_ground_c - 3.0, t_sup[sup_rows], eta_carnot,
-                                                      approach_k)))
+        # per house (a batch mean would make one house's result depend on the others in the call)
+        cop_guess = np.mean(cop_carnot_fraction(temp_ground_c - 3.0, t_sup[sup_rows], eta_carnot, approach_k),
+                            axis=1) * np.ones(len(rows))
         q_prev_mean = d_rows.mean(axis=1) * 1000.0 * (1 - 1 / cop_guess) / length
         for _ in range(max(1, passes)):
             q_days = np.zeros((len(rows), n_days))
@@ -288,8 +289,8 @@ def simulate_ground_loop(
                 q_max_w_m = np.maximum(t_wall[:, None] - temp_fluid_min_c, 0.0) / r_eff
                 cap_ground_kw = q_max_w_m * length / (1.0 - 1.0 / cop_min) / 1000.0
                 h = np.minimum(dem, np.minimum(cap[rows, None], cap_ground_kw))
-                cop = cop_carnot_fraction(t_wall[:, None] - h * 1000 * (1 - 1 / cop_guess) / length * r_eff, ts,
-                                          eta_carnot, approach_k)
+                cop = cop_carnot_fraction(t_wall[:, None] - h * 1000 * (1 - 1 / cop_guess[:, None]) / length * r_eff,
+                                          ts, eta_carnot, approach_k)
                 for _it in range(2):
                     t_f = t_wall[:, None] - h * 1000.0 * (1.0 - 1.0 / cop) / length * r_eff
                     cop = cop_carnot_fraction(t_f, ts, eta_carnot, approach_k)
