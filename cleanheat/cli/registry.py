@@ -69,6 +69,17 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` into an InputError (exit 2, no traceback)."""
+    from cleanheat.errors import InputError
+
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+
+
 # --------------------------------------------------------------------------------------------
 # db
 # --------------------------------------------------------------------------------------------
@@ -101,7 +112,7 @@ def db_backup(file: Path = typer.Argument(..., help="Backup file to write (gzip'
     """Write every row to FILE (restorable into SQLite or PostgreSQL)."""
     from cleanheat.registry import db
 
-    with _engine(database_url, migrate=False) as engine:
+    with _engine(database_url, migrate=False) as engine, _writing(file):
         counts = db.backup(engine, file)
     write_json({"file": str(file), "rows": sum(counts.values()), "tables": counts})
 
@@ -278,7 +289,8 @@ def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write.")
     """Write an empty ledger template (Chinese headers, an example row, a sheet explaining the columns)."""
     from cleanheat.registry.services.ledger import write_template
 
-    write_template(file)
+    with _writing(file):
+        write_template(file)
     write_json({"file": str(file)})
 
 
@@ -309,7 +321,7 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
     """Export the whole ledger (template columns plus payment) to XLSX."""
     from cleanheat.registry.services.ledger import export_xlsx
 
-    with _session(database_url) as session:
+    with _session(database_url) as session, _writing(file):
         n = export_xlsx(session=session, path=file)
     write_json({"file": str(file), "rows": n})
 
@@ -336,14 +348,15 @@ def _xlsx(path: Path, sheet: str, header: list[str], rows: list[list[Any]]) -> N
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = sheet
+    ws.title = sheet[:31]
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
         ws.append(r)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
 
 
 @report_app.command("monthly")

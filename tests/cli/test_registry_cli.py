@@ -357,3 +357,14 @@ def test_beijing_projects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     zones = {z["zone"]: z for z in json.loads(out)}
     assert zones["plain_new_towns"] == {"zone": "plain_new_towns", "by_year": 2022, "target_m2": 4_000_000,
                                         "recorded_m2": 120000}
+
+
+def test_unwritable_output_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    target = blocker / "out.xlsx"  # a path below a regular file cannot be created
+    u = ["--database-url", url(tmp_path / "u.sqlite3")]
+    for args in (["ledger", "template", str(target)], ["ledger", "export", str(target), *u],
+                 ["db", "backup", str(target), *u], ["report", "plan", "--xlsx", str(target), *u]):
+        code, _, err = run(args, capsys)
+        assert code == 2 and "cannot write" in err and "Traceback" not in err, args

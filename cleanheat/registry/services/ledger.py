@@ -425,6 +425,9 @@ def export_xlsx(*, session: Session, path: Path) -> int:
     """Write the whole ledger to an XLSX file in the template's layout plus payment columns; returns rows."""
     import openpyxl
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb"):  # fail early (OSError) if the file cannot be written
+        pass
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("台账")
     ws.append([c.header for c in COLUMNS] + list(EXPORT_ONLY[:3]))
