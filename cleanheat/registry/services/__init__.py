@@ -1,0 +1,2 @@
+"""Registry services, one module per aggregate: keyword-only functions with an explicit ``session``;
+the caller owns the transaction."""
