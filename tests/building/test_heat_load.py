@@ -68,8 +68,12 @@ def test_design_load_uninsulated_brick_matches_hand_ua_sum():
     assert_allclose(q, 12.585, rtol=0.03)
 
 
-@pytest.mark.parametrize("design_c", [-15.0, -7.6])  # Yanchi site file, Beijing GB 50736 App. A
+@pytest.mark.parametrize("design_c", [-15.0, "yanchi", "beijing"])  # a colder bound, and the two site values
 def test_insulated_classes_within_urban_index(design_c):
+    if isinstance(design_c, str):
+        from cleanheat.climate.sites import get_site
+
+        design_c = get_site(design_c).design_temp_c
     # CJJ 34 urban residential heat index (recalled, reference file §5): 40–45 W/m² with energy-saving
     # measures, 58–64 without — 40–64 W/m² bounds the insulated classes of brick and other houses.
     h = _houses(["brick", "other"], ["insulated", "insulated"])
