@@ -131,3 +131,13 @@ def test_emitter_sets_heat_pump_supply_temperature(monkeypatch, capsys):
     assert f["gas_boiler"] == r["gas_boiler"]
     code, out, err = _run(monkeypatch, capsys, [HOUSE, dict(HOUSE, house_id="E-1", emitter="stove")])
     assert code == 2 and "E-1" in err and "emitter" in err
+
+
+def test_cli_start_does_not_import_the_engineering_stack():
+    import subprocess
+
+    code = ("import sys, cleanheat.cli.engineering as e; import cleanheat.cli; "
+            "bad = [m for m in ('pvlib', 'pandas', 'pygfunction', 'CoolProp', 'cleanheat.simulate.season') "
+            "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
