@@ -277,6 +277,7 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("pay")(pay)
     app.command("accept")(accept)
+    app.command("void")(void_installation)
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,6 +508,17 @@ def accept(installation_id: int = typer.Argument(..., help="Installation id."),
         a = installations.accept(session=session, installation_id=installation_id, accepted_on=_date(on, "--on"),
                                  actor=actor, heating_effect_reached=heating_effect_reached, inspectors=inspector)
         write_json({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat()})
+
+
+def void_installation(installation_id: int = typer.Argument(..., help="Installation id."),
+                      actor: str = typer.Option(..., "--actor"), why: str = typer.Option(..., "--why"),
+                      database_url: str | None = DB_URL) -> None:
+    """Void an installation recorded in error (not once paid); audited."""
+    from cleanheat.registry.services import installations
+
+    with _session(database_url) as session:
+        inst = installations.void(session=session, installation_id=installation_id, actor=actor, why=why)
+        write_json({"installation_id": inst.id, "void": inst.void})
 
 
 @duplicates_app.command("list")

@@ -272,3 +272,20 @@ def test_status_warns_before_the_county_cap_is_passed(session: Session) -> None:
     assert st["warnings"] == result.warnings[:1] or "exceed its cap of 3,000 CNY by 600 CNY" in st["warnings"][0]
     row = next(r for r in st["by_township_year"] if r["township"] == "花马池镇" and r["year"] == 2022)
     assert row["paid"] == 1 and row["county_envelope_share_cny"] == 3000 * 1000 // 27000
+
+
+def test_void_installation_and_merge(session: Session) -> None:
+    factories.programme(session)
+    iid1 = factories.accepted_installation(session, 1)
+    payments.pay_installation(session=session, installation_id=iid1, actor="财务")
+    with pytest.raises(Conflict, match="has been paid"):
+        installations.void(session=session, installation_id=iid1, actor="x", why="typo")
+    hpk2 = factories.household(session, 2, id_number="640323198001010001")  # the same person again
+    iid2 = factories.installation(session, hpk2)
+    with pytest.raises(Conflict, match="both YC-T-000001 and YC-T-000002 hold an installation"):
+        households.merge(session=session, keep="YC-T-000001", drop="YC-T-000002", actor="乡镇", why="same")
+    installations.void(session=session, installation_id=iid2, actor="乡镇", why="entered twice")
+    assert payments.envelope_spending(session=session)["county"]["committed_cny"] == 0
+    households.merge(session=session, keep="YC-T-000001", drop="YC-T-000002", actor="乡镇", why="same")
+    with pytest.raises(Conflict, match="already void"):
+        installations.void(session=session, installation_id=iid2, actor="x", why="again")

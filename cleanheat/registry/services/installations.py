@@ -38,6 +38,7 @@ __all__ = [
     "decision_records",
     "registration_required",
     "register_installations",
+    "void",
 ]
 
 
@@ -272,3 +273,32 @@ def accept(
     acc = session.get(Acceptance, acc_id)
     assert acc is not None
     return acc
+
+
+def void(*, session: Session, installation_id: int, actor: str, why: str) -> Installation:
+    """Void an installation recorded in error (audited); its commitments stay in the fund ledger but no
+    longer count as outstanding.
+
+    Raises
+    ------
+    NotFound
+        No such installation.
+    Conflict
+        It has been paid, or is already void.
+    """
+    from cleanheat.registry.models import Payment
+
+    inst = session.get(Installation, installation_id)
+    if inst is None:
+        raise NotFound(f"no installation {installation_id}")
+    if inst.void:
+        raise Conflict(f"installation {installation_id} is already void")
+    if session.execute(select(Payment.id).where(Payment.installation_id == installation_id)).first():
+        raise Conflict(f"installation {installation_id} has been paid; a paid installation cannot be voided")
+    if not why:
+        raise InputError("say why the installation is voided", record=f"installation {installation_id}", field="why")
+    inst.void = True
+    audit.record(session, actor=actor, action="installation.voided", resource=f"installation/{installation_id}",
+                 why=why)
+    session.flush()
+    return inst

@@ -95,11 +95,12 @@ def envelope_spending(*, session: Session) -> dict[str, dict[str, int]]:
         select(FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
         .where(FundLedgerEntry.kind == "pay").group_by(FundLedgerEntry.envelope_id)
     ).all()
-    # a commitment is outstanding until its installation is paid
+    # a commitment is outstanding until its installation is paid (or voided)
     committed = session.execute(
         select(FundLedgerEntry.envelope_id, func.sum(FundLedgerEntry.amount_cny))
         .where(FundLedgerEntry.kind == "commit",
-               FundLedgerEntry.installation_id.not_in(select(Payment.installation_id)))
+               FundLedgerEntry.installation_id.not_in(select(Payment.installation_id)),
+               FundLedgerEntry.installation_id.not_in(select(Installation.id).where(Installation.void.is_(True))))
         .group_by(FundLedgerEntry.envelope_id)
     ).all()
     out = {e.source: {"cap_cny": int(e.cap_cny), "paid_cny": 0, "committed_cny": 0} for e in envs.values()}
