@@ -45,7 +45,7 @@ class BuildingDefaults:
 @functools.cache
 def building_defaults(on: dt.date = _ON) -> BuildingDefaults:
     """Read the building parameter files at a date and derive every envelope class."""
-    from cleanheat.policy.engine import ParameterTree
+    from cleanheat.parameters import ParameterTree
 
     tree = ParameterTree.load(BUILDING_DEFAULTS_ROOT)
 

@@ -85,7 +85,7 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         Naming the record (``record i (house_id=…)``) and the field, on the first error.
     """
     from cleanheat.climate.sites import get_site
-    from cleanheat.policy.engine import Field, to_columns
+    from cleanheat.records import Field, to_columns
 
     fields = [
         Field("house_id", "str", required=False),

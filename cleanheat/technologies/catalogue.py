@@ -60,7 +60,7 @@ def technology_parameters(on: dt.date = dt.date(2021, 6, 1)) -> dict[str, Any]:
     Values come from ``cleanheat/data/defaults/technologies/**.yaml`` (STYLE §4 schema; each
     file's ``metadata.reference`` gives the source or says it is unconfirmed).
     """
-    from cleanheat.policy.engine import ParameterTree
+    from cleanheat.parameters import ParameterTree
 
     tree = ParameterTree.load(TECHNOLOGY_DEFAULTS_ROOT)
     return {p.name: p.at(on) for p in tree}
