@@ -28,7 +28,8 @@ from typing import Any
 
 from cleanheat.demo.yanchi import generate_households
 from cleanheat.policy.decide import decide
-from cleanheat.policy.engine import default_tree, to_columns
+from cleanheat.policy.engine import default_tree, reason_texts, to_columns
+from cleanheat.policy.rules import yanchi
 from cleanheat.policy.rules.yanchi import FIELDS
 
 
@@ -42,36 +43,69 @@ def timed(fn: Any, repeat: int = 1) -> tuple[float, Any]:
 
 
 def loop_yanchi(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The same Yanchi rules written as a straightforward per-record loop (the baseline)."""
+    """The same Yanchi rules as a straightforward per-record loop (the baseline).
+
+    It reads the same dated parameters record by record and writes the same output, reasons
+    included (``main`` checks that both agree on a sample).
+    """
     tree = default_tree()
-    clean = set(tree["yanchi.eligibility.technologies"].at(dt.date(2022, 1, 1)))
+    by_rule = {r.rule: r for r in yanchi.REASONS}
+
+    def value(name: str, on: dt.date | None) -> Any:
+        dv = tree[name].effective(on) if on is not None else None
+        return tree[name].neutral() if dv is None or dv.value is None else dv.value
+
+    def reason(rule: str, code: int, values: dict[str, Any]) -> dict[str, str]:
+        r = by_rule[rule]
+        zh, en = reason_texts(r, code, values)
+        return {"rule": rule, "clause": r.clause, "detail": zh, "detail_en": en}
+
     out = []
     for r in records:
         installed = dt.date.fromisoformat(r["installed_on"])
-        accepted = dt.date.fromisoformat(r["accepted_on"]) if r["accepted_on"] else None
-        p_open = tree["yanchi.programme.open"].effective(installed)
-        in_prog = bool(p_open and p_open.value)
-        self_ok = tree["yanchi.self_install.eligible"].effective(installed) is not None
-        required = tree["yanchi.enterprise.registration_required"].effective(installed)
-        req = bool(required and required.value)
-        if r["self_install"]:
-            installer_ok = self_ok
+        accepted = dt.date.fromisoformat(r["accepted_on"]) if r.get("accepted_on") else None
+        values = {name: value(name, installed) for name in (
+            "yanchi.eligibility.technologies", "yanchi.eligibility.min_heated_area_m2", "yanchi.programme.open",
+            "yanchi.self_install.eligible", "yanchi.enterprise.registration_required", "yanchi.subsidy.central_cny",
+            "yanchi.subsidy.local_cny", "yanchi.subsidy.no_local_technologies")}
+        clean = r["technology"] in values["yanchi.eligibility.technologies"]
+        area_ok = r["heated_area_m2"] >= values["yanchi.eligibility.min_heated_area_m2"]
+        in_prog = values["yanchi.programme.open"]
+        first = not r.get("previously_subsidised", False)
+        if r.get("self_install", False):
+            installer = 1 if values["yanchi.self_install.eligible"] else 2
+        elif r.get("enterprise_registered"):
+            installer = 3
         else:
-            installer_ok = bool(r["enterprise_registered"]) or not req
-        acc_open = accepted is not None and tree["yanchi.acceptance.open"].effective(accepted) is not None
-        eligible = (r["technology"] in clean and r["heated_area_m2"] >= 60 and in_prog
-                    and not r["previously_subsidised"] and installer_ok and (accepted is None or acc_open))
-        central = 3500 if eligible else 0
-        local = 1800 if eligible and r["technology"] != "gas_boiler" else 0
+            installer = 5 if values["yanchi.enterprise.registration_required"] else 4
+        acceptance = 0 if accepted is None else (1 if value("yanchi.acceptance.open", accepted) else 2)
+        eligible = clean and area_ok and in_prog and first and installer in (1, 3, 4) and acceptance != 2
+        gets_local = r["technology"] not in values["yanchi.subsidy.no_local_technologies"]
+        central = values["yanchi.subsidy.central_cny"] if eligible else 0
+        local = values["yanchi.subsidy.local_cny"] if eligible and gets_local else 0
         over = max(central + local - r["invoice_cny"], 0)
         cut_local = min(local, over)
         local -= cut_local
         central -= over - cut_local
-        status = "ineligible" if not eligible else ("payable" if accepted else "pending_acceptance")
+        status = "ineligible" if not eligible else ("payable" if acceptance == 1 else "pending_acceptance")
+        reasons = [
+            reason("clean_method", int(clean), values),
+            reason("programme_window", int(in_prog), values),
+            reason("minimum_heated_area", (2 if r["dwelling"] == "cave" else 1) if area_ok else 0, values),
+            reason("once_per_household", int(first), values),
+            reason("installer", installer, values),
+            reason("acceptance", acceptance, values),
+        ]
+        if eligible:
+            reasons.append(reason("central_subsidy", 1, values))
+            reasons.append(reason("local_subsidy", 1 if gets_local else 2, values))
+        if over > 0:
+            reasons.append(reason("invoice_cap", 2 if over > cut_local else 1, values))
+        if r.get("with_rooftop_pv"):
+            reasons.append(reason("rooftop_pv", 1, values))
         out.append({"household_id": r["household_id"], "status": status, "central_cny": central,
                     "local_cny": local, "total_cny": central + local,
-                    "household_share_cny": r["invoice_cny"] - central - local,
-                    "reasons": [{"rule": "eligible", "clause": "六(二)", "detail": str(eligible)}]})
+                    "household_share_cny": r["invoice_cny"] - central - local, "reasons": reasons})
     return out
 
 
@@ -100,6 +134,7 @@ def main() -> None:
     rows: list[tuple[str, int, float]] = []
 
     small = generate_households(0, 27000)
+    assert loop_yanchi(small) == decide("yanchi", small).to_records(), "the loop baseline must decide the same"
     t, _ = timed(lambda: decide("yanchi", small).to_records(), repeat=3)
     rows.append(("yanchi: 27,000 from dicts (validate + rules + reasons)", 27000, t))
 
