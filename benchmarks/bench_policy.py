@@ -122,7 +122,8 @@ def beijing_projects(n: int) -> list[dict[str, Any]]:
                                                         "heat_pump_units": 900000, "wells": 500000 * (i % 2),
                                                         "indoor_terminals": 300000},
         "permits": {"mining": i % 3 > 0, "water_extraction": i % 4 > 0}, "ground_heat_balance_ok": i % 11 > 0,
-        "enterprise_dishonest": i % 29 == 0, "applied_on": (dt.date(2019, 1, 1) + dt.timedelta(days=i % 1600)).isoformat(),
+        "enterprise_dishonest": i % 29 == 0,
+        "applied_on": (dt.date(2019, 1, 1) + dt.timedelta(days=i % 1600)).isoformat(),
     } for i in range(n)]
 
 

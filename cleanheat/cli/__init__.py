@@ -75,7 +75,7 @@ def exit_code_for(exc: CleanheatError) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the app, never print a traceback for user error."""
     try:
-        app(args=argv, prog_name="cleanheat", standalone_mode=False)
+        rc = app(args=argv, prog_name="cleanheat", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
@@ -91,4 +91,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(130)
-    sys.exit(0)
+    # without standalone mode, `raise typer.Exit(n)` comes back as the return value
+    sys.exit(rc if isinstance(rc, int) and not isinstance(rc, bool) else 0)

@@ -180,3 +180,19 @@ def test_budget_reads_csv(tmp_path, capsys):
 def test_budget_bad_set(capsys):
     code, out, err = run(["budget", "yanchi", "--demo", "--set", "yanchi.subsidy.local_cny=lots"], capsys)
     assert code == 2 and out == "" and "--set" in err
+
+
+def test_typer_exit_code_is_kept(capsys):
+    import typer
+
+    from cleanheat.cli import app
+
+    @app.command("_exit_probe", hidden=True)
+    def _probe() -> None:
+        raise typer.Exit(3)
+
+    try:
+        code, _, _ = run(["_exit_probe"], capsys)
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "_exit_probe"]
+    assert code == 3
