@@ -9,8 +9,11 @@ decisions cost about as much as their amounts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
+from collections.abc import Iterator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +78,10 @@ class Decisions:
 
     def to_records(self, *, trace: bool = False) -> list[dict[str, Any]]:
         """The decisions as JSON-able dicts, in input order (SPEC §7 field names)."""
+        with _gc_paused():
+            return self._to_records(trace)
+
+    def _to_records(self, trace: bool) -> list[dict[str, Any]]:
         n = len(self)
         if n == 0:
             return []
@@ -111,6 +118,22 @@ class Decisions:
             "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "parameters": self.trace.for_record(self.tree, i),
         }
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a million acyclic dicts are built.
+
+    Each collection would walk every live container (the input records too); building the
+    output creates no reference cycles, so pausing it changes nothing but the time (about half).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _tolist(arr: np.ndarray) -> list[Any]:
