@@ -13,8 +13,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
-from collections.abc import Iterator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
