@@ -9,7 +9,7 @@ import pytest
 MODULES = ["cleanheat", "cleanheat.errors", "cleanheat.units", "cleanheat.policy.engine", "cleanheat.policy.decide",
            "cleanheat.policy.budget", "cleanheat.policy.rules.yanchi", "cleanheat.policy.rules.beijing",
            "cleanheat.demo.yanchi", "cleanheat.tables", "cleanheat.cli", "cleanheat.parameters",
-           "cleanheat.records"]
+           "cleanheat.records", "cleanheat.codes"]
 
 
 @pytest.mark.parametrize("name", MODULES)

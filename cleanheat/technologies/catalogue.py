@@ -24,33 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from cleanheat.codes import TECHNOLOGIES, Technology
 
 __all__ = ["Technology", "TECHNOLOGIES", "TECHNOLOGY_DEFAULTS_ROOT", "technology_parameters"]
 
 TECHNOLOGY_DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults" / "technologies"
-
-
-class Technology(StrEnum):
-    """Canonical method codes, spelled as SPEC §2, in SPEC order."""
-
-    FAN_HEATER_DIRECT = "fan_heater_direct"
-    ASHP_WATER = "ashp_water"
-    STORAGE_ELECTRIC = "storage_electric"
-    GAS_BOILER = "gas_boiler"
-    GSHP = "gshp"
-    SOLAR_AUX = "solar_aux"
-    OTHER_HIGH_TECH = "other_high_tech"
-    CO2_ASHP = "co2_ashp"
-    SOLAR_GSHP_SEASONAL = "solar_gshp_seasonal"
-    BIOMASS = "biomass"
-    COAL_STOVE = "coal_stove"
-
-
-TECHNOLOGIES: tuple[Technology, ...] = tuple(Technology)
-"""All eleven methods in SPEC §2 order (coal_stove last)."""
 
 
 @functools.cache

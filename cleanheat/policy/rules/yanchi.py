@@ -10,11 +10,11 @@ picks the line of its :class:`~cleanheat.policy.engine.Reason` (−1: not shown)
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
+from cleanheat.codes import Dwelling, Technology
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
 from cleanheat.units import BoolArray, IntArray
@@ -23,28 +23,6 @@ __all__ = ["Dwelling", "Technology", "TOWNSHIPS", "JURISDICTION_NAME", "FIELDS",
 
 DOC = "盐政办发〔2022〕8号"
 JURISDICTION_NAME = "yanchi"
-
-
-class Technology(StrEnum):
-    """Canonical technology codes (SPEC §2)."""
-
-    FAN_HEATER_DIRECT = "fan_heater_direct"
-    ASHP_WATER = "ashp_water"
-    STORAGE_ELECTRIC = "storage_electric"
-    GAS_BOILER = "gas_boiler"
-    GSHP = "gshp"
-    SOLAR_AUX = "solar_aux"
-    OTHER_HIGH_TECH = "other_high_tech"
-    CO2_ASHP = "co2_ashp"
-    SOLAR_GSHP_SEASONAL = "solar_gshp_seasonal"
-    BIOMASS = "biomass"
-    COAL_STOVE = "coal_stove"
-
-
-class Dwelling(StrEnum):
-    BRICK = "brick"
-    CAVE = "cave"
-    OTHER = "other"
 
 
 TOWNSHIPS: tuple[str, ...] = (
