@@ -78,11 +78,12 @@ def params_command(
 
 
 def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
-    from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
 
-    console = Console()
+    from cleanheat.cli.render import console as make_console
+
+    console = make_console()
     params = view["parameters"]
     if len(params) == 1 and view["path"] == params[0]["name"]:
         p = params[0]
@@ -98,8 +99,6 @@ def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
         if p["documentation"]:
             console.print(Panel(p["documentation"], title="原文 / documentation"))
         return
-    if not console.is_terminal:
-        console = Console(width=200)
     title = f"parameters under {view['path'] or '(all)'}" + (f" on {on_date.isoformat()}" if on_date else "")
     table = Table(title=title)
     table.add_column("parameter", no_wrap=True)
@@ -192,12 +191,11 @@ def _budget_table_rows(base: dict[str, Any], reform: dict[str, Any] | None) -> t
 
 
 def _print_budget(base: dict[str, Any], reform: dict[str, Any] | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=220)
+    from cleanheat.cli.render import console as make_console
+
+    console = make_console(width=220)
     headers, rows = _budget_table_rows(base, reform)
     table = Table(title="盐池县冬季清洁取暖 programme budget (盐政办发〔2022〕8号)", show_lines=False)
     for k, h in enumerate(headers):
