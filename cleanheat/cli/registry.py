@@ -618,17 +618,17 @@ def _draw_plan(c: Console, rows: list[dict[str, Any]]) -> None:
 
     t = Table(title="附件1 盐池县冬季清洁取暖年度任务计划表 annual plan by township (households)", title_justify="left",
               caption="完成 = 已验收 done = accepted; 已补贴 = paid", caption_justify="left")
-    t.add_column("乡镇\ntownship")
+    t.add_column("乡镇\ntownship", no_wrap=True)
     for y in PLAN_YEARS:
-        for w in ("计划 planned", "完成 done", "已补贴 paid"):
-            t.add_column(f"{y}年\n{w}", justify="right")
-    t.add_column("合计 total\n计划 planned", justify="right")
-    t.add_column("合计 total\n完成 done", justify="right")
-    t.add_column("完成率\ndone %", justify="right")
+        for w in ("计划\nplanned", "完成\ndone", "已补贴\npaid"):
+            t.add_column(f"{y}年\n{w}", justify="right", no_wrap=True)
+    t.add_column("合计\n计划\nplanned", justify="right", no_wrap=True)
+    t.add_column("合计\n完成\ndone", justify="right", no_wrap=True)
+    t.add_column("完成率\ndone %", justify="right", no_wrap=True)
     for r in rows:
         total = r["township"] == "合计"
         done_share = r["done_total"] / r["planned_total"] if r["planned_total"] else None
-        t.add_row("合计 total" if total else r["township"],
+        t.add_row("合计" if total else r["township"],
                   *[f"{r.get(f'{w}_{y}') or 0:,}" for y in PLAN_YEARS for w in ("planned", "done", "paid")],
                   f"{r['planned_total']:,}", f"{r['done_total']:,}",
                   "—" if done_share is None else f"{done_share:.1%}",
@@ -755,7 +755,9 @@ def enterprise_status(code: str = typer.Argument(...), on: str | None = typer.Op
         head["status"] = f"[{LATE}]{status}[/]" if doc["status"] in ("revoked", "rejected", "suspended") else status
         c.print(render.kv_table("企业登记状态 enterprise registration", head, LABELS))
         c.print(render.records_table("登记历史 history", [{**h, "status": STATUS_NAMES.get(h["status"], h["status"])}
-                                                        for h in doc["history"]], LABELS))
+                                                        for h in doc["history"]], LABELS,
+                                     style=lambda h: LATE if h["status"].endswith(("revoked", "rejected", "suspended"))
+                                     else None))
 
     _show(doc, json_out, draw)
 
@@ -876,7 +878,8 @@ def payment_show(household_id: str = typer.Argument(...), json_out: bool = JSON_
         c.print(render.kv_table(f"补贴发放记录 payment of {household_id}",
                                 {k: v for k, v in doc.items() if k not in ("reasons", "trace")}, LABELS))
         c.print(render.records_table("依据 reasons", doc["reasons"], {
-            "rule": "规则 rule", "clause": "条款 clause", "detail": "说明 detail", "detail_en": "detail (English)"}))
+            "rule": "规则 rule", "clause": "条款 clause", "detail": "说明 detail",
+            "detail_en": "说明（英文） detail (English)"}))
         params = doc["trace"].get("parameters") if isinstance(doc["trace"], dict) else None
         if params:
             c.print(render.records_table("参数 parameters read", params, {

@@ -84,7 +84,8 @@ def records_table(title: str | None, rows: Sequence[Mapping[str, Any]], labels: 
         keys = list(rows[0].keys()) if rows else []
     table = Table(title=title, title_justify="left")
     for key in keys:
-        numeric = any(is_number(r.get(key)) for r in rows)
+        present = [r.get(key) for r in rows if r.get(key) is not None]
+        numeric = bool(present) and all(is_number(v) for v in present)
         header = labels.get(key, key).replace(" ", "\n", 1)  # 中文 over English keeps the columns narrow
         if numeric:
             table.add_column(header, justify="right", no_wrap=True)

@@ -387,7 +387,7 @@ HUMAN_CASES: list[tuple[list[str], list[str], bool, set[str]]] = [
     (["status"], ["农户 households", "资金来源 source", "乡镇 township", "中央资金 central CNY", "合计 total"], True,
      {"households", "installations", "accepted", "paid", "central_paid_cny", "local_paid_cny", "total_paid_cny",
       "envelopes", "warnings", "by_township_year"}),
-    (["report", "plan"], ["附件1", "乡镇", "计划 planned", "完成 done", "已补贴 paid", "合计 total"], True,
+    (["report", "plan"], ["附件1", "乡镇", "township", "计划", "完成", "已补贴", "合计", "2023年"], True,
      {"township", *(f"{w}_{y}" for y in (2021, 2022, 2023) for w in ("planned", "done", "paid")), "planned_total",
       "done_total"}),
     (["report", "monthly", "--township", "青山乡", "--month", "2023-10"],
