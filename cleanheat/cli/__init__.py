@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from cleanheat.errors import CleanheatError, Conflict, DataQualityError, InputError, NotFound, ParameterError
@@ -38,16 +37,21 @@ EXIT_CODES: dict[type[CleanheatError], int] = {
 COMMAND_GROUPS = ("policy", "engineering", "registry", "monitoring", "web")
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
-) -> None:
-    """cleanheat command line."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from cleanheat import __version__
 
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
+) -> None:
+    """cleanheat command line."""
 
 
 def _register_groups() -> None:
@@ -73,23 +77,15 @@ def exit_code_for(exc: CleanheatError) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script: run the app, never print a traceback for user error."""
+    """Entry point of the console script: run the app, never print a traceback for user error.
+
+    Typer's standalone mode handles usage errors (exit 2 with the usage line), ``--help`` and
+    ``typer.Exit``; our own error tree is mapped to exit codes here.
+    """
     try:
-        rc = app(args=argv, prog_name="cleanheat", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        print("Aborted.", file=sys.stderr)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        app(args=argv, prog_name="cleanheat", standalone_mode=True)
     except CleanheatError as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(exit_code_for(exc))
     except BrokenPipeError:  # e.g. `cleanheat … | head`
         sys.exit(0)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    # without standalone mode, `raise typer.Exit(n)` comes back as the return value
-    sys.exit(rc if isinstance(rc, int) and not isinstance(rc, bool) else 0)

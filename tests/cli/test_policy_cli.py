@@ -196,3 +196,20 @@ def test_typer_exit_code_is_kept(capsys):
     finally:
         app.registered_commands[:] = [c for c in app.registered_commands if c.name != "_exit_probe"]
     assert code == 3
+
+
+def test_unknown_command_is_a_usage_error_without_traceback(capsys):
+    code, out, err = run(["policy"], capsys)
+    assert code == 2 and "No such command" in err and "Traceback" not in err
+
+
+def test_unknown_option_is_a_usage_error(capsys):
+    code, _, err = run(["subsidy", "yanchi", "--frobnicate", "x.json"], capsys)
+    assert code == 2 and "Traceback" not in err
+
+
+def test_version(capsys):
+    from cleanheat import __version__
+
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == __version__
