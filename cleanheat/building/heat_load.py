@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from cleanheat.units import FloatArray, Numeric
 
@@ -445,19 +446,47 @@ def simulate_heat_demand(
     sp = np.asarray(set_point_c, dtype=float)
     sp_by_hour = sp.reshape(n, -1) if sp.ndim == 2 else sp.reshape(n, 1)
     n_sp = sp_by_hour.shape[1]
-    sp_cols = [np.ascontiguousarray(sp_by_hour[:, k]) for k in range(n_sp)]
-    t_m = sp_by_hour.mean(axis=1) - 1.0
+    t_m0 = sp_by_hour.mean(axis=1) - 1.0
     out = np.empty((n, n_hours - warmup_hours))
-    for t in range(n_hours):
-        t_e = float(temp_out_c[t])
-        phi_m = phi_int_mass + house.a_sol_south_m2 * irr_south_w_m2[t] + house.a_sol_north_m2 * irr_north_w_m2[t]
-        b = c_dt * t_m + h_em * t_e + temp_gs_num_floor + house.h_earth_w_k * temp_earth_c[t] + phi_m
-        rhs = h_ms * b / s + h_air * t_e + phi_int_air
-        t_set = sp_cols[t % n_sp] if n_sp == 24 else sp_cols[0]
-        t_i = np.maximum(rhs / k_free, t_set)
-        t_m = (b + h_ms * t_i) / s
-        if t >= warmup_hours:
-            out[:, t - warmup_hours] = k_free * t_i - rhs
-    np.maximum(out, 0.0, out=out)
-    out /= 1000.0
+    f = np.ascontiguousarray
+    _rc_hours(f(temp_out_c, dtype=float), f(temp_earth_c, dtype=float), f(irr_south_w_m2, dtype=float),
+              f(irr_north_w_m2, dtype=float), f(np.broadcast_to(c_dt, (n,)), dtype=float), f(h_ms, dtype=float),
+              f(h_air, dtype=float), f(h_em, dtype=float), f(house.h_earth_w_k, dtype=float),
+              f(np.broadcast_to(temp_gs_num_floor, (n,))), f(s, dtype=float), f(k_free, dtype=float),
+              f(phi_int_air, dtype=float), f(phi_int_mass, dtype=float), f(house.a_sol_south_m2, dtype=float),
+              f(house.a_sol_north_m2, dtype=float), f(sp_by_hour), n_sp == 24, f(t_m0), int(warmup_hours), out)
     return out
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _rc_hours(temp_out, temp_earth, irr_s, irr_n, c_dt, h_ms, h_air, h_em, h_earth, tg_floor, s, k_free,
+              phi_int_air, phi_int_mass, a_sol_s, a_sol_n, sp_by_hour, by_hour, t_m0, warmup_hours, out):
+    """The hour loop of :func:`simulate_heat_demand`, compiled, house by house (the same
+    arithmetic, operation for operation)."""
+    n = out.shape[0]
+    n_hours = temp_out.shape[0]
+    n_sp = sp_by_hour.shape[1]
+    block = 32  # houses stepped together: independent chains that the CPU overlaps (and vectorises)
+    t_m = np.empty(block)
+    for i0 in range(0, n, block):
+        i1 = min(n, i0 + block)
+        for i in range(i0, i1):
+            t_m[i - i0] = t_m0[i]
+        for t in range(n_hours):
+            t_e = temp_out[t]
+            g_s = irr_s[t]
+            g_n = irr_n[t]
+            t_earth = temp_earth[t]
+            k = t % n_sp if by_hour else 0
+            w = t - warmup_hours
+            for i in range(i0, i1):
+                phi_m = phi_int_mass[i] + a_sol_s[i] * g_s + a_sol_n[i] * g_n
+                b = c_dt[i] * t_m[i - i0] + h_em[i] * t_e + tg_floor[i] + h_earth[i] * t_earth + phi_m
+                rhs = h_ms[i] * b / s[i] + h_air[i] * t_e + phi_int_air[i]
+                t_set = sp_by_hour[i, k]
+                t_free = rhs / k_free[i]
+                t_i = t_free if t_free > t_set else t_set
+                t_m[i - i0] = (b + h_ms[i] * t_i) / s[i]
+                if w >= 0:
+                    q = k_free[i] * t_i - rhs
+                    out[i, w] = (q if q > 0.0 else 0.0) / 1000.0

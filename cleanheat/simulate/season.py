@@ -10,8 +10,9 @@ carries from one hour to the next) or over the eleven methods, never over houses
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,8 @@ import numpy as np
 
 from cleanheat.building import heat_load as hl
 from cleanheat.building.parameters import BuildingDefaults, building_defaults
-from cleanheat.technologies import combustion, direct_electric, ground_loop, heat_pump, solar_thermal, storage_heater
+from cleanheat.simulate import kernels
+from cleanheat.technologies import combustion, ground_loop, heat_pump, solar_thermal, storage_heater
 from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology, technology_parameters
 from cleanheat.units import FloatArray, IntArray
 
@@ -253,14 +255,45 @@ def _run_length(mask: np.ndarray, start: int) -> int:
 
 @dataclass
 class _MethodOut:
-    delivered_kw: FloatArray  # (n, h)
-    unmet_kw: FloatArray  # (n, h), as the model reports it (not demand − delivered)
-    electricity_kw: FloatArray  # (n, h)
+    delivered_kw: FloatArray | None  # (n, h); None where the kernel gave the totals only
+    unmet_kw: FloatArray | None  # (n, h), as the model reports it (not demand − delivered)
+    electricity_kw: FloatArray | None  # (n, h); kept when hourly output or group sums are asked for
     gas_m3: FloatArray  # (n,)
     biomass_kg: FloatArray
     coal_kg: FloatArray
     solar_kwh: FloatArray
     min_fluid_c: FloatArray
+    sums: FloatArray | None = None  # (n, kernels.N_SUMS) season totals, when a kernel computed them
+
+
+@dataclass
+class _Ctx:
+    """What the kernels need besides the model inputs: tariff periods and prices by season
+    hour, and which hourly arrays the caller keeps."""
+
+    period: IntArray
+    price: FloatArray
+    keep_hourly: bool
+    need_elec: bool
+
+
+def _dispatch(demand: FloatArray, cap_i: FloatArray, cap_rows: FloatArray, cop_rows: FloatArray,
+              aux_i: FloatArray, allowed: np.ndarray, ctx: _Ctx) -> tuple[FloatArray, FloatArray | None,
+                                                                          FloatArray | None, FloatArray | None]:
+    """Run :func:`kernels.dispatch_sums`; returns the sums and the hourly delivered heat, unmet
+    heat and electricity (None unless kept)."""
+    n, nh = demand.shape
+    shape = (n, nh) if ctx.keep_hourly else (0, 0)
+    h_del, h_unmet = np.empty(shape), np.empty(shape)
+    h_elec = np.empty((n, nh) if (ctx.keep_hourly or ctx.need_elec) else (0, 0))
+    f = np.ascontiguousarray
+    sums = kernels.dispatch_sums(
+        f(demand, dtype=float), f(np.broadcast_to(cap_i, (n,)), dtype=float), f(np.atleast_2d(cap_rows), dtype=float),
+        f(np.atleast_2d(cop_rows), dtype=float), f(np.broadcast_to(aux_i, (n,)), dtype=float),
+        f(np.broadcast_to(allowed, (nh,)), dtype=np.bool_), ctx.period, ctx.price, UNMET_THRESHOLD_KW,
+        ctx.keep_hourly, h_del, h_unmet, h_elec)
+    return (sums, h_del if ctx.keep_hourly else None, h_unmet if ctx.keep_hourly else None,
+            h_elec if (ctx.keep_hourly or ctx.need_elec) else None)
 
 
 def _house_arrays(houses: Houses, bd: BuildingDefaults) -> hl.HouseArrays:
@@ -301,8 +334,10 @@ def _supply(t_o: FloatArray, default_c: float, emitter_c: FloatArray | None, c: 
 
 def _air_source(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
-    p: dict[str, Any], emitter_c: FloatArray | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+    p: dict[str, Any], ctx: _Ctx, emitter_c: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None]:
+    """An air-source unit with its electric auxiliary on ``demand``: season sums and hourly
+    delivered heat, unmet heat, electricity (see :func:`_dispatch`)."""
     t_o = c.season(c.temp_air_c)
     defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"],
                                                   p["air_source.defrost_cold_loss"]))
@@ -315,9 +350,10 @@ def _air_source(
         f_m12 = heat_pump.capacity_fraction(-12.0, slope)
         cap_m12 = np.maximum(p["fan_heater.min_capacity_at_minus12_kw"],
                              design * f_m12 / heat_pump.capacity_fraction(c.temp_design_c, slope))
-        cap = cap_m12[:, None] * (heat_pump.capacity_fraction(t_o, slope) / f_m12 * defrost * running)[None, :]
-        aux = np.full_like(design, p["fan_heater.direct_heater_kw"] + p["fan_heater.kang_kw"])[:, None]
-        allowed = (t_o < p["fan_heater.aux_below_c"])[None, :]
+        cap_i = cap_m12
+        cap_rows = (heat_pump.capacity_fraction(t_o, slope) / f_m12 * defrost * running)[None, :]
+        aux = np.full_like(design, p["fan_heater.direct_heater_kw"] + p["fan_heater.kang_kw"])
+        allowed = t_o < p["fan_heater.aux_below_c"]
     else:
         if code is Technology.CO2_ASHP:
             slope = p["co2_ashp.capacity_slope_per_k"]
@@ -347,12 +383,13 @@ def _air_source(
         s_w = p["air_source.capacity_supply_slope_per_k"]
         rated = np.maximum(min_kw * scale60, design / heat_pump.capacity_fraction(
             c.temp_design_c, slope, temp_supply_c=t_cap_design, supply_slope_per_k=s_w))
-        cap = rated[:, None] * _row(np.asarray(heat_pump.capacity_fraction(
+        cap_i = rated
+        cap_rows = _row(np.asarray(heat_pump.capacity_fraction(
             t_o, slope, temp_supply_c=t_cap, supply_slope_per_k=s_w)) * defrost * running)
-        aux = (aux_frac * design)[:, None]
-        allowed = np.ones((1, t_o.shape[0]), dtype=bool)
-    h_hp, h_aux, elec, unmet = heat_pump.dispatch_with_auxiliary(demand, cap, _row(cop), aux, allowed)
-    return h_hp + h_aux, unmet, elec
+        aux = aux_frac * design
+        allowed = np.ones(t_o.shape[0], dtype=bool)
+    # as heat_pump.dispatch_with_auxiliary, in one compiled pass
+    return _dispatch(demand, cap_i, cap_rows, _row(cop), aux, allowed, ctx)
 
 
 def _ground_field(p: dict[str, Any]) -> ground_loop.BoreField:
@@ -401,17 +438,38 @@ def _ground(
     return res, nb, bf
 
 
+def _combustion(demand: FloatArray, cap: FloatArray, eff: float, aux_ratio: float, ctx: _Ctx
+                ) -> tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None, FloatArray]:
+    """As :func:`combustion.simulate_combustion` in one compiled pass: sums, hourly delivered,
+    unmet, electricity, and the season's fuel energy per house [kWh]."""
+    if not 0.0 < eff <= 1.1:
+        raise ValueError(f"seasonal_efficiency must be in (0, 1.1], got {eff}")
+    nh = demand.shape[1]
+    with np.errstate(divide="ignore"):
+        per_kwh = np.divide(1.0, np.float64(aux_ratio))  # electricity = heat × ratio = heat / (1 / ratio)
+    sums, h_del, h_unmet, h_elec = _dispatch(demand, np.asarray(cap, dtype=float), np.ones((1, nh)),
+                                             np.full((1, nh), per_kwh), np.zeros(1), np.zeros(nh, dtype=bool), ctx)
+    return sums, h_del, h_unmet, h_elec, sums[:, kernels.S_DELIVERED] / eff
+
+
+def _add_solar(sums: FloatArray, h_del: FloatArray | None, solar_kw: FloatArray, solar_kwh: FloatArray
+               ) -> FloatArray | None:
+    """Solar heat added to an auxiliary's delivered heat (sums in place; hourly returned)."""
+    sums[:, kernels.S_DELIVERED] += solar_kwh
+    return None if h_del is None else solar_kw + h_del
+
+
 def _run_method(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
-    valley: np.ndarray, p: dict[str, Any], overrides: dict[str, Any],
+    valley: np.ndarray, p: dict[str, Any], overrides: dict[str, Any], ctx: _Ctx,
 ) -> _MethodOut:
     n = demand.shape[0]
     zeros = np.zeros(n)
     nan = np.full(n, np.nan)
     t_o = c.season(c.temp_air_c)
     if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
-        heat, unmet, elec = _air_source(code, demand, design, area, c, p, overrides.get("emitter_supply_c"))
-        return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan)
+        sums, heat, unmet, elec = _air_source(code, demand, design, area, c, p, ctx, overrides.get("emitter_supply_c"))
+        return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan, sums)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
                                                   p["storage.margin"], p["storage.backup_fraction"])
@@ -438,21 +496,25 @@ def _run_method(
             aux_kw = np.broadcast_to(np.asarray(overrides.get(
                 "solar.aux_kw", np.maximum(p["solar.aux_min_kw"], p["solar.aux_fraction"] * design))), (n,))
             kind = str(p["solar.aux_kind"])
-            if kind == "electric":
-                aux_heat, unmet = direct_electric.simulate_direct_electric(st.rest_kw, aux_kw[:, None])
-                return _MethodOut(st.solar_kw + aux_heat, unmet, aux_heat, zeros, zeros, zeros, solar_kwh, nan)
+            if kind == "electric":  # as direct_electric.simulate_direct_electric, in one compiled pass
+                nh = demand.shape[1]
+                sums, heat, unmet, elec = _dispatch(st.rest_kw, aux_kw, np.ones((1, nh)), np.ones((1, nh)),
+                                                    np.zeros(1), np.zeros(nh, dtype=bool), ctx)
+                heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
+                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums)
             if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
-                heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p,
-                                                overrides.get("emitter_supply_c"))
-                return _MethodOut(st.solar_kw + heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan)
+                sums, heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p, ctx,
+                                                      overrides.get("emitter_supply_c"))
+                heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
+                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums)
             fuel = "gas_boiler" if kind == "gas" else "biomass"
             eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
-            cr = combustion.simulate_combustion(st.rest_kw, aux_kw, float(eff), p[f"{fuel}.aux_electricity_ratio"])
-            fuel_kwh = cr.fuel_kw.sum(axis=1)
+            sums, heat, unmet, elec, fuel_kwh = _combustion(st.rest_kw, aux_kw, float(eff),
+                                                            p[f"{fuel}.aux_electricity_ratio"], ctx)
             gas = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.gas_kwh_per_m3"]) if kind == "gas" else zeros
             bio = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.biomass_kwh_per_kg"]) if kind != "gas" else zeros
-            return _MethodOut(st.solar_kw + cr.heat_kw, cr.unmet_kw, cr.electricity_kw, gas, bio, zeros, solar_kwh,
-                              nan)
+            heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
+            return _MethodOut(heat, unmet, elec, gas, bio, zeros, solar_kwh, nan, sums)
         nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
                                         p["gshp.extraction_w_per_m"])
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
@@ -466,19 +528,21 @@ def _run_method(
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
         eff = (p["gas_boiler.seasonal_efficiency_condensing"] if p["gas_boiler.condensing"]
                else p["gas_boiler.seasonal_efficiency"])
-        cr = combustion.simulate_combustion(demand, cap, float(eff), p["gas_boiler.aux_electricity_ratio"])
-        gas = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.gas_kwh_per_m3"])
-        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, gas, zeros, zeros, zeros, nan)
+        sums, heat, unmet, elec, fuel_kwh = _combustion(demand, cap, float(eff), p["gas_boiler.aux_electricity_ratio"],
+                                                        ctx)
+        gas = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.gas_kwh_per_m3"])
+        return _MethodOut(heat, unmet, elec, gas, zeros, zeros, zeros, nan, sums)
     if code is Technology.BIOMASS:
-        cr = combustion.simulate_combustion(demand, p["biomass.capacity_factor"] * design,
-                                            p["biomass.seasonal_efficiency"], p["biomass.aux_electricity_ratio"])
-        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.biomass_kwh_per_kg"])
-        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, zeros, kg, zeros, zeros, nan)
+        sums, heat, unmet, elec, fuel_kwh = _combustion(demand, p["biomass.capacity_factor"] * design,
+                                                        float(p["biomass.seasonal_efficiency"]),
+                                                        p["biomass.aux_electricity_ratio"], ctx)
+        kg = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.biomass_kwh_per_kg"])
+        return _MethodOut(heat, unmet, elec, zeros, kg, zeros, zeros, nan, sums)
     if code is Technology.COAL_STOVE:
-        cr = combustion.simulate_combustion(demand, p["coal_stove.capacity_factor"] * design,
-                                            p["coal_stove.seasonal_efficiency"])
-        kg = combustion.fuel_quantity(cr.fuel_kw.sum(axis=1), 3.6 * p["ncv.coal_kwh_per_kg"])
-        return _MethodOut(cr.heat_kw, cr.unmet_kw, cr.electricity_kw, zeros, zeros, kg, zeros, nan)
+        sums, heat, unmet, elec, fuel_kwh = _combustion(demand, p["coal_stove.capacity_factor"] * design,
+                                                        float(p["coal_stove.seasonal_efficiency"]), 0.0, ctx)
+        kg = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.coal_kwh_per_kg"])
+        return _MethodOut(heat, unmet, elec, zeros, zeros, kg, zeros, nan, sums)
     raise ValueError(f"unknown technology {code!r}")  # pragma: no cover
 
 
@@ -497,7 +561,7 @@ def simulate_season(
     costs: CostInputs,
     *,
     technologies: Sequence[Technology | str] = TECHNOLOGIES,
-    chunk_size: int = 4000,
+    chunk_size: int = 256,
     keep_hourly: bool = False,
     groups: IntArray | None = None,
     n_groups: int | None = None,
@@ -518,8 +582,10 @@ def simulate_season(
     costs : CostInputs
         Tariff, prices and CO₂ factors.
     technologies : sequence of Technology, default all eleven in SPEC order
-    chunk_size : int, default 4000
-        Houses per chunk; memory is about 15 arrays of chunk × season hours × 8 bytes.
+    chunk_size : int, default 256
+        Houses per chunk; memory is about 15 arrays of chunk × season hours × 8 bytes per
+        thread. Small chunks keep the hourly arrays in the cache and reuse the same memory
+        (fresh large arrays cost page faults that dominated the run time).
     keep_hourly : bool, default False
         Keep hourly demand, delivered heat and electricity per house and method (small runs only).
     groups : ndarray of int or None
@@ -536,8 +602,8 @@ def simulate_season(
         last bit) once and copy the results: exact, not an approximation. Off when per-house
         overrides or hourly output are asked for.
     threads : int, default 2
-        Methods run this many at a time in threads (numpy releases the GIL in array
-        operations); 1 runs them one after the other.
+        Chunks of houses run this many at a time in threads (the compiled kernels release the
+        GIL); 1 runs them one after the other. Results do not depend on it.
     on : date
         Date of the defaults.
 
@@ -582,21 +648,6 @@ def _expand(r: SeasonResult, inverse: IntArray) -> SeasonResult:
     return SeasonResult(**kw)
 
 
-def _methods(run: Any, techs: tuple[Technology, ...], pool: ThreadPoolExecutor | None,
-             threads: int) -> Iterator[tuple[int, _MethodOut]]:
-    """Run the methods, ``threads`` at a time (numpy releases the GIL in its array operations),
-    yielding each result in order; at most ``threads`` methods' hourly arrays are alive at once."""
-    if pool is None:
-        for j, code in enumerate(techs):
-            yield j, run(code)
-        return
-    for lo in range(0, len(techs), threads):
-        batch = list(pool.map(run, techs[lo:lo + threads]))
-        for k, mo in enumerate(batch):
-            yield lo + k, mo
-        del batch
-
-
 def _simulate(
     houses: Houses, climate: SeasonClimate, costs: CostInputs, technologies: Sequence[Technology | str],
     chunk_size: int, keep_hourly: bool, group_weights: FloatArray | None, ov: dict[str, Any], threads: int,
@@ -619,9 +670,8 @@ def _simulate(
     period = np.asarray(costs.period_by_hour)[hod]
     price = np.asarray(costs.price_by_hour_cny_per_kwh, dtype=float)[hod]
     valley = period == PERIOD_VALLEY
-    # one matrix product gives valley / flat / peak kWh and the electricity cost
-    reducer = np.column_stack([period == PERIOD_VALLEY, period == PERIOD_FLAT, period == PERIOD_PEAK,
-                               price]).astype(float)
+    ctx = _Ctx(period=np.ascontiguousarray(period, dtype=np.int64), price=np.ascontiguousarray(price),
+               keep_hourly=keep_hourly, need_elec=group_weights is not None)
     ha = _house_arrays(houses, bd)
     sp = _set_points(houses, bd)
     design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, climate.temp_ground_c,
@@ -636,52 +686,73 @@ def _simulate(
     hourly_del = np.zeros((n, m, h)) if keep_hourly else None
     hourly_elec = np.zeros((n, m, h)) if keep_hourly else None
     hourly_unmet = np.zeros((n, m, h)) if keep_hourly else None
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and n >= 256 else None
+    step = max(1, chunk_size)
+
+    def chunk(lo: int) -> list[FloatArray] | None:
+        """Simulate the houses of one chunk with every method, writing their rows of the
+        outputs; returns the chunk's group sums of hourly electricity per method (or None)."""
+        sl = slice(lo, min(n, lo + step))
+        ha_c = ha.take(sl)
+        demand = hl.simulate_heat_demand(
+            ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
+            climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
+        )
+        demand_total[sl] = demand.sum(axis=1)
+        if hourly_demand is not None:
+            hourly_demand[sl] = demand
+        design = design_all[sl]
+        area = ha_c.area_m2
+        chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v)
+                    for k, v in ov.items()}
+        if houses.emitter_supply_c is not None:
+            chunk_ov["emitter_supply_c"] = np.asarray(houses.emitter_supply_c, dtype=float)[sl]
+        group_parts: list[FloatArray] | None = None if group_weights is None else []
+        for j, code in enumerate(techs):
+            mo = _run_method(code, demand, design, area, climate, valley, p, chunk_ov, ctx)
+            if mo.sums is None:
+                assert mo.delivered_kw is not None and mo.unmet_kw is not None and mo.electricity_kw is not None
+                mo.sums = kernels.reduce_hourly(
+                    np.ascontiguousarray(mo.delivered_kw), np.ascontiguousarray(mo.unmet_kw),
+                    np.ascontiguousarray(mo.electricity_kw), ctx.period, ctx.price, UNMET_THRESHOLD_KW)
+            sums = mo.sums
+            out["delivered"][sl, j] = sums[:, kernels.S_DELIVERED]
+            out["unmet"][sl, j] = sums[:, kernels.S_UNMET]
+            unmet_hours[sl, j] = sums[:, kernels.S_UNMET_HOURS].astype(np.int64)
+            e = mo.electricity_kw
+            out["elec"][sl, j] = sums[:, kernels.S_ELEC]
+            out["valley"][sl, j] = sums[:, kernels.S_VALLEY]
+            out["flat"][sl, j] = sums[:, kernels.S_FLAT]
+            out["peak_e"][sl, j] = sums[:, kernels.S_PEAK_E]
+            out["cost"][sl, j] = sums[:, kernels.S_COST]
+            out["peak_kw"][sl, j] = sums[:, kernels.S_PEAK_KW]
+            out["gas"][sl, j] = mo.gas_m3
+            out["bio"][sl, j] = mo.biomass_kg
+            out["coal"][sl, j] = mo.coal_kg
+            out["solar"][sl, j] = mo.solar_kwh
+            out["minfluid"][sl, j] = mo.min_fluid_c
+            if group_parts is not None and group_weights is not None:
+                assert e is not None
+                group_parts.append(group_weights[:, sl] @ e)
+            if hourly_del is not None and hourly_elec is not None and hourly_unmet is not None:
+                hourly_del[sl, j] = mo.delivered_kw
+                hourly_unmet[sl, j] = mo.unmet_kw
+                hourly_elec[sl, j] = e
+        return group_parts
+
+    starts = range(0, n, step)
+    # chunks run ``threads`` at a time: the kernels release the GIL and each chunk writes its
+    # own rows; group sums are added in chunk order, so the result does not depend on threads.
+    # The first chunk runs alone, so that per-process caches (CoolProp table, g-functions,
+    # compiled kernels) are filled by one thread.
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and len(starts) > 2 else None
     try:
-        for lo in range(0, n, max(1, chunk_size)):
-            sl = slice(lo, min(n, lo + chunk_size))
-            ha_c = ha.take(sl)
-            demand = hl.simulate_heat_demand(
-                ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
-                climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
-            )
-            demand_total[sl] = demand.sum(axis=1)
-            if hourly_demand is not None:
-                hourly_demand[sl] = demand
-            design = design_all[sl]
-            area = ha_c.area_m2
-            chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v)
-                        for k, v in ov.items()}
-            if houses.emitter_supply_c is not None:
-                chunk_ov["emitter_supply_c"] = np.asarray(houses.emitter_supply_c, dtype=float)[sl]
-
-            def run(code: Technology, demand: FloatArray = demand, design: FloatArray = design,
-                    area: FloatArray = area, chunk_ov: dict[str, Any] = chunk_ov) -> _MethodOut:
-                return _run_method(code, demand, design, area, climate, valley, p, chunk_ov)
-
-            for j, mo in _methods(run, techs, pool, threads):
-                out["delivered"][sl, j] = mo.delivered_kw.sum(axis=1)
-                out["unmet"][sl, j] = mo.unmet_kw.sum(axis=1)
-                unmet_hours[sl, j] = np.count_nonzero(mo.unmet_kw > UNMET_THRESHOLD_KW, axis=1)
-                e = mo.electricity_kw
-                red = e @ reducer
-                out["elec"][sl, j] = e.sum(axis=1)
-                out["valley"][sl, j] = red[:, 0]
-                out["flat"][sl, j] = red[:, 1]
-                out["peak_e"][sl, j] = red[:, 2]
-                out["cost"][sl, j] = red[:, 3]
-                out["peak_kw"][sl, j] = e.max(axis=1) if h else 0.0
-                out["gas"][sl, j] = mo.gas_m3
-                out["bio"][sl, j] = mo.biomass_kg
-                out["coal"][sl, j] = mo.coal_kg
-                out["solar"][sl, j] = mo.solar_kwh
-                out["minfluid"][sl, j] = mo.min_fluid_c
-                if group_elec is not None and group_weights is not None:
-                    group_elec[:, j, :] += group_weights[:, sl] @ e
-                if hourly_del is not None and hourly_elec is not None and hourly_unmet is not None:
-                    hourly_del[sl, j] = mo.delivered_kw
-                    hourly_unmet[sl, j] = mo.unmet_kw
-                    hourly_elec[sl, j] = e
+        first = [chunk(starts[0])] if len(starts) else []
+        rest = starts[1:]
+        parts_iter = itertools.chain(first, pool.map(chunk, rest) if pool is not None else map(chunk, rest))
+        for parts in parts_iter:
+            if parts is not None and group_elec is not None:
+                for j, part in enumerate(parts):
+                    group_elec[:, j, :] += part
     finally:
         if pool is not None:
             pool.shutdown()

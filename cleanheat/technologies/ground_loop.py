@@ -13,9 +13,10 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from cleanheat.technologies.heat_pump import cop_carnot_fraction
-from cleanheat.units import FloatArray
+from cleanheat.units import KELVIN, FloatArray
 
 __all__ = ["BoreField", "g_function_table", "g_function", "GroundLoopResult", "simulate_ground_loop",
            "borehole_count"]
@@ -161,6 +162,97 @@ def _pulse(t_now_s: FloatArray, t_start_s: float, t_end_s: float, n_b: int, fiel
     return g_function(t_now_s - t_start_s, n_b, field) - g_function(t_now_s - t_end_s, n_b, field)
 
 
+@functools.lru_cache(maxsize=256)
+def _day_responses(nb: int, field: BoreField, n_days: int, years: int, recharge_days: float,
+                   season_gap_days: float) -> tuple[FloatArray, float, FloatArray, FloatArray]:
+    """Daily step responses of one field size, the same for every house and chunk (cached):
+    ``w[m-1] = g(m Δ) − g((m−1) Δ)``, the effective resistance ``R_b + g(Δ/2)/(2πk)``, and per
+    unit rate at the start of each day the response to the earlier seasons and to the summer
+    recharge. [unitless, m K/W, unitless, unitless]"""
+    two_pi_k = 2.0 * np.pi * field.conductivity_w_mk
+    season_s = n_days * SECONDS_PER_DAY
+    t_days = np.arange(n_days + 1, dtype=np.float64) * np.float64(SECONDS_PER_DAY)
+    g_days = g_function(t_days, nb, field)
+    w = np.diff(g_days)
+    r_eff = field.resistance_mk_w + float(g_function(np.array([SECONDS_PER_DAY / 2]), nb, field)[0]) / two_pi_k
+    hist_unit = np.zeros(n_days)
+    rech_unit = np.zeros(n_days)
+    for y in range(1, years):
+        hist_unit += _pulse(t_days[:-1] + y * SECONDS_PER_YEAR, 0.0, season_s, nb, field)
+    for y in range(0, years):
+        end = -season_gap_days * SECONDS_PER_DAY - y * SECONDS_PER_YEAR
+        rech_unit += _pulse(t_days[:-1], end - recharge_days * SECONDS_PER_DAY, end, nb, field)
+    for a in (w, hist_unit, rech_unit):
+        a.setflags(write=False)
+    return w, r_eff, hist_unit, rech_unit
+
+
+@njit(nogil=True, cache=True)
+def _ground_days(d_rows, t_sup, cop_min, cap, cop_guess, q_prev_mean, rech, hist_unit, rech_unit, w,
+                 two_pi_k, temp_ground_c, temp_fluid_min_c, r_eff, length, eta_carnot, approach_k, kelvin,
+                 rows, heat, elec, t_fluid):
+    """One pass of :func:`simulate_ground_loop` over the houses ``rows`` of one field size,
+    compiled: day by day the wall temperature from the superposed daily extraction, then hour by
+    hour capacity, heat, the COP's fixed point and the fluid temperature, written to ``heat``,
+    ``elec``, ``t_fluid`` at ``rows``. Returns each house's season-mean extraction. [W/m]"""
+    m, n_hours = d_rows.shape
+    n_days = n_hours // 24
+    shared = t_sup.shape[0] == 1
+    # per supply row and hour, without divisions in the hour loop: COP = η T_h / (T_h − T_c) is
+    # used as 1/COP = (T_h − T_c) / (η T_h), T_c = T_f + 273.15 − approach
+    n_rows = t_sup.shape[0]
+    lift0 = np.empty((n_rows, n_hours))  # T_h − 273.15 + approach: the lift is lift0 − T_f
+    inv_eta_th = np.empty((n_rows, n_hours))
+    cap_per_q = np.empty((n_rows, n_hours))  # ground-limited capacity per W/m of extraction [kW/(W/m)]
+    for r in range(n_rows):
+        for t in range(n_hours):
+            t_hot = t_sup[r, t] + kelvin + approach_k
+            lift0[r, t] = t_hot - kelvin + approach_k
+            inv_eta_th[r, t] = 1.0 / (eta_carnot * t_hot)
+            cap_per_q[r, t] = length / (1.0 - 1.0 / cop_min[r, t]) / 1000.0
+    k_fluid = 1000.0 / length * r_eff  # fluid below the wall per kW of extraction [K/kW]
+    q_mean = np.empty(m)
+    q_days = np.empty(n_days)
+    for i in range(m):
+        r = 0 if shared else i
+        row = rows[i]
+        g_guess = 1.0 - 1.0 / cop_guess[i]
+        qp = q_prev_mean[i]
+        rc = rech[i]
+        ci = cap[i]
+        q_total = 0.0
+        for d in range(n_days):
+            dt_hist = (qp * hist_unit[d] - rc * rech_unit[d]) / two_pi_k
+            acc = 0.0
+            for j in range(d):
+                acc += q_days[j] * w[d - 1 - j]
+            t_wall = temp_ground_c - dt_hist - acc / two_pi_k
+            q_max_w_m = max(t_wall - temp_fluid_min_c, 0.0) / r_eff
+            q_day = 0.0
+            for k in range(24):
+                t = d * 24 + k
+                dem = d_rows[i, t]
+                cap_ground_kw = q_max_w_m * cap_per_q[r, t]
+                cap_h = ci if ci < cap_ground_kw else cap_ground_kw
+                h = dem if dem < cap_h else cap_h
+                a = h * k_fluid
+                l0 = lift0[r, t]
+                c = inv_eta_th[r, t]
+                t_f = t_wall - a * g_guess
+                x = (l0 - t_f) * c  # 1 / COP
+                for _it in range(2):
+                    t_f = t_wall - a * (1.0 - x)
+                    x = (l0 - t_f) * c
+                q_day += h * 1000.0 * (1.0 - x)
+                heat[row, t] = h
+                elec[row, t] = h * x
+                t_fluid[row, t] = t_f
+            q_days[d] = q_day / 24.0 / length
+            q_total += q_days[d]
+        q_mean[i] = q_total / n_days if n_days else 0.0
+    return q_mean
+
+
 def simulate_ground_loop(
     heat_demand_kw: FloatArray,
     temp_supply_c: FloatArray,
@@ -253,50 +345,26 @@ def simulate_ground_loop(
     heat = np.empty_like(demand)
     elec = np.empty_like(demand)
     t_fluid = np.empty_like(demand)
-    season_s = n_days * SECONDS_PER_DAY
     for nb in np.unique(nb_all):
         rows = np.flatnonzero(nb_all == nb)
         length = nb * field.length_m
         d_rows = demand[rows]
-        t_days = np.arange(n_days + 1) * SECONDS_PER_DAY
-        g_days = g_function(t_days, int(nb), field)
-        w = np.diff(g_days)  # w[m-1] = g(m Δ) − g((m−1) Δ)
-        r_eff = field.resistance_mk_w + float(g_function(np.array([SECONDS_PER_DAY / 2]), int(nb), field)[0]) / two_pi_k
-        # earlier seasons and recharge, per unit rate, at the start of each day
-        hist_unit = np.zeros(n_days)
-        rech_unit = np.zeros(n_days)
-        for y in range(1, years):
-            hist_unit += _pulse(t_days[:-1] + y * SECONDS_PER_YEAR, 0.0, season_s, int(nb), field)
-        for y in range(0, years):
-            end = -season_gap_days * SECONDS_PER_DAY - y * SECONDS_PER_YEAR
-            rech_unit += _pulse(t_days[:-1], end - recharge_days * SECONDS_PER_DAY, end, int(nb), field)
+        w, r_eff, hist_unit, rech_unit = _day_responses(int(nb), field, n_days, int(years), float(recharge_days),
+                                                         float(season_gap_days))
         rech = np.zeros(len(rows)) if recharge_w_per_m is None else np.asarray(recharge_w_per_m)[rows]
         sup_rows = slice(None) if shared_supply else rows
         # per house (a batch mean would make one house's result depend on the others in the call)
         cop_guess = np.mean(cop_carnot_fraction(temp_ground_c - 3.0, t_sup[sup_rows], eta_carnot, approach_k),
                             axis=1) * np.ones(len(rows))
         q_prev_mean = d_rows.mean(axis=1) * 1000.0 * (1 - 1 / cop_guess) / length
+        t_sup_rows = np.ascontiguousarray(t_sup[sup_rows])
+        cop_min_rows = np.ascontiguousarray(cop_min_all[sup_rows])
         for _ in range(max(1, passes)):
-            q_days = np.zeros((len(rows), n_days))
-            for d in range(n_days):
-                dt_hist = (q_prev_mean * hist_unit[d] - rech * rech_unit[d]) / two_pi_k
-                dt_days = (q_days[:, :d] @ w[d - 1::-1][:d]) / two_pi_k if d else 0.0
-                t_wall = temp_ground_c - dt_hist - dt_days
-                sl = slice(d * 24, d * 24 + 24)
-                dem = d_rows[:, sl]
-                ts = t_sup[sup_rows, sl]
-                cop_min = cop_min_all[sup_rows, sl]
-                q_max_w_m = np.maximum(t_wall[:, None] - temp_fluid_min_c, 0.0) / r_eff
-                cap_ground_kw = q_max_w_m * length / (1.0 - 1.0 / cop_min) / 1000.0
-                h = np.minimum(dem, np.minimum(cap[rows, None], cap_ground_kw))
-                cop = cop_carnot_fraction(t_wall[:, None] - h * 1000 * (1 - 1 / cop_guess[:, None]) / length * r_eff,
-                                          ts, eta_carnot, approach_k)
-                for _it in range(2):
-                    t_f = t_wall[:, None] - h * 1000.0 * (1.0 - 1.0 / cop) / length * r_eff
-                    cop = cop_carnot_fraction(t_f, ts, eta_carnot, approach_k)
-                q_days[:, d] = (h * 1000.0 * (1.0 - 1.0 / cop)).mean(axis=1) / length
-                heat[rows, sl] = h
-                elec[rows, sl] = h / cop
-                t_fluid[rows, sl] = t_f
-            q_prev_mean = q_days.mean(axis=1)  # season-mean extraction of this pass [W/m]
+            q_prev_mean = _ground_days(
+                np.ascontiguousarray(d_rows), t_sup_rows, cop_min_rows, np.ascontiguousarray(cap[rows]),
+                np.ascontiguousarray(cop_guess, dtype=float), np.ascontiguousarray(q_prev_mean, dtype=float),
+                np.ascontiguousarray(rech, dtype=float), hist_unit, rech_unit, np.ascontiguousarray(w), two_pi_k,
+                float(temp_ground_c), float(temp_fluid_min_c), float(r_eff), float(length), float(eta_carnot),
+                float(approach_k), KELVIN, rows, heat, elec, t_fluid,
+            )  # season-mean extraction of this pass [W/m]
     return GroundLoopResult(heat_kw=heat, electricity_kw=elec, unmet_kw=demand - heat, temp_fluid_c=t_fluid)

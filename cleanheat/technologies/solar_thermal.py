@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from cleanheat.units import FloatArray, Numeric
 
@@ -263,20 +264,49 @@ def simulate_solar_tank(
     mc_kwh_k = np.asarray(tank_volume_l, dtype=float) * WATER_HEAT_CAPACITY_J_KGK / 3.6e6  # kg = L
     area = np.asarray(aperture_m2, dtype=float)
     ua_kw_k = np.asarray(tank_ua_w_k, dtype=float) / 1000.0
-    t_tank = np.full(n, temp_use_min_c)
     solar = np.empty_like(demand)
     collected = np.empty_like(demand)
-    for h in range(n_hours):
-        g = float(poa_w_m2[h])
-        if g > 1.0:
-            eta = collector_efficiency(g, t_tank + collector_offset_k, float(temp_air_c[h]), eta0, a1_w_m2k, a2_w_m2k2)
-            q_col = area * eta * g / 1000.0
-        else:
-            q_col = np.zeros(n)
-        t_tank = t_tank + (q_col - ua_kw_k * (t_tank - temp_tank_env_c)) / mc_kwh_k
-        avail = np.maximum(t_tank - temp_use_min_c, 0.0) * mc_kwh_k
-        use = np.minimum(demand[:, h], avail)
-        t_tank = np.minimum(t_tank - use / mc_kwh_k, temp_tank_max_c)
-        solar[:, h] = use
-        collected[:, h] = q_col
-    return SolarTankResult(solar_kw=solar, collected_kw=collected, rest_kw=demand - solar)
+    rest = np.empty_like(demand)
+    f = np.ascontiguousarray
+    _tank_hours(f(demand), f(poa_w_m2, dtype=float), f(temp_air_c, dtype=float), f(np.broadcast_to(area, (n,))),
+                f(np.broadcast_to(mc_kwh_k, (n,))), f(np.broadcast_to(ua_kw_k, (n,))), float(eta0), float(a1_w_m2k),
+                float(a2_w_m2k2), float(temp_tank_env_c), float(temp_use_min_c), float(temp_tank_max_c),
+                float(collector_offset_k), solar, collected, rest)
+    return SolarTankResult(solar_kw=solar, collected_kw=collected, rest_kw=rest)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _tank_hours(demand, poa, temp_air, area, mc_kwh_k, ua_kw_k, eta0, a1, a2, temp_env, temp_use_min,
+                temp_max, offset, solar, collected, rest):
+    """The hour loop of :func:`simulate_solar_tank`, compiled, house by house (same arithmetic
+    as :func:`collector_efficiency` and the tank balance)."""
+    n, n_hours = demand.shape
+    block = 32  # houses stepped together: independent chains that the CPU overlaps (and vectorises)
+    t_tank = np.empty(block)
+    for i0 in range(0, n, block):
+        i1 = min(n, i0 + block)
+        for i in range(i0, i1):
+            t_tank[i - i0] = temp_use_min
+        for h in range(n_hours):
+            g = poa[h]
+            t_a = temp_air[h]
+            sunny = g > 1.0
+            for i in range(i0, i1):
+                tt = t_tank[i - i0]
+                mc = mc_kwh_k[i]
+                if sunny:
+                    dt = (tt + offset) - t_a
+                    eta = eta0 - a1 * dt / g - a2 * dt * dt / g
+                    if not eta >= 0.0:
+                        eta = 0.0 if eta < 0.0 else eta
+                    q_col = area[i] * eta * g / 1000.0
+                else:
+                    q_col = 0.0
+                tt = tt + (q_col - ua_kw_k[i] * (tt - temp_env)) / mc
+                avail = max(tt - temp_use_min, 0.0) * mc
+                d = demand[i, h]
+                use = d if d < avail else avail
+                t_tank[i - i0] = min(tt - use / mc, temp_max)
+                solar[i, h] = use
+                collected[i, h] = q_col
+                rest[i, h] = d - use

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from cleanheat.units import BoolArray, FloatArray
 
@@ -150,27 +151,60 @@ def simulate_storage_heater(
     """
     demand = np.asarray(heat_demand_kw, dtype=float)
     n, n_hours = demand.shape
-    need = next_offpeak_need_kwh(demand, valley)
-    e = np.zeros(n)
     heat = np.empty_like(demand)
     elec = np.empty_like(demand)
     loss = np.empty_like(demand)
-    for h in range(n_hours):
-        d = demand[:, h]
-        if valley[h]:
-            direct = np.minimum(d, size.charge_kw)
-            target = np.minimum(size.capacity_kwh, charge_margin * need[:, h])
-            charge = np.clip(target - e, 0.0, size.charge_kw - direct)
-            e = e + charge
-            heat[:, h] = direct
-            elec[:, h] = direct + charge
-        else:
-            dis = np.minimum(d, e)
-            e = e - dis
-            backup = np.minimum(d - dis, size.backup_kw)
-            heat[:, h] = dis + backup
-            elec[:, h] = backup
-        lost = standing_loss_per_h * e
-        e = e - lost
-        loss[:, h] = lost
-    return StorageResult(heat_kw=heat, electricity_kw=elec, unmet_kw=demand - heat, loss_kw=loss)
+    unmet = np.empty_like(demand)
+    f = np.ascontiguousarray
+    _storage_hours(f(demand), f(np.broadcast_to(np.asarray(valley, dtype=bool), (n_hours,))),
+                   f(np.broadcast_to(size.charge_kw, (n,)), dtype=float),
+                   f(np.broadcast_to(size.capacity_kwh, (n,)), dtype=float),
+                   f(np.broadcast_to(size.backup_kw, (n,)), dtype=float), float(standing_loss_per_h),
+                   float(charge_margin), heat, elec, loss, unmet)
+    return StorageResult(heat_kw=heat, electricity_kw=elec, unmet_kw=unmet, loss_kw=loss)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _storage_hours(demand, valley, charge_kw, capacity_kwh, backup_kw, standing_loss, charge_margin,
+                   heat, elec, loss, unmet):
+    """The hour loop of :func:`simulate_storage_heater` (with :func:`next_offpeak_need_kwh`),
+    compiled, house by house."""
+    n, n_hours = demand.shape
+    need = np.zeros(n_hours)
+    for i in range(n):
+        block = 0.0
+        nxt = 0.0
+        for h in range(n_hours - 1, -1, -1):
+            if valley[h]:
+                if h + 1 < n_hours and not valley[h + 1]:
+                    nxt = block
+                    block = 0.0
+                need[h] = nxt
+            else:
+                block = block + demand[i, h]
+        e = 0.0
+        p_charge = charge_kw[i]
+        cap = capacity_kwh[i]
+        p_backup = backup_kw[i]
+        for h in range(n_hours):
+            d = demand[i, h]
+            if valley[h]:
+                direct = d if d < p_charge else p_charge
+                target = charge_margin * need[h]
+                target = cap if cap < target else target
+                charge = min(max(target - e, 0.0), p_charge - direct)
+                e = e + charge
+                heat[i, h] = direct
+                elec[i, h] = direct + charge
+                unmet[i, h] = d - direct
+            else:
+                dis = d if d < e else e
+                e = e - dis
+                short = d - dis
+                backup = short if short < p_backup else p_backup
+                heat[i, h] = dis + backup
+                elec[i, h] = backup
+                unmet[i, h] = d - (dis + backup)
+            lost = standing_loss * e
+            e = e - lost
+            loss[i, h] = lost
