@@ -88,6 +88,12 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
     write_elec = keep or (h_elec.shape[0] == n and h_elec.shape[1] == nh and n > 0)
     shared_cap = cap_rows.shape[0] == 1
     shared_cop = cop_rows.shape[0] == 1
+    # electricity per unit of primary heat, once per row and hour (a product in the hour loop
+    # instead of a division: the same to one rounding)
+    inv_cop = np.empty(cop_rows.shape)
+    for r in range(cop_rows.shape[0]):
+        for t in range(nh):
+            inv_cop[r, t] = 1.0 / cop_rows[r, t]
     for i in range(n):
         ci = cap_i[i]
         ai = aux_i[i]
@@ -110,7 +116,7 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
             a_cap = ai if allowed[t] else 0.0
             a = u if u < a_cap else a_cap
             u -= a
-            e = hp / cop_rows[rp, t] + a
+            e = hp * inv_cop[rp, t] + a
             dl = hp + a
             if keep:
                 h_del[i, t] = dl
