@@ -27,6 +27,11 @@ def simulate(
     param: list[str] = typer.Option(  # noqa: B006
         [], "--param", help="Replace a technology default for every house: NAME=VALUE "
         "(e.g. other_high_tech.eta_carnot=0.5, solar.aux_kind=heat_pump); repeatable."),
+    weather: Path = typer.Option(None, "--weather", help="A typical-year EPW file: registered as a site that the "
+                                 "houses name in their `site` field (see --site-name)."),
+    site_name: str = typer.Option(None, "--site-name", help="Name of the --weather site (default: the file's city)."),
+    tariff_region: str = typer.Option("ningxia", "--tariff-region",
+                                      help="Tariff and prices of the --weather site: ningxia or beijing."),
 ) -> None:
     """Simulate every heating method over the site's heating season, hour by hour (SPEC §6).
 
@@ -51,6 +56,13 @@ def simulate(
             overrides[name.strip()] = float(value)
         except ValueError:
             overrides[name.strip()] = value.strip()  # a code, e.g. solar.aux_kind=heat_pump
+    if weather is not None:
+        from cleanheat.climate.sites import add_site_from_epw
+
+        if tariff_region not in ("ningxia", "beijing"):
+            raise InputError(f"--tariff-region must be ningxia or beijing, got {tariff_region!r}")
+        add_site_from_epw(weather, name=site_name, tariff_region=tariff_region,
+                          grid_region="northwest" if tariff_region == "ningxia" else "north_china")
     records, was_list = read_json_records(file)
     if hourly is not None and not 0 <= house < len(records):
         raise InputError(f"--house {house} is not a record index (0–{len(records) - 1})")

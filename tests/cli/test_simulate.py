@@ -141,3 +141,20 @@ def test_cli_start_does_not_import_the_engineering_stack():
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_user_weather_file_is_used(tmp_path, capsys):
+    """A user's own typical-year EPW file, registered with --weather and named by the houses."""
+    from tests.climate.test_epw import _write_epw
+
+    epw = _write_epw(tmp_path / "mine.epw")
+    house = {"house_id": "W1", "site": "my village", "heated_area_m2": 70, "dwelling": "brick",
+             "envelope": "partly_insulated", "gas_available": False}
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([house, dict(house, house_id="Y1", site="yanchi")]), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(path), "--weather", str(epw), "--site-name", "my village"])
+    out = json.loads(capsys.readouterr().out)
+    assert exc.value.code == 0
+    # the synthetic file is milder than Yanchi (annual mean 8 °C, no cold spells): less heat demand
+    assert 0 < out[0]["season_heat_demand_kwh"] < out[1]["season_heat_demand_kwh"]
