@@ -377,7 +377,10 @@ def simulate_records(
             assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
             assert r1.hourly_electricity_kw is not None
             hod = climate.season(climate.hour_of_day)
-            hourly = {"hour": list(range(climate.season_hours)), "hour_of_day": hod.tolist(),
+            hourly = {"hour": list(range(climate.season_hours)),
+                      **({"time": climate.season(climate.time_label).tolist()}
+                         if climate.time_label is not None else {}),
+                      "hour_of_day": hod.tolist(),
                       "temp_air_c": np.round(climate.season(climate.temp_air_c), 2).tolist(),
                       "price_cny_per_kwh": np.asarray(costs.price_by_hour_cny_per_kwh)[hod].tolist(),
                       "heat_demand_kw": np.round(r1.hourly_heat_demand_kw[0], 4).tolist()}

@@ -67,6 +67,8 @@ class SeasonClimate:
     temp_earth_design_c: float
     recharge_yield_kwh_m2: float = 0.0
     recharge_days: float = 150.0
+    time_label: np.ndarray | None = None
+    """Month, day and hour of each step of the typical year ("11-01 00:00"), for hourly output."""
 
     @property
     def season_hours(self) -> int:
@@ -240,6 +242,7 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
         temp_earth_design_c=float(earth.min()),
         recharge_yield_kwh_m2=rech,
         recharge_days=float(off.sum()) / 24.0,
+        time_label=np.asarray(time.strftime("%m-%d %H:00"))[idx],
     )
 
 

@@ -87,6 +87,8 @@ def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
     r0 = rows[0]
     assert float(r0["gshp_delivered_kw"]) <= float(r0["heat_demand_kw"]) + 1e-6
     assert {"temp_air_c", "price_cny_per_kwh", "storage_electric_electricity_kw"} <= set(r0)
+    if "time" in r0:  # the typical year's month-day-hour (climates built by season_climate carry it)
+        assert rows[1]["time"][-5:] == "01:00"
 
 
 def test_param_override_changes_only_that_method(monkeypatch, capsys):
