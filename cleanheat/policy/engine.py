@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanheat.errors import ParameterError
-from cleanheat.parameters import NAT, DatedValue, Parameter, ParameterTree, jsonable
+from cleanheat.parameters import DatedValue, Parameter, ParameterTree, jsonable
 from cleanheat.records import Field, to_columns
 
 __all__ = [
@@ -299,10 +299,6 @@ def param_values_for(tree: ParameterTree, trace: Trace, i: int) -> dict[str, Any
         out[name] = tree[name].values[k].value if k >= 0 else tree[name].neutral()
     return out
 
-
-def iter_dates(values: Iterable[Any]) -> npt.NDArray[np.datetime64]:
-    """Convenience: ISO strings / dates / None → a datetime64[D] array."""
-    return np.array([NAT if v is None else np.datetime64(v, "D") for v in values], dtype="datetime64[D]")
 
 
 # --------------------------------------------------------------------------------------------
