@@ -159,7 +159,16 @@ def test_budget_demo_matches_targets_and_reform(tmp_path, capsys):
     eligible = b["totals"]["payable"] + b["totals"]["pending_acceptance"]
     assert b["totals"]["central_cny"] <= 3500 * eligible
     assert b["reform"]["totals"]["local_cny"] > b["totals"]["local_cny"]
-    assert xlsx.exists() and xlsx.stat().st_size > 0
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx, read_only=True)
+    assert wb.sheetnames == ["预算 budget", "说明 notes"]
+    rows = list(wb["预算 budget"].iter_rows(values_only=True))
+    wb.close()
+    assert rows[0][0] == "乡镇 township" and rows[0][-1].startswith("改革后 reform")
+    total = rows[-1]
+    assert total[0] == "合计 total" and total[2] == 27000 and total[6] == b["totals"]["central_cny"]
+    assert total[-4] == b["reform"]["totals"]["central_cny"]
 
 
 def test_budget_warns_when_the_county_cap_would_be_exceeded(capsys):
