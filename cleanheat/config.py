@@ -31,8 +31,13 @@ class Settings(BaseSettings):
         SQLAlchemy URL of the programme registry (``CLEANHEAT_DATABASE_URL``). Default: a SQLite
         file in the user data folder, so a fresh machine needs nothing else; point it at
         PostgreSQL (``postgresql+psycopg://user@host/db``) for multi-user use.
+    timezone : str
+        IANA name of the programme time zone (``CLEANHEAT_TIMEZONE``, default ``Asia/Shanghai``):
+        every business date (payment, acceptance, report lateness, ticket deadlines) is a civil
+        date of this zone; instants are stored in UTC (:mod:`cleanheat.clock`).
     """
 
     model_config = SettingsConfigDict(env_prefix="CLEANHEAT_", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
+    timezone: str = "Asia/Shanghai"

@@ -1,0 +1,61 @@
+"""The programme's clock: one time zone for every business date, instants stored in UTC.
+
+A payment date, an acceptance date, a report's lateness and a ticket's deadline are civil dates
+of the programme's own time zone (``CLEANHEAT_TIMEZONE``, default ``Asia/Shanghai``: Yanchi and
+Beijing keep China Standard Time, UTC+8, with no daylight saving). Instants (audit times, ticket
+times, decision times) are time-zone-aware UTC ``datetime`` values; they are turned into the
+programme's civil time only to be shown or compared with a civil date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cleanheat.errors import InputError
+
+__all__ = ["DEFAULT_TIMEZONE", "as_utc", "local_date", "local_time", "now_utc", "programme_tz", "today"]
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)",
+                         field="timezone") from None
+
+
+def programme_tz() -> ZoneInfo:
+    """The programme time zone of this process (``CLEANHEAT_TIMEZONE``, default Asia/Shanghai)."""
+    from cleanheat.config import Settings
+
+    return _zone(Settings().timezone)
+
+
+def now_utc() -> dt.datetime:
+    """The current instant, time-zone aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(at: dt.datetime) -> dt.datetime:
+    """An instant in UTC; a naive value is taken as UTC (what SQLite hands back for an aware column)."""
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+
+
+def local_time(at: dt.datetime) -> dt.datetime:
+    """An instant as the programme's civil time (aware, in the programme time zone)."""
+    return as_utc(at).astimezone(programme_tz())
+
+
+def local_date(at: dt.datetime) -> dt.date:
+    """The programme's civil date of an instant."""
+    return local_time(at).date()
+
+
+def today() -> dt.date:
+    """Today's date in the programme time zone (never the host's local date)."""
+    return local_date(now_utc())
