@@ -99,7 +99,7 @@ def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.date
         rows.append(row)
     if rows:
         for start in range(0, len(rows), 5000):
-            session.execute(insert(AuditEvent), rows[start:start + 5000])
+            session.connection().execute(insert(AuditEvent), rows[start:start + 5000])
         head.seq, head.hash = seq, prev
         session.flush()
     return seq

@@ -8,11 +8,12 @@ panel is not accepted (SPEC §2 decision 6: installed on or after 2022-03-01).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cleanheat.errors import Conflict, InputError, NotFound
@@ -30,14 +31,22 @@ from cleanheat.registry.models import (
 from cleanheat.registry.services.enterprises import StatusBook, status_book
 
 __all__ = [
+    "INSTALLATION_FIELDS",
     "AcceptanceIn",
     "InstallationIn",
+    "LiveInstallation",
     "accept",
     "accept_many",
+    "change_acceptance_dates",
     "chunked",
     "decision_records",
+    "insert_returning_ids",
+    "live_installations",
+    "recommit",
     "registration_required",
     "register_installations",
+    "standing_payments",
+    "update_many",
     "void",
 ]
 
@@ -73,6 +82,38 @@ CHUNK = 10_000
 def chunked(values: Sequence[int]) -> list[list[int]]:
     """``values`` in lists of at most :data:`CHUNK`."""
     return [list(values[k:k + CHUNK]) for k in range(0, len(values), CHUNK)]
+
+
+def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``model``'s table; returns their new primary keys in the order of ``rows``.
+
+    PostgreSQL returns the keys of a many-row insert in parameter order (SQLAlchemy's sorted
+    ``insertmanyvalues``). SQLite cannot promise the order of ``RETURNING``, so SQLAlchemy would fall
+    back to one statement per row (27,000 statements for a ledger, several seconds). There the rows are
+    inserted by one ``executemany`` and numbered from the largest key after it: a transaction that has
+    written holds SQLite's only write lock, and a new rowid is one more than the largest
+    (https://sqlite.org/autoinc.html), so the rows of one insert get consecutive keys in order. The
+    count is checked.
+    """
+    if not rows:
+        return []
+    table = model.__table__
+    pk = table.c.id
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        ids: list[int] = []
+        for start in range(0, len(rows), 5000):
+            batch = list(rows[start:start + 5000])
+            res = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), batch)
+            ids.extend(int(v) for v in res.scalars().all())
+        return ids
+    conn.execute(insert(table), list(rows))
+    last = int(conn.execute(select(func.max(pk))).scalar_one())
+    first = last - len(rows) + 1
+    if conn.execute(select(func.count()).select_from(table).where(pk >= first)).scalar_one() != len(rows):
+        raise RuntimeError(f"{table.name}: the inserted rows do not have consecutive keys")  # pragma: no cover
+    return list(range(first, last + 1))
 
 
 def registration_required(on: dt.date) -> bool:
@@ -165,11 +206,7 @@ def register_installations(
          "invoice_cny": int(it.invoice_cny), "equipment": dict(it.equipment), "void": False}
         for it in items
     ]
-    ids: list[int] = []
-    for start in range(0, len(rows), 5000):
-        res = session.execute(insert(Installation).returning(Installation.id, sort_by_parameter_order=True),
-                              rows[start:start + 5000])
-        ids.extend(res.scalars().all())
+    ids = insert_returning_ids(session, Installation, rows)
     recs = decision_records(session=session, installation_ids=ids, accepted=False)
     decisions = decide_yanchi([r for _, _, r in recs])
     env = _envelope_ids(session)
@@ -182,7 +219,7 @@ def register_installations(
                 ledger.append({"envelope_id": env[source], "kind": "commit", "amount_cny": int(amount),
                                "installation_id": iid, "booked_on": rec["installed_on"]})
     for start in range(0, len(ledger), 5000):
-        session.execute(insert(FundLedgerEntry), ledger[start:start + 5000])
+        session.connection().execute(insert(FundLedgerEntry), ledger[start:start + 5000])
     if audit_each:
         codes = {iid: rec["household_id"] for iid, _, rec in recs}
         audit.record_many(session, [
@@ -248,11 +285,7 @@ def accept_many(
          "heating_effect_reached": it.heating_effect_reached, "actor": actor}
         for it in items
     ]
-    ids: list[int] = []
-    for start in range(0, len(acc_rows), 5000):
-        res = session.execute(insert(Acceptance).returning(Acceptance.id, sort_by_parameter_order=True),
-                              acc_rows[start:start + 5000])
-        ids.extend(res.scalars().all())
+    ids = insert_returning_ids(session, Acceptance, acc_rows)
     if audit_each:
         audit.record_many(session, [
             audit.AuditRecord(actor=actor, action="installation.accepted",
@@ -302,3 +335,224 @@ def void(*, session: Session, installation_id: int, actor: str, why: str) -> Ins
                  why=why)
     session.flush()
     return inst
+
+
+@dataclass(frozen=True)
+class LiveInstallation:
+    """A live (not void) installation as stored, with its acceptance and its standing payment."""
+
+    id: int
+    household_pk: int
+    technology: str
+    installed_on: dt.date
+    invoice_cny: int
+    self_install: bool
+    enterprise_id: int | None
+    enterprise_code: str | None
+    with_rooftop_pv: bool
+    acceptance_id: int | None
+    accepted_on: dt.date | None
+    payment_id: int | None
+    paid_cny: int | None
+    voucher_no: str | None
+    paid_on: dt.date | None
+
+
+def standing_payments(*, session: Session, installation_ids: Sequence[int]) -> dict[int, tuple[int, int, str, dt.date]]:
+    """Installation id → (payment id, total CNY, voucher, paid on) of the payment that stands for it.
+
+    The one place the import and the amendment ask whether an installation is paid.
+    """
+    from cleanheat.registry.models import Payment
+
+    out: dict[int, tuple[int, int, str, dt.date]] = {}
+    for chunk in chunked(sorted(set(installation_ids))):
+        for pid, iid, total, voucher, on in session.execute(
+                select(Payment.id, Payment.installation_id, Payment.total_cny, Payment.voucher_no, Payment.paid_on)
+                .where(Payment.installation_id.in_(chunk)).order_by(Payment.id)):
+            out[iid] = (pid, int(total), voucher, on)
+    return out
+
+
+def live_installations(*, session: Session, household_pks: Sequence[int]) -> dict[int, list[LiveInstallation]]:
+    """Household pk → its live installations (by id), each with acceptance and standing payment."""
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunked(sorted(set(household_pks))):
+        found.extend(session.execute(
+            select(Installation.id, Installation.household_id, Installation.technology, Installation.installed_on,
+                   Installation.invoice_cny, Installation.self_install, Installation.enterprise_id, Enterprise.code,
+                   Installation.with_rooftop_pv, Acceptance.id, Acceptance.accepted_on)
+            .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
+            .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+            .where(Installation.household_id.in_(chunk), Installation.void.is_(False))
+            .order_by(Installation.id)).all())
+    paid = standing_payments(session=session, installation_ids=[r[0] for r in found])
+    out: dict[int, list[LiveInstallation]] = {}
+    for r in found:
+        p = paid.get(r[0])
+        out.setdefault(r[1], []).append(LiveInstallation(
+            r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), r[6], r[7], bool(r[8]), r[9], r[10],
+            *(p if p else (None, None, None, None))))
+    return out
+
+
+INSTALLATION_FIELDS = ("technology", "installed_on", "invoice_cny", "self_install", "enterprise_code",
+                       "with_rooftop_pv")
+"""Fields of an installation a corrected ledger row may change while it is unpaid."""
+
+
+def update_many(
+    *, session: Session, updates: Sequence[tuple[LiveInstallation, dict[str, tuple[Any, Any]], str]], actor: str,
+    why: str = "", action: str = "installation.updated", audit_each: bool = True,
+) -> None:
+    """Correct unpaid installations: ``(installation, {field: (old, new)}, household ledger id)`` each,
+    fields of :data:`INSTALLATION_FIELDS`; audited with old and new values; their commitments follow.
+
+    Raises
+    ------
+    Conflict
+        A paid installation (a paid subsidy is reversed only by an audited recovery, 追回).
+    InputError
+        A self-installation with an enterprise, an enterprise installation without one, an unknown
+        enterprise code, a negative invoice.
+    """
+    from cleanheat.registry.services.households import audit_changes
+
+    if not updates:
+        return
+    codes = {new for _, ch, _ in updates for k, (_, new) in ch.items() if k == "enterprise_code" and new}
+    ents = {c: i for c, i in session.execute(select(Enterprise.code, Enterprise.id).where(Enterprise.code.in_(codes)))}
+    paid = standing_payments(session=session, installation_ids=[li.id for li, _, _ in updates])
+    by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for li, ch, hcode in updates:
+        label = f"installation {li.id} (household {hcode})"
+        if li.id in paid:
+            raise Conflict(f"{label} has been paid; it cannot be changed (a paid subsidy is reversed only by an "
+                           "audited recovery 追回)")
+        unknown = set(ch) - set(INSTALLATION_FIELDS)
+        if unknown:
+            raise InputError(f"not an installation field: {sorted(unknown)[0]}", record=label, field=sorted(unknown)[0])
+        row: dict[str, Any] = {k: new for k, (_, new) in ch.items() if k != "enterprise_code"}
+        if "enterprise_code" in ch:
+            new_code = ch["enterprise_code"][1]
+            if new_code and new_code not in ents:
+                raise InputError(f"unknown enterprise {new_code!r}", record=label, field="enterprise_code")
+            row["enterprise_id"] = ents[new_code] if new_code else None
+        self_install = row.get("self_install", li.self_install)
+        enterprise_id = row.get("enterprise_id", li.enterprise_id)
+        if self_install and enterprise_id is not None:
+            raise InputError("a self-installation has no enterprise", record=label, field="enterprise_code")
+        if not self_install and enterprise_id is None:
+            raise InputError("an enterprise installation needs its enterprise", record=label, field="enterprise_code")
+        if row.get("invoice_cny", 0) < 0:
+            raise InputError(f"must be ≥ 0, got {row['invoice_cny']}", record=label, field="invoice_cny")
+        by_keys.setdefault(tuple(sorted(row)), []).append({"pk": li.id, **row})
+    session.flush()
+    for keys, rows in by_keys.items():
+        stmt = update(Installation).where(Installation.id == bindparam("pk")).values({k: bindparam(k) for k in keys})
+        for start in range(0, len(rows), 5000):
+            session.connection().execute(stmt, rows[start:start + 5000])
+    session.expire_all()
+    if audit_each:
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action=action, resource=f"installation/{li.id}", why=why,
+                              data={"household_id": hcode, "changes": audit_changes(ch)})
+            for li, ch, hcode in updates
+        ])
+    recommit(session=session, installation_ids=[li.id for li, _, _ in updates], actor=actor, why=why,
+             audit_each=audit_each)
+
+
+def change_acceptance_dates(
+    *, session: Session, items: Sequence[tuple[LiveInstallation, dt.date, str]], actor: str, why: str = "",
+    audit_each: bool = True,
+) -> None:
+    """Correct the acceptance date of accepted, unpaid installations: ``(installation, new date, household
+    ledger id)`` each, audited (``installation.acceptance_corrected``) with the old and new date.
+
+    Raises
+    ------
+    Conflict
+        A paid or unaccepted installation.
+    InputError
+        The new date before the install date.
+    """
+    if not items:
+        return
+    paid = standing_payments(session=session, installation_ids=[li.id for li, _, _ in items])
+    rows = []
+    for li, new, hcode in items:
+        label = f"installation {li.id} (household {hcode})"
+        if li.id in paid:
+            raise Conflict(f"{label} has been paid; its acceptance date cannot change (a paid subsidy is reversed "
+                           "only by an audited recovery 追回)")
+        if li.acceptance_id is None:
+            raise Conflict(f"{label} is not accepted")
+        if new < li.installed_on:
+            raise InputError(f"accepted on {new}, before it was installed on {li.installed_on}", record=label,
+                             field="accepted_on")
+        rows.append({"pk": li.acceptance_id, "accepted_on": new})
+    session.flush()
+    stmt = update(Acceptance).where(Acceptance.id == bindparam("pk")).values(accepted_on=bindparam("accepted_on"))
+    for start in range(0, len(rows), 5000):
+        session.connection().execute(stmt, rows[start:start + 5000])
+    session.expire_all()
+    if audit_each:
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action="installation.acceptance_corrected", resource=f"installation/{li.id}",
+                              why=why, data={"household_id": hcode, "changes": {"accepted_on": {
+                                  "old": li.accepted_on.isoformat() if li.accepted_on else None,
+                                  "new": new.isoformat()}}})
+            for li, new, hcode in items
+        ])
+
+
+def recommit(*, session: Session, installation_ids: Sequence[int], actor: str, why: str = "",
+             audit_each: bool = True) -> dict[int, dict[str, tuple[int, int]]]:
+    """Bring the commitments of unpaid installations in line with the rules' decision on their current
+    data: a ``commit`` entry of the difference per envelope (the fund ledger is never edited), audited
+    (``installation.recommitted``) with the old and new commitment. Paid or void ones are left alone.
+
+    Returns installation id → ``{source: (old, new)}`` for those that changed.
+    """
+    from cleanheat import clock
+    from cleanheat.policy.decide import decide_yanchi
+
+    if not installation_ids:
+        return {}
+    paid = standing_payments(session=session, installation_ids=installation_ids)
+    wanted = [i for i in sorted(set(installation_ids)) if i not in paid]
+    recs = decision_records(session=session, installation_ids=wanted, accepted=False,
+                            stmt_filter=Installation.void.is_(False))
+    if not recs:
+        return {}
+    env = _envelope_ids(session)
+    source_of = {v: k for k, v in env.items()}
+    held: dict[tuple[int | None, str], int] = defaultdict(int)
+    for chunk in chunked([iid for iid, _, _ in recs]):
+        for iid, eid, amount in session.execute(
+                select(FundLedgerEntry.installation_id, FundLedgerEntry.envelope_id, FundLedgerEntry.amount_cny)
+                .where(FundLedgerEntry.installation_id.in_(chunk), FundLedgerEntry.kind == "commit")):
+            held[(iid, source_of[eid])] += int(amount)
+    decisions = decide_yanchi([r for _, _, r in recs])
+    today = clock.today()
+    entries = []
+    changed: dict[int, dict[str, tuple[int, int]]] = {}
+    for (iid, _hpk, _rec), d in zip(recs, decisions, strict=True):
+        eligible = d["status"] != "ineligible"
+        for source, key in (("central", "central_cny"), ("county", "local_cny")):
+            new = int(d[key]) if eligible else 0
+            old = held[(iid, source)]
+            if new != old:
+                entries.append({"envelope_id": env[source], "kind": "commit", "amount_cny": new - old,
+                                "installation_id": iid, "booked_on": today})
+                changed.setdefault(iid, {})[source] = (old, new)
+    for start in range(0, len(entries), 5000):
+        session.connection().execute(insert(FundLedgerEntry), entries[start:start + 5000])
+    if audit_each and changed:
+        audit.record_many(session, [
+            audit.AuditRecord(actor=actor, action="installation.recommitted", resource=f"installation/{iid}", why=why,
+                              data={"commitment_cny": {s: {"old": o, "new": n} for s, (o, n) in sorted(ch.items())}})
+            for iid, ch in sorted(changed.items())
+        ])
+    return changed

@@ -12,13 +12,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cleanheat.errors import InputError
@@ -29,6 +31,7 @@ from cleanheat.registry.models import (
     Household,
     Installation,
     Payment,
+    Target,
     Township,
     Village,
 )
@@ -297,67 +300,320 @@ def _header_of(field: str, header: list[str]) -> str:
     return col.header
 
 
-def import_file(*, session: Session, path: Path, actor: str) -> dict[str, Any]:
+IMPORT_STEPS = 6
+"""Steps an import reports to its ``progress`` callback: read, check rows, compare with the registry,
+write households, write installations and acceptances, programme checks."""
+_PAYMENT_COLUMNS = {"补贴金额(元)": "paid_cny", "paid_cny": "paid_cny", "凭证号": "voucher_no",
+                    "voucher_no": "voucher_no", "发放日期": "paid_on", "paid_on": "paid_on"}
+"""Export-only payment columns, compared with the registry on import (never applied)."""
+
+
+@dataclass
+class _Plan:
+    """What an import would write, found before anything is written."""
+
+    errors: list[RowError]
+    warnings: list[RowError]
+    new_households: list[hh_service.HouseholdIn]
+    household_updates: list[tuple[hh_service.HouseholdState, hh_service.Change]]
+    recommit_households: list[int]
+    new_installations: list[dict[str, Any]]
+    installation_updates: list[tuple[inst_service.LiveInstallation, hh_service.Change, str]]
+    new_acceptances: list[tuple[str, int | None, dt.date]]
+    acceptance_changes: list[tuple[inst_service.LiveInstallation, dt.date, str]]
+    unchanged: int = 0
+
+
+def _plain(v: Any) -> str:
+    """A cell or a stored value as comparable text: ``5300.0`` → ``5300``, a date as ISO."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return str(int(v))
+    text = unicodedata.normalize("NFKC", str(v)).strip().replace(",", "")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00)?", text):
+        return text[:10]
+    if re.fullmatch(r"\d+\.0+", text):
+        return text.split(".")[0]
+    return text
+
+
+def _row_warnings(recs: list[dict[str, Any]], header: list[str]) -> list[RowError]:
+    """Rows of one file that share an identity number under different household ids."""
+    out: list[RowError] = []
+    first: dict[str, tuple[int, str]] = {}
+    for r in recs:
+        idn = str(r["id_number"]).upper()
+        if idn in first and first[idn][1] != r["household_id"]:
+            row, other = first[idn]
+            out.append(RowError(r["_row"], _header_of("id_number", header),
+                                f"同一身份证号 same identity number as row {row} (household {other}): one household "
+                                "twice? (`cleanheat duplicates list`)"))
+        first.setdefault(idn, (r["_row"], r["household_id"]))
+    return out
+
+
+def _plan(session: Session, header: list[str], rows: list[list[Any]], recs: list[dict[str, Any]]) -> _Plan:
+    """Compare the checked rows with the registry: what to create, what to correct, what to refuse."""
+    plan = _Plan([], _row_warnings(recs, header), [], [], [], [], [], [], [])
+    col = {f: _header_of(f, header) for f in BY_FIELD}
+    stored = hh_service.states(session=session, household_ids=[r["household_id"] for r in recs])
+    lives = inst_service.live_installations(session=session, household_pks=[st.pk for st in stored.values()])
+    book = status_book(session=session)
+    ent_ids = {code: eid for code, eid in session.execute(select(Enterprise.code, Enterprise.id))}
+    pay_cols = [(k, _PAYMENT_COLUMNS[h], h) for k, h in enumerate(header) if h in _PAYMENT_COLUMNS]
+    raw_rows = dict(enumerate(rows, start=2))
+    new_ids: dict[str, str] = {}
+    for r in recs:
+        row, code = r["_row"], r["household_id"]
+
+        def err(field: str, reason: str, row: int = row) -> None:
+            plan.errors.append(RowError(row, col[field], reason))
+
+        area = r["heated_area_m2"]
+        if isinstance(area, float) and not math.isfinite(area):
+            err("heated_area_m2", f"not a finite number: {area}")
+            continue
+        st = stored.get(code)
+        mine = lives.get(st.pk, []) if st else []
+        li: inst_service.LiveInstallation | None = None
+        if len(mine) == 1:
+            li = mine[0]
+        elif len(mine) > 1:
+            same = [x for x in mine if (x.technology, x.installed_on) == (r["technology"], r["installed_on"])]
+            if len(same) != 1:
+                err("technology", f"household {code} holds {len(mine)} live installations "
+                    f"({', '.join(str(x.id) for x in mine)}); void the wrong ones (`cleanheat void`) before "
+                    "re-importing")
+                continue
+            li = same[0]
+        for pos, field, h in pay_cols:
+            cells = raw_rows.get(row, [])
+            got = _plain(cells[pos] if pos < len(cells) else None)
+            have = _plain(getattr(li, field)) if li is not None else ""
+            if got != have:
+                plan.warnings.append(RowError(row, h, f"未导入 ignored: the registry holds {have or '(none)'}; a "
+                                              "payment is made by `pay`, reversed only by an audited recovery (追回)"))
+        values = {"name": r["name"], "id_number": str(r["id_number"]).upper(), "phone": r["phone"],
+                  "township": r["township"], "village": r["village"], "address": r["address"],
+                  "heated_area_m2": float(area), "dwelling": r["dwelling"],
+                  "previously_subsidised": r["previously_subsidised"], "programme_year": r["year"]}
+        if st is None:
+            values["address"] = values["address"] or f"{r['township']}{r['village']}"
+            values["previously_subsidised"] = bool(values["previously_subsidised"])
+            values["programme_year"] = values["programme_year"] or r["installed_on"].year
+            plan.new_households.append(hh_service.HouseholdIn(household_id=code, **values))
+            new_ids[values["id_number"]] = code
+        else:
+            if st.merged_into_id is not None:
+                err("household_id", f"household {code} was merged into another record; import that one instead")
+                continue
+            for k in ("address", "previously_subsidised", "programme_year"):
+                if values[k] is None:  # an empty optional cell keeps what is stored
+                    values.pop(k)
+            change = hh_service.diff(st, values)
+            accepted = any(x.acceptance_id is not None for x in mine)
+            paid = any(x.payment_id is not None for x in mine)
+            refused = [k for k in change if k in hh_service.PROTECTED_FIELDS
+                       or (paid and k in hh_service.DECISION_FIELDS)] if (accepted or paid) else []
+            for k in refused:
+                old, new = change[k]
+                err(k, f"household {code} is {'paid 已发放补贴' if paid else 'accepted 已验收'}: a re-import does not "
+                    f"change {col[k]} ({old} → {new}); amend it on purpose with `cleanheat household amend "
+                    f"{code} --set {k}=… --why …`" + (" (after reversing the payment 追回)" if paid else ""))
+            if refused:
+                continue
+            if change:
+                plan.household_updates.append((st, change))
+                if set(change) & set(hh_service.DECISION_FIELDS):
+                    plan.recommit_households.append(st.pk)
+            else:
+                plan.unchanged += 1
+        # the installation of the row
+        self_install = bool(r["self_install"])
+        wanted = {"technology": r["technology"], "installed_on": r["installed_on"],
+                  "invoice_cny": int(r["invoice_cny"]), "self_install": self_install,
+                  "enterprise_code": None if self_install else r["enterprise_code"],
+                  "with_rooftop_pv": r["with_rooftop_pv"]}
+        if li is None:
+            wanted["with_rooftop_pv"] = bool(wanted["with_rooftop_pv"])
+            plan.new_installations.append({"household_id": code, **wanted})
+            if r["accepted_on"] is not None:
+                plan.new_acceptances.append((code, None, r["accepted_on"]))
+            continue
+        if wanted["with_rooftop_pv"] is None:
+            wanted.pop("with_rooftop_pv")
+        ich = {k: (getattr(li, k), v) for k, v in wanted.items() if getattr(li, k) != v}
+        acc_new = r["accepted_on"]
+        acc_changed = acc_new is not None and li.accepted_on is not None and acc_new != li.accepted_on
+        if li.payment_id is not None:
+            for k, (old, new) in ich.items():
+                err(k, f"installation {li.id} of household {code} has been paid ({li.paid_cny:,} CNY, voucher "
+                    f"{li.voucher_no}): {col[k]} stays {old} (the file says {new}); a paid subsidy is reversed only "
+                    "by an audited recovery (追回)")
+            if acc_changed:
+                err("accepted_on", f"installation {li.id} of household {code} has been paid: 验收日期 stays "
+                    f"{li.accepted_on} (the file says {acc_new})")
+            if ich or acc_changed:
+                continue
+        if li.acceptance_id is not None and "technology" in ich:
+            old, new = ich["technology"]
+            err("technology", f"installation {li.id} of household {code} is accepted 已验收: a re-import does not "
+                f"change its method ({old} → {new}); amend it on purpose with `cleanheat household amend {code} "
+                "--set technology=… --why …`")
+            continue
+        accepted_on = acc_new or li.accepted_on
+        if accepted_on is not None and not self_install and ("enterprise_code" in ich or "installed_on" in ich):
+            code_e, inst_on = wanted["enterprise_code"], wanted["installed_on"]
+            eid = ent_ids.get(code_e) if code_e else None
+            if eid is not None and inst_service.registration_required(inst_on):
+                state = book.status_on(eid, inst_on)
+                if state != "registered":
+                    err("enterprise_code", f"installation {li.id} is accepted, but enterprise {code_e} was "
+                        f"{state or 'not registered'} on {inst_on} (盐政办发〔2022〕8号 四)")
+                    continue
+        if accepted_on is not None and accepted_on < wanted["installed_on"]:
+            err("accepted_on", f"accepted on {accepted_on}, before installed on {wanted['installed_on']}")
+            continue
+        if ich:
+            plan.installation_updates.append((li, ich, code))
+        if acc_new is not None and li.acceptance_id is None:
+            plan.new_acceptances.append((code, li.id, acc_new))
+        elif acc_changed:
+            plan.acceptance_changes.append((li, acc_new, code))
+        elif acc_new is None and li.accepted_on is not None:
+            plan.warnings.append(RowError(row, col["accepted_on"], f"empty; the acceptance of {li.accepted_on} in "
+                                          "the registry is kept (an empty cell does not withdraw it)"))
+    if new_ids:
+        for chunk in _chunks(sorted(new_ids), 5000):
+            for idn, other in session.execute(select(Household.id_number, Household.household_id)
+                                              .where(Household.id_number.in_(chunk),
+                                                     Household.merged_into_id.is_(None))):
+                row = next(r["_row"] for r in recs if r["household_id"] == new_ids[idn])
+                plan.warnings.append(RowError(row, col["id_number"], f"同一身份证号 same identity number as household "
+                                              f"{other} in the registry: one household twice? (`cleanheat duplicates "
+                                              "list`)"))
+    plan.warnings.sort(key=lambda w: (w.row, w.column))
+    return plan
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _programme_warnings(session: Session, towns: set[str]) -> list[RowError]:
+    """After an import: townships and years with more households than their target (附件1), and envelopes
+    whose commitments and payments exceed their cap (二(一))."""
+    from cleanheat.registry.services.payments import envelope_spending
+
+    out: list[RowError] = []
+    counts = session.execute(
+        select(Township.name, Household.programme_year, func.count())
+        .join(Village, Household.village_id == Village.id).join(Township, Village.township_id == Township.id)
+        .where(Household.merged_into_id.is_(None), Township.name.in_(sorted(towns)))
+        .group_by(Township.name, Household.programme_year)).all()
+    targets: dict[tuple[str, int | None], int] = {(t, y): n for t, y, n in session.execute(
+        select(Township.name, Target.year, Target.households).join(Township, Target.township_id == Township.id))}
+    for town, year, n in sorted(counts, key=lambda x: (x[0], x[1] or 0)):
+        target = targets.get((town, year))
+        if target is not None and n > target:
+            out.append(RowError(0, "乡镇", f"{town} {year}年: {n:,} 户 households in the registry, target 目标 "
+                                f"{target:,} (盐政办发〔2022〕8号 附件1)"))
+    for source, v in envelope_spending(session=session).items():
+        if source in ("central", "county") and v["left_after_commitments_cny"] < 0:
+            out.append(RowError(0, "", f"{source} envelope 资金: paid {v['paid_cny']:,} + committed "
+                                f"{v['committed_cny']:,} CNY exceed the cap {v['cap_cny']:,} CNY by "
+                                f"{-v['left_after_commitments_cny']:,} (盐政办发〔2022〕8号 二(一))"))
+    return out
+
+
+def import_file(*, session: Session, path: Path, actor: str,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Import a ledger file in the session's transaction (the caller commits; any error raises first).
+
+    A row of a new household creates it and its installation (and acceptance). A row of a stored one
+    corrects it where that is safe, each change audited with old and new values:
+
+    - household fields are updated; once the household holds an accepted or paid installation its
+      township, village and heated area are not (nor, once paid, its dwelling or earlier subsidy): such
+      a row is an error naming row and column, and :func:`~cleanheat.registry.services.households.amend`
+      is the audited path;
+    - the household's single live installation is corrected in place (method, install date, invoice,
+      installer, rooftop PV; a second installation is never created), its acceptance recorded or its
+      date corrected, and its commitments follow; once paid, any such difference is an error (a paid
+      subsidy is reversed only by an audited recovery, 追回); once accepted, so is a change of method;
+    - an empty optional cell keeps the stored value.
+
+    What the import reads but does not apply is returned in ``warnings`` (row, column, reason): the
+    export's payment columns when they differ from the registry, an empty acceptance date of an
+    accepted installation, two rows or a new row and a stored household with one identity number, a
+    township and year over its target, an envelope over its cap.
+
+    ``progress(done, total)`` is called after each of :data:`IMPORT_STEPS` steps.
 
     Raises
     ------
     LedgerImportError
         Listing every (row, column, reason); nothing is written.
     """
+    def step(k: int) -> None:
+        if progress is not None:
+            progress(k, IMPORT_STEPS)
+
     places.ensure_reference_data(session=session)
     header, rows = read_table(path)
+    step(1)
     recs, errors = _validate(session, header, rows)
     if errors:
         raise LedgerImportError(str(path), errors)
-    hh = hh_service.upsert_many(session=session, actor=actor, why=f"ledger import {path.name}", items=[
-        hh_service.HouseholdIn(
-            household_id=r["household_id"], name=r["name"], id_number=str(r["id_number"]).upper(), phone=r["phone"],
-            township=r["township"], village=r["village"],
-            address=r["address"] or f"{r['township']}{r['village']}", heated_area_m2=r["heated_area_m2"],
-            dwelling=r["dwelling"], previously_subsidised=bool(r["previously_subsidised"]),
-            programme_year=r["year"] or r["installed_on"].year)
-        for r in recs
-    ])
-    ids: dict[str, int] = hh["ids"]
+    step(2)
+    plan = _plan(session, header, rows, recs)
+    if plan.errors:
+        raise LedgerImportError(str(path), plan.errors)
+    step(3)
+    why = f"ledger import {path.name}"
+    ids = {st.household_id: st.pk for st, _ in plan.household_updates}
+    ids.update(hh_service.create_many(session=session, items=plan.new_households, actor=actor, why=why))
+    hh_service.update_many(session=session, updates=plan.household_updates, actor=actor, why=why)
+    step(4)
+    inst_service.update_many(session=session, updates=plan.installation_updates, actor=actor, why=why)
+    if plan.recommit_households:
+        recommit_ids = [li.id for lst in inst_service.live_installations(
+            session=session, household_pks=plan.recommit_households).values() for li in lst]
+        inst_service.recommit(session=session, installation_ids=recommit_ids, actor=actor, why=why)
     ents = {code: eid for code, eid in session.execute(select(Enterprise.code, Enterprise.id))}
-    existing: dict[tuple[int, str, dt.date], tuple[int, int | None]] = {
-        (hpk, tech, on): (iid, acc)
-        for chunk in inst_service.chunked(sorted(ids.values()))
-        for iid, hpk, tech, on, acc in session.execute(
-            select(Installation.id, Installation.household_id, Installation.technology, Installation.installed_on,
-                   Acceptance.id).outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-            .where(Installation.household_id.in_(chunk), Installation.void.is_(False)))
+    hpk = dict(ids)
+    missing = [it["household_id"] for it in plan.new_installations if it["household_id"] not in hpk]
+    hpk.update({c: st.pk for c, st in hh_service.states(session=session, household_ids=missing).items()})
+    new_iids = inst_service.register_installations(session=session, actor=actor, why=why, items=[
+        inst_service.InstallationIn(
+            household_pk=hpk[it["household_id"]], technology=it["technology"], installed_on=it["installed_on"],
+            invoice_cny=it["invoice_cny"], self_install=it["self_install"],
+            enterprise_id=ents[it["enterprise_code"]] if it["enterprise_code"] else None,
+            with_rooftop_pv=it["with_rooftop_pv"])
+        for it in plan.new_installations])
+    iid_of = {it["household_id"]: iid for it, iid in zip(plan.new_installations, new_iids, strict=True)}
+    acceptances = [inst_service.AcceptanceIn(iid if iid is not None else iid_of[code], on)
+                   for code, iid, on in plan.new_acceptances]
+    inst_service.accept_many(session=session, items=acceptances, actor=actor, why=why)
+    inst_service.change_acceptance_dates(session=session, items=plan.acceptance_changes, actor=actor, why=why)
+    step(5)
+    warnings = plan.warnings + _programme_warnings(session, {r["township"] for r in recs})
+    step(6)
+    summary: dict[str, Any] = {
+        "file": str(path), "rows": len(recs), "households_created": len(plan.new_households),
+        "households_updated": len(plan.household_updates), "households_unchanged": plan.unchanged,
+        "installations_created": len(new_iids), "installations_updated": len(plan.installation_updates),
+        "acceptances_recorded": len(acceptances), "acceptances_corrected": len(plan.acceptance_changes),
     }
-    new_items: list[inst_service.InstallationIn] = []
-    new_keys: list[tuple[int, str, dt.date]] = []
-    for r in recs:
-        key = (ids[r["household_id"]], r["technology"], r["installed_on"])
-        if key in existing:
-            continue
-        new_keys.append(key)
-        new_items.append(inst_service.InstallationIn(
-            household_pk=key[0], technology=r["technology"], installed_on=r["installed_on"],
-            invoice_cny=int(r["invoice_cny"]), self_install=bool(r["self_install"]),
-            enterprise_id=ents.get(r["enterprise_code"]) if r["enterprise_code"] else None,
-            with_rooftop_pv=bool(r["with_rooftop_pv"])))
-    new_ids = inst_service.register_installations(session=session, items=new_items, actor=actor,
-                                                  why=f"ledger import {path.name}")
-    for key, iid in zip(new_keys, new_ids, strict=True):
-        existing[key] = (iid, None)
-    acceptances: list[inst_service.AcceptanceIn] = []
-    for r in recs:
-        if r["accepted_on"] is None:
-            continue
-        iid, acc = existing[(ids[r["household_id"]], r["technology"], r["installed_on"])]
-        if acc is None:
-            acceptances.append(inst_service.AcceptanceIn(iid, r["accepted_on"]))
-    inst_service.accept_many(session=session, items=acceptances, actor=actor, why=f"ledger import {path.name}")
-    summary = {"file": str(path), "rows": len(recs), "households_created": hh["created"],
-               "households_updated": hh["updated"], "households_unchanged": hh["unchanged"],
-               "installations_created": len(new_ids), "acceptances_recorded": len(acceptances)}
-    audit.record(session, actor=actor, action="ledger.imported", resource=f"ledger/{path.name}", data=summary)
-    return summary
+    audit.record(session, actor=actor, action="ledger.imported", resource=f"ledger/{path.name}",
+                 data={**summary, "warnings": len(warnings)})
+    return {**summary, "warnings": [w.as_dict() for w in warnings]}
 
 
 def _bool_zh(v: bool | None) -> str:
