@@ -7,7 +7,7 @@
 | ``payments`` | ``pay``, ``payment show`` |
 | ``installations`` | ``accept``, ``void`` |
 | ``ledger`` | ``ledger template|import|export|search`` |
-| ``households`` | ``duplicates list|merge|distinct`` |
+| ``households`` | ``duplicates list|merge|distinct``, ``household amend`` |
 | ``enterprises`` | ``enterprise add|set|status``, ``assess enterprises`` |
 | ``tickets`` | ``ticket open|advance|overdue`` |
 | ``projects`` | ``project add|list|approve|zones`` |

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,8 +14,6 @@ from cleanheat.cli import render
 from cleanheat.cli.io import write_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.console import Console
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
@@ -199,3 +197,47 @@ def method_name(code: str) -> str:
 
     names = {v: k for k, v in TECH_NAMES.items()}
     return f"{names[code]} {code}" if code in names else code
+
+
+LABELS.update({
+    "households_updated": "更新农户 households updated", "households_unchanged": "未变农户 households unchanged",
+    "installations_created": "新增安装 installations created",
+    "installations_updated": "更正安装 installations corrected",
+    "acceptances_recorded": "新增验收 acceptances recorded",
+    "acceptances_corrected": "更正验收日期 acceptances corrected",
+    "warnings": "提示 warnings", "field": "字段 field", "old": "原值 old", "new": "新值 new",
+})
+
+
+PROGRESS = typer.Option(True, "--progress/--no-progress",
+                        help="Show a progress bar on a terminal (never with --json or when stderr is not a terminal).")
+
+
+@contextmanager
+def progress_bar(label: str, show_bar: bool, json_out: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a rich progress bar on stderr, or ``None`` (no bar) when
+    ``show_bar`` is off, with ``--json``, or when stderr is not a terminal."""
+    if not show_bar or json_out or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=render.console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def warnings_table(warnings: list[dict[str, Any]], *, limit: int = 50) -> None:
+    """Print an import's warnings (row, column, reason), at most ``limit`` of them, on the console."""
+    if not warnings:
+        return
+    shown = warnings[:limit]
+    more = f"; first {limit} shown, all with --json" if len(warnings) > limit else ""
+    render.console().print(render.records_table(
+        f"[yellow]{len(warnings):,} 条提示 warning(s): read but not applied, or to check{more}[/]", shown,
+        {**LABELS, "row": "行 row", "column": "列 column", "reason": "原因 reason"}))

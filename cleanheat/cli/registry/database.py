@@ -13,8 +13,10 @@ from cleanheat.cli.registry.common import (
     JSON_OUT,
     LABELS,
     LATE,
+    PROGRESS,
     engine_scope,
     kv,
+    progress_bar,
     show,
     tables_table,
     writing,
@@ -87,7 +89,7 @@ def db_restore(file: Path = typer.Argument(..., help="Backup file written by `cl
 
 @demo_app.command("load")
 def demo_load(seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same programme)."),
-              json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+              json_out: bool = JSON_OUT, database_url: str | None = DB_URL, progress: bool = PROGRESS) -> None:
     """Fill an EMPTY database with the synthetic 2021–2023 programme (27,000 households)."""
     from cleanheat.errors import Conflict
     from cleanheat.registry import db
@@ -97,8 +99,8 @@ def demo_load(seed: int = typer.Option(0, "--seed", help="Random seed (same seed
         if not db.is_empty(engine):
             raise Conflict(f"{engine.url.render_as_string(hide_password=True)} is not empty; "
                            "`demo load` fills an empty database only")
-        with db.session_scope(engine) as session:
-            summary = load_demo(session=session, seed=seed)
+        with db.session_scope(engine) as session, progress_bar("载入 loading", progress, json_out) as update:
+            summary = load_demo(session=session, seed=seed, progress=update)
     kv(summary, json_out, "演示项目已载入 demo programme loaded")
 
 

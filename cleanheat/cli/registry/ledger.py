@@ -14,11 +14,14 @@ from cleanheat.cli.registry.common import (
     JSON_OUT,
     LABELS,
     LATE,
+    PROGRESS,
     engine_scope,
     err,
     kv,
+    progress_bar,
     records,
     session_scope,
+    warnings_table,
     writing,
 )
 
@@ -43,14 +46,20 @@ def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write.")
 @ledger_app.command("import")
 def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .csv."),
                   actor: str = typer.Option(..., "--actor", help="Who imports (recorded in the audit log)."),
-                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Import a township ledger: every row validated; any error and nothing changes (exit 2)."""
+                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL, progress: bool = PROGRESS) -> None:
+    """Import a township ledger: every row validated; any error and nothing changes (exit 2).
+
+    A stored household is corrected where that is safe (audited with old and new values); a change
+    of township, village, area or method once it is accepted or paid is an error (use `household
+    amend`). What is read but not applied is listed as warnings.
+    """
     from cleanheat.registry import db
     from cleanheat.registry.services.ledger import LedgerImportError, import_file
 
     try:
-        with engine_scope(database_url) as engine, db.session_scope(engine) as session:
-            summary = import_file(session=session, path=file, actor=actor)
+        with (engine_scope(database_url) as engine, db.session_scope(engine) as session,
+              progress_bar(f"导入 importing {file.name}", progress, json_out) as update):
+            summary = import_file(session=session, path=file, actor=actor, progress=update)
     except LedgerImportError as exc:
         errors = [e.as_dict() for e in exc.errors]
         if not json_out:
@@ -64,16 +73,22 @@ def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .
         if len(exc.errors) > 20:
             err(f"… and {len(exc.errors) - 20} more (see the JSON report on stdout)")
         raise
-    kv({"imported": True, **summary}, json_out, f"台账已导入 ledger imported: {file.name}")
+    if json_out:
+        write_json({"imported": True, **summary})
+        return
+    warnings = summary.pop("warnings")
+    kv({"imported": True, **summary, "warnings": len(warnings)}, False, f"台账已导入 ledger imported: {file.name}")
+    warnings_table(warnings)
 
 
 @ledger_app.command("export")
 def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
-                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL, progress: bool = PROGRESS) -> None:
     """Export the whole ledger (template columns plus payment) to XLSX."""
     from cleanheat.registry.services.ledger import export_xlsx
 
-    with session_scope(database_url) as session, writing(file):
+    with (session_scope(database_url) as session, writing(file),
+          progress_bar(f"导出 exporting {file.name}", progress, json_out)):
         n = export_xlsx(session=session, path=file)
     kv({"file": str(file), "rows": n}, json_out, "台账已导出 ledger exported")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -134,8 +135,12 @@ def _beijing_records(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
 
 
 def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool = True,
-              n_households: int = 27000, n_beijing: int = 200) -> dict[str, Any]:
+              n_households: int = 27000, n_beijing: int = 200,
+              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fill an empty registry with the synthetic programme (one transaction); returns what was loaded.
+
+    ``progress(done, total)`` is called after each of seven steps (households, installations,
+    acceptances, payments, tickets, reports, Beijing projects).
 
     Raises
     ------
@@ -143,6 +148,10 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
         If the registry already holds households, enterprises or projects.
     """
     from cleanheat.demo.yanchi import ENTERPRISE_CODES, generate_households
+
+    def step(k: int) -> None:
+        if progress is not None:
+            progress(k, 7)
 
     for model in (Household, Enterprise):
         if session.execute(select(model.id).limit(1)).first() is not None:
@@ -175,11 +184,8 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
          "previously_subsidised": bool(r["previously_subsidised"]), "programme_year": int(r["year"])}
         for r in records
     ]
-    hh_ids: list[int] = []
-    for start in range(0, len(hh_rows), 5000):
-        res = session.execute(insert(Household).returning(Household.id, sort_by_parameter_order=True),
-                              hh_rows[start:start + 5000])
-        hh_ids.extend(res.scalars().all())
+    hh_ids = installations.insert_returning_ids(session, Household, hh_rows)
+    step(1)
 
     items = []
     for k, (r, hpk) in enumerate(zip(records, hh_ids, strict=True)):
@@ -196,6 +202,7 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             equipment={"method": r["technology"]},
         ))
     inst_ids = installations.register_installations(session=session, items=items, actor=actor, audit_each=False)
+    step(2)
 
     book_rows = session.execute(select(EnterpriseStatus.enterprise_id, EnterpriseStatus.effective_on,
                                        EnterpriseStatus.id, EnterpriseStatus.status)).all()
@@ -213,6 +220,7 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             continue
         acceptances.append(installations.AcceptanceIn(iid, dt.date.fromisoformat(r["accepted_on"])))
     installations.accept_many(session=session, items=acceptances, actor=actor, audit_each=False)
+    step(3)
 
     paid = payments.PayResult()
     if pay:
@@ -231,7 +239,9 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             paid.central_cny += run_result.central_cny
             paid.local_cny += run_result.local_cny
 
+    step(4)
     n_tickets = tickets.demo_tickets(session=session, rng=rng, actor=actor)
+    step(5)
 
     # monthly reports, submitted around the 25th (some late)
     n_reports = 0
@@ -251,9 +261,11 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
     if report_rows:
         session.execute(insert(MonthlyReport), report_rows)
 
+    step(6)
     bj = beijing.record_projects(session=session, records=_beijing_records(rng, n_beijing), actor=actor,
                                  audit_each=False)
     beijing.ensure_zone_targets(session=session)
+    step(7)
 
     summary = {
         "seed": seed,

@@ -219,9 +219,11 @@ def find_duplicates(
                 for k in range(1, len(ids)):
                     add(ids[0], ids[k], reason, 100.0)
     if fuzzy:
+        villages = None if focus is None else {r.village_id for r in rows if r.id in focus}
         blocks: dict[tuple[int, tuple[str, ...]], list[Any]] = defaultdict(list)
         for r in rows:
-            blocks[(r.village_id, _house_numbers(r.address))].append(r)
+            if villages is None or r.village_id in villages:
+                blocks[(r.village_id, _house_numbers(r.address))].append(r)
         total = len(blocks)
         step = max(1, total // 100)
         for done, members in enumerate(blocks.values(), start=1):

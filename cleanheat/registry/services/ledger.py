@@ -422,7 +422,8 @@ def _plan(session: Session, header: list[str], rows: list[list[Any]], recs: list
                        or (paid and k in hh_service.DECISION_FIELDS)] if (accepted or paid) else []
             for k in refused:
                 old, new = change[k]
-                err(k, f"household {code} is {'paid 已发放补贴' if paid else 'accepted 已验收'}: a re-import does not "
+                held = "已发放补贴，导入不予修改 paid" if paid else "已验收，导入不予修改 accepted"
+                err(k, f"{held}, not changed by an import: household {code}: a re-import does not "
                     f"change {col[k]} ({old} → {new}); amend it on purpose with `cleanheat household amend "
                     f"{code} --set {k}=… --why …`" + (" (after reversing the payment 追回)" if paid else ""))
             if refused:
@@ -452,17 +453,20 @@ def _plan(session: Session, header: list[str], rows: list[list[Any]], recs: list
         acc_changed = acc_new is not None and li.accepted_on is not None and acc_new != li.accepted_on
         if li.payment_id is not None:
             for k, (old, new) in ich.items():
-                err(k, f"installation {li.id} of household {code} has been paid ({li.paid_cny:,} CNY, voucher "
+                err(k, f"已发放补贴，导入不予修改 paid, not changed by an import: installation {li.id} of household "
+                    f"{code} was paid {li.paid_cny:,} CNY (voucher "
                     f"{li.voucher_no}): {col[k]} stays {old} (the file says {new}); a paid subsidy is reversed only "
                     "by an audited recovery (追回)")
             if acc_changed:
-                err("accepted_on", f"installation {li.id} of household {code} has been paid: 验收日期 stays "
+                err("accepted_on", f"已发放补贴，导入不予修改 paid, not changed by an import: installation {li.id} "
+                    f"of household {code}: 验收日期 stays "
                     f"{li.accepted_on} (the file says {acc_new})")
             if ich or acc_changed:
                 continue
         if li.acceptance_id is not None and "technology" in ich:
             old, new = ich["technology"]
-            err("technology", f"installation {li.id} of household {code} is accepted 已验收: a re-import does not "
+            err("technology", f"已验收，导入不予修改 accepted, not changed by an import: installation {li.id} of "
+                f"household {code}: a re-import does not "
                 f"change its method ({old} → {new}); amend it on purpose with `cleanheat household amend {code} "
                 "--set technology=… --why …`")
             continue

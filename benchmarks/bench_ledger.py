@@ -1,0 +1,293 @@
+"""Benchmark the ledger and the duplicate search of the registry (issue #8). Prints a table.
+
+Run: ``python benchmarks/bench_ledger.py`` (SQLite; PostgreSQL too with ``--postgres URL`` or
+``CLEANHEAT_TEST_POSTGRES_URL``, each run in a fresh schema dropped afterwards).
+
+Rows, per backend
+-----------------
+* ``demo load``: the full synthetic programme (27,000 households, 26 payment runs …) into an empty database;
+* ``ledger export``: the whole ledger to XLSX;
+* ``ledger re-import, unchanged (xlsx)`` / ``(csv)``: that export imported back into the programme
+  it came from (every row unchanged), from the XLSX file and from the same rows as CSV — goal < 5 s;
+* ``ledger import, empty programme (csv)`` / ``(xlsx)``: the export's 27,000 rows (template columns only)
+  into a database holding only the reference data and the enterprises — goal < 5 s;
+* ``duplicates list (demo)``: :func:`find_duplicates` over the 27,000 demo households — goal < 3 s;
+* ``duplicates list, 30,000 in one township``: the review's case, a 30,000-row ledger imported into one
+  township (five villages, no house numbers in the addresses), then the duplicate search — goal < 3 s.
+
+The duplicate rows are also timed with :func:`baseline_find_duplicates`, the search as it was before
+issue #8 (one ``process.cdist`` per village), in the same run; the benchmark asserts that both find
+the same pairs. The other rows have no baseline in the run (the code they replace is gone); the
+review's figures (10–18 s for an import, 23 s for the duplicate search) are on another machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from cleanheat.registry import db
+from cleanheat.registry.models import Household
+from cleanheat.registry.services import households, ledger, places
+from cleanheat.registry.services.demo import ROGUE_ENTERPRISES, _insert_enterprises, load_demo
+
+GOALS = {"ledger re-import, unchanged (xlsx)": 5.0, "ledger re-import, unchanged (csv)": 5.0,
+         "ledger import, empty programme (csv)": 5.0, "ledger import, empty programme (xlsx)": 5.0,
+         "duplicates list (demo)": 3.0, "duplicates list, 30,000 in one township": 3.0}
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def baseline_find_duplicates(session: Session) -> list[households.DuplicatePair]:
+    """The duplicate search before issue #8 (kept here as the baseline): per village, every name
+    against every name (``process.cdist``), then the house numbers and the address compared."""
+    from rapidfuzz import fuzz, process
+
+    rows = session.execute(
+        select(Household.id, Household.household_id, Household.id_number, Household.phone_normalised,
+               Household.village_id, Household.name, Household.address).where(Household.merged_into_id.is_(None))
+    ).all()
+    code = {r.id: r.household_id for r in rows}
+    found: dict[tuple[int, int], households.DuplicatePair] = {}
+
+    def add(i: int, j: int, reason: str, score: float) -> None:
+        key = (min(i, j), max(i, j))
+        if i != j and key not in found:
+            found[key] = households.DuplicatePair(code[key[0]], code[key[1]], reason, score)
+
+    for attr, reason in (("id_number", "id_number"), ("phone_normalised", "phone")):
+        groups: dict[str, list[int]] = defaultdict(list)
+        for r in rows:
+            if getattr(r, attr):
+                groups[getattr(r, attr)].append(r.id)
+        for ids in groups.values():
+            for k in range(1, len(ids)):
+                add(ids[0], ids[k], reason, 100.0)
+    by_village: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_village[r.village_id].append(r)
+    for members in by_village.values():
+        if len(members) < 2:
+            continue
+        names = [households._squash(m.name) for m in members]
+        scores = process.cdist(names, names, scorer=fuzz.ratio, score_cutoff=households.FUZZY_THRESHOLD, workers=1)
+        ii, jj = scores.nonzero()
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            a, b = members[i], members[j]
+            if a.id == b.id:
+                continue
+            addr_a, addr_b = households._address_key(a.address), households._address_key(b.address)
+            if re.findall(r"\d+", addr_a) != re.findall(r"\d+", addr_b):
+                continue
+            addr = fuzz.ratio(addr_a, addr_b)
+            if addr >= households.FUZZY_THRESHOLD:
+                add(a.id, b.id, "fuzzy_name_address", min(float(scores[i, j]), addr))
+    return sorted(found.values(), key=lambda p: (p.a, p.b))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+class Backend:
+    """A fresh database per use: a SQLite file, or a PostgreSQL schema dropped at the end."""
+
+    def __init__(self, kind: str, pg_url: str | None, tmp: Path) -> None:
+        self.kind, self.pg_url, self.tmp = kind, pg_url, tmp
+        self.schemas: list[str] = []
+
+    def fresh_url(self) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
+        assert self.pg_url
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(self.pg_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        self.schemas.append(schema)
+        sep = "&" if "?" in self.pg_url else "?"
+        return f"{self.pg_url}{sep}options=-csearch_path%3D{schema}"
+
+    def cleanup(self) -> None:
+        if self.kind == "postgresql" and self.schemas:
+            admin = create_engine(self.pg_url or "")
+            with admin.begin() as conn:
+                for s in self.schemas:
+                    conn.execute(text(f'DROP SCHEMA "{s}" CASCADE'))
+            admin.dispose()
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    def cell(v: Any) -> Any:
+        if v is None:
+            return ""
+        if hasattr(v, "date") and callable(v.date):
+            return v.date().isoformat()
+        if hasattr(v, "isoformat"):
+            return v.isoformat()
+        return v
+
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([[cell(v) for v in r] for r in rows])
+    return path
+
+
+def _write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _id_number(k: int) -> str:
+    born = np.datetime64("1950-01-01") + np.timedelta64(k // 500, "D")
+    body = f"640323{str(born).replace('-', '')}{k % 500:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def _one_township_rows(n: int, seed: int) -> list[list[Any]]:
+    """The review's file: ``n`` households in 花马池镇, five villages, no address (so no house numbers)."""
+    rng = np.random.default_rng(seed)
+    surnames = list("王李张刘陈杨马赵黄周吴徐孙胡朱高林何郭罗")
+    given = list("军华明丽芳强伟敏静磊洋艳勇杰娟涛超霞平刚桂英秀兰")
+    header = [c.header for c in ledger.COLUMNS]
+    rows: list[list[Any]] = [header]
+    for k in range(n):
+        name = surnames[rng.integers(len(surnames))] + "".join(
+            given[rng.integers(len(given))] for _ in range(int(rng.integers(1, 3))))
+        rec = {"household_id": f"YC-X-{k:06d}", "township": "花马池镇", "village": f"第{k % 5 + 1}村",
+               "name": name, "id_number": _id_number(k), "phone": f"139{k:08d}", "address": "",
+               "heated_area_m2": 80.0, "dwelling": "砖房", "technology": "ashp_water", "with_rooftop_pv": "否",
+               "installed_on": "2022-06-01", "self_install": "是", "enterprise_code": "",
+               "enterprise_registered": "", "previously_subsidised": "否", "accepted_on": "",
+               "invoice_cny": 16000, "year": 2022}
+        rows.append([rec[c.field] for c in ledger.COLUMNS])
+    return rows
+
+
+def _empty_programme(url: str) -> Any:
+    from cleanheat.demo.yanchi import ENTERPRISE_CODES
+
+    engine = db.open_database(url)
+    with db.session_scope(engine) as s:
+        places.ensure_reference_data(session=s)
+        _insert_enterprises(s, list(ENTERPRISE_CODES) + list(ROGUE_ENTERPRISES), "bench")
+    return engine
+
+
+def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, tuple[float, float | None] | str]:
+    out: dict[str, tuple[float, float | None] | str] = {}
+    engine = db.open_database(backend.fresh_url())
+    try:
+        with db.session_scope(engine) as s:
+            t, summary = timed(lambda: load_demo(session=s, seed=seed))
+        out["demo load"] = (t, None)
+        export = tmp / f"export-{backend.kind}.xlsx"
+        with db.session_scope(engine) as s:
+            t, n = timed(lambda: ledger.export_xlsx(session=s, path=export))
+        out["ledger export"] = (t, None)
+        rows = _xlsx_rows(export)
+        export_csv = _write_csv(tmp / f"export-{backend.kind}.csv", rows)
+        for label, path in (("xlsx", export), ("csv", export_csv)):
+            with db.session_scope(engine) as s:
+                t, res = timed(lambda path=path: ledger.import_file(session=s, path=path, actor="bench"))
+            assert res["households_unchanged"] == n, res
+            out[f"ledger re-import, unchanged ({label})"] = (t, None)
+        with db.session_scope(engine) as s:
+            t_new, new = timed(lambda: households.find_duplicates(session=s))
+            t_old, old = timed(lambda: baseline_find_duplicates(s))
+        assert [(p.a, p.b) for p in new] == [(p.a, p.b) for p in old]
+        out["duplicates list (demo)"] = (t_new, t_old)
+        out["demo: loaded"] = f"{summary['households']:,} households, {summary['paid']:,} paid; {len(new)} pairs"
+    finally:
+        engine.dispose()
+    template_only = [r[:len(ledger.COLUMNS)] for r in rows]
+    for label, path in (("csv", _write_csv(tmp / f"fresh-{backend.kind}.csv", template_only)),
+                        ("xlsx", _write_xlsx(tmp / f"fresh-{backend.kind}.xlsx", template_only))):
+        engine = _empty_programme(backend.fresh_url())
+        try:
+            with db.session_scope(engine) as s:
+                t, res = timed(lambda path=path: ledger.import_file(session=s, path=path, actor="bench"))
+            assert res["households_created"] == n
+            out[f"ledger import, empty programme ({label})"] = (t, None)
+        finally:
+            engine.dispose()
+    engine = _empty_programme(backend.fresh_url())
+    try:
+        big = _write_csv(tmp / f"one-township-{backend.kind}.csv", _one_township_rows(30_000, seed))
+        with db.session_scope(engine) as s:
+            t, res = timed(lambda: ledger.import_file(session=s, path=big, actor="bench"))
+        out["ledger import, 30,000 into one township (csv)"] = (t, None)
+        with db.session_scope(engine) as s:
+            t_new, new = timed(lambda: households.find_duplicates(session=s))
+            t_old, old = timed(lambda: baseline_find_duplicates(s))
+        assert [(p.a, p.b) for p in new] == [(p.a, p.b) for p in old]
+        out["duplicates list, 30,000 in one township"] = (t_new, t_old)
+        out["one township: found"] = (f"{len(new):,} pairs; import warnings: "
+                                      + "; ".join(w["reason"] for w in res["warnings"] if w["row"] == 0)[:160])
+    finally:
+        engine.dispose()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--postgres", default=os.environ.get("CLEANHEAT_TEST_POSTGRES_URL"),
+                    help="PostgreSQL URL (default: $CLEANHEAT_TEST_POSTGRES_URL)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    results: dict[str, dict[str, tuple[float, float | None] | str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ["sqlite"] + (["postgresql"] if args.postgres else []):
+            b = Backend(kind, args.postgres, Path(tmp))
+            try:
+                results[kind] = bench(b, args.seed, Path(tmp))
+            finally:
+                b.cleanup()
+    rows = list(next(iter(results.values())))
+    width = max(len(r) for r in rows) + 2
+    print(f"{'measure':<{width}}" + "".join(f"{k + ' s':>14}{'baseline s':>12}{'ratio':>8}" for k in results)
+          + f"{'goal':>9}")
+    for r in rows:
+        if any(isinstance(results[k][r], str) for k in results):
+            print(f"{r:<{width}}" + "  |  ".join(f"{k}: {results[k][r]}" for k in results))
+            continue
+        cells = ""
+        for k in results:
+            t, base = results[k][r]  # type: ignore[misc]
+            cells += f"{t:>14.2f}" + (f"{base:>12.2f}{base / t:>7.1f}×" if base is not None else f"{'':>12}{'':>8}")
+        goal = GOALS.get(r)
+        print(f"{r:<{width}}{cells}" + (f"{'< ' + format(goal, 'g') + ' s':>9}" if goal else ""))
+
+
+if __name__ == "__main__":
+    main()
