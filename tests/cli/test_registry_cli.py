@@ -472,7 +472,7 @@ def test_demo_load_default_output(tmp_path: Path, capsys: pytest.CaptureFixture[
 
     summary = {"seed": 0, "households": 27000, "enterprises": 33, "installations": 27000, "accepted": 25914,
                "paid": 23576, "paid_cny": 122912780, "townships": 8}
-    monkeypatch.setattr(demo, "load_demo", lambda *, session, seed: summary)
+    monkeypatch.setattr(demo, "load_demo", lambda *, session, seed, **_: summary)
     u = ["--database-url", url(tmp_path / "d.sqlite3")]
     code, out, _ = run(["demo", "load", *u], capsys)
     assert code == 0 and "演示项目已载入" in out and "农户 households" in out and "122,912,780" in out

@@ -323,7 +323,7 @@ def test_duplicate_search_in_a_large_village_equals_the_full_comparison(session:
 
     factories.programme(session)
     items = []
-    for k in range(260):  # one village, no house numbers: one block of 260, compared by name length
+    for k in range(520):  # one village of 520, no house numbers: split, then compared by name length
         name = ("欧阳" + "张王李赵刘陈杨黄"[k % 8] + "明华" * (k % 7)) if k % 3 else f"李{k % 40}"
         items.append(households.HouseholdIn(
             household_id=f"YC-D-{k:04d}", name=name, id_number=id_number(k), phone=f"1380000{k:04d}",

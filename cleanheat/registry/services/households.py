@@ -132,6 +132,11 @@ def _indel_bound_allows(la: int, lb: int) -> bool:
     return least * 100 <= (100 - FUZZY_THRESHOLD) * (la + lb) + 1e-9
 
 
+_DIRECT_PAIRS = 250_000
+"""Up to this many (probe, member) name pairs a village is compared at once; a larger one is first split by
+house numbers."""
+
+
 def _similar_names(probe_names: list[str], names: list[str]) -> Iterable[tuple[int, int, float]]:
     """(probe index, member index, ratio) of the name pairs with ``ratio`` ≥ :data:`FUZZY_THRESHOLD`.
 
@@ -141,7 +146,7 @@ def _similar_names(probe_names: list[str], names: list[str]) -> Iterable[tuple[i
     """
     from rapidfuzz import fuzz, process
 
-    if len(probe_names) * len(names) <= 40_000:
+    if len(probe_names) * len(names) <= _DIRECT_PAIRS:
         scores = process.cdist(probe_names, names, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD, workers=1)
         ii, jj = scores.nonzero()
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
@@ -186,8 +191,8 @@ def find_duplicates(
 
     Pairs a clerk already reviewed and merged-away records are left out. With ``among`` (household
     primary keys), only pairs with at least one member in it are returned. The fuzzy search compares
-    households of one village with the same house numbers only (the rule asks for both), names by
-    :func:`_similar_names`. ``progress(done, total)`` is called as the villages are searched.
+    the names within a village (a large village split first by house numbers, which the rule asks to be
+    equal) by :func:`_similar_names`. ``progress(done, total)`` is called as the villages are searched.
     """
     from rapidfuzz import fuzz
 
@@ -219,33 +224,43 @@ def find_duplicates(
                 for k in range(1, len(ids)):
                     add(ids[0], ids[k], reason, 100.0)
     if fuzzy:
-        villages = None if focus is None else {r.village_id for r in rows if r.id in focus}
-        blocks: dict[tuple[int, tuple[str, ...]], list[Any]] = defaultdict(list)
+        by_village: dict[int, list[Any]] = defaultdict(list)
         for r in rows:
-            if villages is None or r.village_id in villages:
-                blocks[(r.village_id, _house_numbers(r.address))].append(r)
-        total = len(blocks)
+            by_village[r.village_id].append(r)
+        total = len(by_village)
         step = max(1, total // 100)
-        for done, members in enumerate(blocks.values(), start=1):
+        numbers: dict[int, tuple[str, ...]] = {}
+
+        def numbers_of(m: Any) -> tuple[str, ...]:
+            if m.id not in numbers:
+                numbers[m.id] = _house_numbers(m.address)
+            return numbers[m.id]
+
+        for done, members in enumerate(by_village.values(), start=1):
             if progress is not None and (done % step == 0 or done == total):
                 progress(done, total)
-            if len(members) < 2:
-                continue
             probes = members if focus is None else [m for m in members if m.id in focus]
-            if not probes:
+            if len(members) < 2 or not probes:
                 continue
-            names = [_squash(m.name) for m in members]
-            probe_names = names if focus is None else [_squash(m.name) for m in probes]
-            addr_keys: dict[int, str] = {}
-            for i, j, name_score in _similar_names(probe_names, names):
-                a, b = probes[i], members[j]
-                if a.id == b.id:
+            if len(probes) * len(members) <= _DIRECT_PAIRS:
+                blocks = [(probes, members)]
+            else:  # a large village: only households with the same house numbers can match
+                sub: dict[tuple[str, ...], list[Any]] = defaultdict(list)
+                for m in members:
+                    sub[numbers_of(m)].append(m)
+                blocks = [(b if focus is None else [m for m in b if m.id in focus], b) for b in sub.values()]
+            for block_probes, block in blocks:
+                if len(block) < 2 or not block_probes:
                     continue
-                addr_a = addr_keys.setdefault(a.id, _address_key(a.address))
-                addr_b = addr_keys.setdefault(b.id, _address_key(b.address))
-                addr = fuzz.ratio(addr_a, addr_b)
-                if addr >= FUZZY_THRESHOLD:
-                    add(a.id, b.id, "fuzzy_name_address", min(name_score, addr))
+                names = [_squash(m.name) for m in block]
+                probe_names = names if block_probes is block else [_squash(m.name) for m in block_probes]
+                for i, j, name_score in _similar_names(probe_names, names):
+                    x, y = block_probes[i], block[j]
+                    if x.id == y.id or numbers_of(x) != numbers_of(y):
+                        continue
+                    addr = fuzz.ratio(_address_key(x.address), _address_key(y.address))
+                    if addr >= FUZZY_THRESHOLD:
+                        add(x.id, y.id, "fuzzy_name_address", min(name_score, addr))
     elif progress is not None:
         progress(1, 1)
     return sorted(found.values(), key=lambda p: (p.a, p.b))
@@ -421,6 +436,7 @@ def update_many(*, session: Session, updates: Sequence[tuple[HouseholdState, Cha
 
     if not updates:
         return
+    session.flush()
     towns = township_ids(session=session)
     vcache: dict[tuple[str, str], int] = {}
     by_keys: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
