@@ -143,7 +143,7 @@ def test_reports_and_assessment(demo_file: Path, tmp_path: Path, capsys: pytest.
 
 
 def _small(path: Path) -> None:
-    engine = db.open_database(url(path))
+    engine = db.open_database(url(path), create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)

@@ -57,7 +57,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a migrated, empty registry."""
-    eng = db.open_database(db_url)
+    eng = db.open_database(db_url, create=True)
     try:
         yield eng
     finally:
