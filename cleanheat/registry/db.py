@@ -202,8 +202,10 @@ def open_database(url: str, *, create: bool = False, migrate: bool = False, chec
     migrate : bool
         May upgrade an older schema to the newest revision.
     check : bool
-        Refuse a database without the schema, or at another revision than the package's
-        (``db info`` opens without the check, to show the revision).
+        Bring the schema to the newest revision (as ``create`` and ``migrate`` allow) or refuse
+        the database. Without the check the database is opened at whatever revision it is
+        (``db info`` shows it, ``db upgrade`` migrates it, ``db backup`` saves it); ``create``
+        still decides whether a missing SQLite file may be made.
     **kwargs
         Passed to :func:`sqlalchemy.create_engine`.
 
@@ -224,7 +226,7 @@ def open_database(url: str, *, create: bool = False, migrate: bool = False, chec
     try:
         rev = current_revision(engine)
         head = head_revision()
-        if rev == head or not check and not create and not migrate:
+        if rev == head or not check:
             return engine
         if rev is None:
             if not create:
@@ -353,11 +355,14 @@ def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
 
     Raises
     ------
-    RegistryError
+    InputError
         The file cannot be written (the old file, if any, is left as it was).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -371,7 +376,7 @@ def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise RegistryError(f"cannot write {path}: {exc}") from None
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -301,8 +301,8 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
         day = int(rng.choice([15, 18, 20, 22, 23, 24, 25, 25, 26, 28], p=[.1, .1, .15, .15, .1, .1, .1, .1, .05, .05]))
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
         submitted = dt.date(y, m, day) if day <= 28 else nxt - dt.timedelta(days=1)
-        due = reports.due_on(month)
-        late = due is not None and submitted > due
+        report_due = reports.due_on(month)
+        late = report_due is not None and submitted > report_due
         report_rows.append({"township_id": tid_by_name[town], "month": month, "submitted_on": submitted,
                             "late": late, "figures": fig})
         n_reports += 1
