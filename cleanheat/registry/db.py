@@ -319,6 +319,7 @@ def info(engine: Engine) -> dict[str, Any]:
     }
     if engine.url.get_backend_name() == "sqlite":
         out["file"] = engine.url.database
+        out["exists"] = True
     out["tables"] = table_counts(engine) if rev is not None else {}
     return out
 

@@ -137,6 +137,21 @@ def test_reports_and_assessment(demo_file: Path, tmp_path: Path, capsys: pytest.
     assert code == 2
 
 
+def test_demo_revocation_is_made_by_the_assessment(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ENT-12 is revoked by running the 2023-H2 assessment in the demo load, not typed into its history."""
+    code, out, _ = run(["enterprise", "status", "--json", "ENT-12", "--on", "2024-01-01", "--database-url",
+                        url(demo_file)], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["status"] == "revoked"
+    last = doc["history"][-1]
+    assert last["status"] == "revoked" and last["effective_on"] == "2024-01-01"  # the day after the half
+    assert last["actor"] == "县清洁取暖领导小组" and last["why"].startswith("2023-H2 assessment: ")
+    code, out, _ = run(["audit", "log", "--json", "--resource", "assessment/2023-H2", "--database-url",
+                        url(demo_file)], capsys)
+    (entry,) = json.loads(out)
+    assert entry["data"]["revoked"] == ["ENT-12"]
+
+
 # --------------------------------------------------------------------------------------------
 # db commands
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -50,6 +50,7 @@ def db_info(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> Non
 
     url = database_url_of(database_url)
     path = db.sqlite_file(url)
+    info: dict[str, Any]
     if path is not None and not path.is_file():
         info = {"database_url": url, "backend": "sqlite", "file": str(path), "exists": False,
                 "hint": f"no cleanheat database here; {db.CREATE_HINT}"}
