@@ -350,6 +350,17 @@ def _snapshot(engine: Engine) -> Any:
     return engine.connect().execution_options(**{READ_ONLY: True})
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` would, for every thread at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
     """Write ``data`` to a temporary file in ``path``'s folder, flush it to disk and rename it over
     ``path``: the target is either the old file or the whole new one, never a truncated mix.
@@ -366,6 +377,9 @@ def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
     tmp = Path(tmp_name)
     try:
+        # the mode a plain open() would give (or the replaced file's), not mkstemp's 0600
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(fd, mode)
         with os.fdopen(fd, "wb") as raw:
             if gzipped:
                 with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, compresslevel=6) as fh:
