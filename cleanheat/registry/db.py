@@ -5,10 +5,12 @@ Opening a database (:func:`open_database`) never creates or migrates one unless 
 - ``create=True`` may create a new SQLite file (and its folder) and build the schema in an empty
   database; only ``db upgrade``, ``db restore`` and ``demo load`` ask for it. Any other command
   on a mistyped path gets "no cleanheat database at …", never a new empty programme.
-- ``migrate=True`` may upgrade an older schema; only ``db upgrade`` (and ``db restore``/``demo
-  load``, which fill a database of their own) ask for it. Every other command on an older schema
-  is told to run ``cleanheat db upgrade``: a clerk's read command on a shared PostgreSQL database
-  never runs DDL.
+- ``migrate=True`` may upgrade an older schema on opening (for a deployment's prestart step). No
+  CLI command asks for it: ``db upgrade`` opens with ``check=False`` and migrates on purpose,
+  ``db restore`` brings the target to the backup's revision itself. Every other command on an
+  older schema is told to run ``cleanheat db upgrade``: a clerk's read command on a shared
+  PostgreSQL database never runs DDL.
+- ``check=False`` opens the database at whatever revision it is (``db info``, ``db backup``).
 
 Sessions (:func:`session_scope`) are writers by default: on SQLite they take the write lock at
 ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. ``read_only=True`` gives a
