@@ -38,8 +38,10 @@ def db_upgrade(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> 
     with engine_scope(database_url, create=True, check=False) as engine:
         before = db.current_revision(engine)
         after = db.upgrade(engine)
+        title = ("数据库已是最新版本 database already up to date" if before == after else
+                 "数据库已创建 database created" if before is None else "数据库已升级 database upgraded")
         kv({"database_url": engine.url.render_as_string(hide_password=True), "from_revision": before,
-             "revision": after}, json_out, "数据库已升级 database upgraded")
+             "revision": after}, json_out, title)
 
 
 @db_app.command("info")
