@@ -30,7 +30,7 @@ from cleanheat.demo.yanchi import generate_households
 from cleanheat.policy.decide import decide
 from cleanheat.policy.engine import default_tree, reason_texts, to_columns
 from cleanheat.policy.rules import yanchi
-from cleanheat.policy.rules.yanchi import FIELDS
+from cleanheat.policy.rules.yanchi import FIELDS, LEDGER_FIELDS
 
 
 def timed(fn: Any, repeat: int = 1) -> tuple[float, Any]:
@@ -142,7 +142,7 @@ def main() -> None:
     many = generate_households(1, big)
     t_big, _ = timed(lambda: decide("yanchi", many).to_records())
     rows.append((f"yanchi: {big:,} from dicts (validate + rules + reasons)", big, t_big))
-    cols = to_columns(many, FIELDS, "household_id")
+    cols = to_columns(many, FIELDS, "household_id", LEDGER_FIELDS)
     from cleanheat.policy.rules.yanchi import check_records
 
     check_records(cols, many)

@@ -14,7 +14,7 @@ import numpy as np
 import pvlib
 
 from cleanheat.climate.normals import MonthlyNormals, monthly_means
-from cleanheat.climate.sites import GROUND_TEMP_OFFSET_K, Site, get_site
+from cleanheat.climate.sites import Site, get_site, ground_temp_offset_k
 from cleanheat.climate.typical_year import (
     HOURS_PER_YEAR,
     TypicalYear,
@@ -113,7 +113,7 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
         design_temp_c=float("nan"),
         heating_season_start=(11, 1),
         heating_season_end=(3, 31),
-        undisturbed_ground_temp_c=float(temp.mean()) + GROUND_TEMP_OFFSET_K,
+        undisturbed_ground_temp_c=float(temp.mean()) + ground_temp_offset_k(),
         normals=normals,
         epw_path=p.resolve(),
         source=f"EPW file {p.name}",

@@ -47,6 +47,7 @@ def jurisdiction(name: str) -> Jurisdiction:
         return Jurisdiction(
             name="yanchi", fields=y.FIELDS, id_field="household_id", period_field="installed_on", rules=y.RULES,
             reasons=y.REASONS, reason_codes=y.reason_codes, outputs=y.outputs, check=y.check_records,
+            ignored_fields=y.LEDGER_FIELDS,
         )
     if name == "beijing":
         from cleanheat.policy.rules import beijing as b
@@ -173,7 +174,7 @@ def decide(
         tree = default_tree() if j.parameter_root is None else ParameterTree.load(j.parameter_root)
     records = list(records)
     if columns is None:
-        cols = to_columns(records, j.fields, j.id_field)
+        cols = to_columns(records, j.fields, j.id_field, j.ignored_fields)
         if j.check is not None:
             j.check(cols, records)
     else:

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanheat.errors import ParameterError
-from cleanheat.parameters import DatedValue, Parameter, ParameterTree, jsonable
+from cleanheat.parameters import POLICY_ROOT, DatedValue, Parameter, ParameterTree, jsonable
 from cleanheat.records import Field, to_columns
 
 __all__ = [
@@ -49,7 +49,8 @@ __all__ = [
     "PARAMETERS_ROOT",
 ]
 
-PARAMETERS_ROOT = Path(__file__).parent / "parameters"
+PARAMETERS_ROOT = POLICY_ROOT
+"""The policy parameters' root (:data:`cleanheat.parameters.POLICY_ROOT`)."""
 
 
 @functools.cache
@@ -333,6 +334,9 @@ class Jurisdiction:
         may add or replace columns.
     parameter_root : Path, optional
         Where its parameter folder lives, when not inside the package's.
+    ignored_fields : tuple of str
+        Fields a record may carry for other uses (the ledger's name, phone…): neither read nor
+        refused. Any other unknown field is an input error.
     """
 
     name: str
@@ -345,3 +349,4 @@ class Jurisdiction:
     outputs: Callable[[Entity], dict[str, np.ndarray]]
     check: Callable[[dict[str, np.ndarray], list[Any]], None] | None = None
     parameter_root: Path | None = None
+    ignored_fields: tuple[str, ...] = ()

@@ -93,7 +93,7 @@ def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
 
 def test_param_override_changes_only_that_method(monkeypatch, capsys):
     _, base, _ = _run(monkeypatch, capsys, HOUSE)
-    _, better, _ = _run(monkeypatch, capsys, HOUSE, "--param", "other_high_tech.eta_carnot=0.6")
+    _, better, _ = _run(monkeypatch, capsys, HOUSE, "--param", "technologies.other_high_tech.eta_carnot=0.6")
     b, o = json.loads(base)["options"], json.loads(better)["options"]
     assert o[6]["technology"] == "other_high_tech"
     assert o[6]["seasonal_efficiency"] > b[6]["seasonal_efficiency"]

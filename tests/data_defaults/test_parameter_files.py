@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from cleanheat.climate.sites import DEFAULTS_ROOT, default_parameters
+from cleanheat.parameters import DEFAULTS_ROOT, defaults_tree
 
 MINE = ("climate", "tariffs", "prices", "fuels", "emission_factors")
 
 
 @pytest.fixture(scope="module")
 def tree():
-    return default_parameters()
+    return defaults_tree()
 
 
 def _mine(tree):

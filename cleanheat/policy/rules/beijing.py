@@ -30,9 +30,11 @@ import numpy as np
 
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
+from cleanheat.records import raise_all
 from cleanheat.units import BoolArray, FloatArray, IntArray
 
-__all__ = ["Zone", "Source", "Kind", "INVESTMENT_ITEMS", "FIELDS", "RULES", "REASONS", "outputs"]
+__all__ = ["Zone", "Source", "Kind", "ZONE_NAMES_ZH", "ZONE_SYNONYMS", "SOURCE_NAMES_ZH", "KIND_NAMES_ZH",
+           "INVESTMENT_ITEMS", "FIELDS", "RULES", "REASONS", "outputs"]
 
 DOC = "京热泵实施意见(2019)"
 
@@ -72,16 +74,63 @@ INVESTMENT_ITEMS: tuple[str, ...] = (
 )
 PERMITS: tuple[str, ...] = ("mining", "water_extraction")
 
+ZONE_NAMES_ZH: dict[str, str] = {
+    Zone.CITY_SUB_CENTER: "城市副中心",
+    Zone.DAXING_AIRPORT: "北京大兴国际机场及临空经济区",
+    Zone.EXPO_2019: "2019年北京世园会",
+    Zone.HUAIROU_SCIENCE_CITY: "怀柔科学城",
+    Zone.FUTURE_SCIENCE_CITY: "未来科学城",
+    Zone.ZHONGGUANCUN_ETDZ: "中关村科学城和北京经济技术开发区",
+    Zone.PLAIN_NEW_TOWNS: "平原新城",
+    Zone.ECOLOGICAL_CONSERVATION: "生态涵养区",
+}
+"""The key zones' names as the opinion writes them (三(一)–(四))."""
+
+ZONE_SYNONYMS: dict[str, str] = {
+    **{zh: code for code, zh in ZONE_NAMES_ZH.items()},
+    "北京城市副中心": Zone.CITY_SUB_CENTER, "副中心": Zone.CITY_SUB_CENTER,
+    "大兴国际机场": Zone.DAXING_AIRPORT, "北京大兴国际机场": Zone.DAXING_AIRPORT, "大兴机场": Zone.DAXING_AIRPORT,
+    "临空经济区": Zone.DAXING_AIRPORT,
+    "世园会": Zone.EXPO_2019, "北京世园会": Zone.EXPO_2019,
+    "中关村科学城": Zone.ZHONGGUANCUN_ETDZ, "北京经济技术开发区": Zone.ZHONGGUANCUN_ETDZ,
+    "经济技术开发区": Zone.ZHONGGUANCUN_ETDZ, "经开区": Zone.ZHONGGUANCUN_ETDZ,
+}
+"""Zone names people write, mapped to the codes (``funding beijing`` accepts them)."""
+
+SOURCE_NAMES_ZH: dict[str, str] = {
+    Source.SHALLOW_GROUND: "浅层地源", Source.RECLAIMED_WATER: "再生水源", Source.SEWAGE: "污水源",
+    Source.WASTE_HEAT: "余热", Source.DEEP_GEOTHERMAL: "深层地热",
+}
+KIND_NAMES_ZH: dict[str, str] = {
+    Kind.NEW_BUILD: "新建", Kind.EXPANSION: "改扩建", Kind.COAL_BOILER_RETROFIT: "既有燃煤锅炉改热泵",
+    Kind.OIL_BOILER_RETROFIT: "既有燃油锅炉改热泵", Kind.RURAL_WHOLE_VILLAGE_COAL: "农村整村煤改浅层地源热泵",
+    Kind.URBAN_COMMUNITY_COAL: "城镇社区统一煤改浅层地源热泵",
+}
+
+MAX_INVESTMENT_ITEM_CNY = 10_000_000_000
+"""Plausibility bound of one investment item of a project. [CNY]
+
+Ten billion yuan (100亿元) per item is beyond any heat-pump project in Beijing (the largest, the
+Daxing airport ground-source system, cost well under one billion); the bound also keeps
+base × basis points inside 64-bit integers (13 items × 10¹⁰ × 10⁴ ≈ 1.3·10¹⁵ ≪ 9.2·10¹⁸),
+where 4·10¹⁵ CNY used to wrap to a negative support.
+"""
+
+MAX_PROJECT_AREA_M2 = 50_000_000
+"""Plausibility bound of a project's heated area: more than twice the city's whole 20 M m² target. [m²]"""
+
 FIELDS: tuple[Field, ...] = (
     Field("project_id", "str"),
-    Field("zone", "code", choices=tuple(Zone)),
-    Field("source", "code", choices=tuple(Source)),
-    Field("kind", "code", choices=tuple(Kind)),
+    Field("zone", "code", choices=tuple(Zone), aliases=ZONE_SYNONYMS, labels=ZONE_NAMES_ZH),
+    Field("source", "code", choices=tuple(Source), labels=SOURCE_NAMES_ZH,
+          aliases={zh: code for code, zh in SOURCE_NAMES_ZH.items()}),
+    Field("kind", "code", choices=tuple(Kind), labels=KIND_NAMES_ZH,
+          aliases={zh: code for code, zh in KIND_NAMES_ZH.items()}),
     Field("government_invested", "bool", required=False, default=False),
     Field("self_funded", "bool", required=False, default=False),
     Field("main_project_specifies_heat_pump", "bool", required=False, default=False),
-    Field("heated_area_m2", "number"),
-    Field("investment_cny", "mapping", choices=INVESTMENT_ITEMS),
+    Field("heated_area_m2", "number", maximum=MAX_PROJECT_AREA_M2),
+    Field("investment_cny", "mapping", choices=INVESTMENT_ITEMS, maximum=MAX_INVESTMENT_ITEM_CNY),
     Field("permits", "mapping", required=False, choices=PERMITS, item_kind="bool"),
     Field("ground_heat_balance_ok", "bool", required=False, default=None, nullable=True),
     Field("enterprise_dishonest", "bool", required=False, default=False),
@@ -110,12 +159,13 @@ def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
             count=len(permits))
     balance = np.array([r.get("ground_heat_balance_ok") for r in records], dtype=object)
     missing = np.flatnonzero((cols["source"] == Source.SHALLOW_GROUND) & (balance == None))  # noqa: E711
-    if missing.size:
-        i = int(missing[0])
-        raise InputError(
+    raise_all([
+        InputError(
             "required for a shallow-ground project (the underground heat-balance review, 五(一)): true or false",
             record=f"record {i} (project_id={cols['project_id'][i]})", field="ground_heat_balance_ok",
         )
+        for i in missing.tolist()
+    ])
     cols["ground_heat_balance_ok"] = np.array([b is not False for b in balance], dtype=bool)
 
 

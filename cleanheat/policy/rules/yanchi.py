@@ -17,6 +17,7 @@ import numpy as np
 from cleanheat.codes import Dwelling, Technology
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
+from cleanheat.records import raise_all
 from cleanheat.units import BoolArray, IntArray
 
 __all__ = ["Dwelling", "Technology", "TOWNSHIPS", "JURISDICTION_NAME", "FIELDS", "RULES", "REASONS", "outputs"]
@@ -30,20 +31,41 @@ TOWNSHIPS: tuple[str, ...] = (
 )
 """The eight townships of Yanchi county, in the order of the plan's 附件1."""
 
+MAX_HEATED_AREA_M2 = 2000
+"""Plausibility bound of a household's heated area. [m²]
+
+Not a policy number (the plan sets only the 60 m² minimum): a rural household in Yanchi heats
+60–300 m², and 2,000 m² is far above any farmhouse, courtyard or cave dwelling, so a larger
+value is a typing or unit error (80,000 for 80) that must not be decided as a real house.
+"""
+
+MAX_INVOICE_CNY = 1_000_000
+"""Plausibility bound of one household's invoice. [CNY]
+
+The plan's dearest method (ground-source heat pump) costs a few tens of thousands of yuan per
+household; a million yuan is beyond any real household installation of any programme, and the
+bound keeps every sum of a batch far inside 64-bit integers.
+"""
+
 FIELDS: tuple[Field, ...] = (
     Field("household_id", "str"),
     Field("township", "code", choices=TOWNSHIPS),
-    Field("heated_area_m2", "number"),
+    Field("heated_area_m2", "number", maximum=MAX_HEATED_AREA_M2),
     Field("dwelling", "code", choices=tuple(Dwelling)),
     Field("technology", "code", choices=tuple(Technology)),
     Field("with_rooftop_pv", "bool", required=False, default=False),
-    Field("installed_on", "date"),
+    Field("installed_on", "date", not_future=True),
     Field("self_install", "bool", required=False, default=False),
     Field("enterprise_registered", "bool", required=False, default=None, nullable=True),
     Field("previously_subsidised", "bool", required=False, default=False),
-    Field("accepted_on", "date", required=False, nullable=True),
-    Field("invoice_cny", "int"),
+    Field("accepted_on", "date", required=False, nullable=True, not_future=True),
+    Field("invoice_cny", "int", maximum=MAX_INVOICE_CNY),
 )
+
+LEDGER_FIELDS: tuple[str, ...] = (
+    "name", "id_number", "phone", "village", "address", "year", "enterprise_code",
+)
+"""Fields of the household ledger that a record may carry and a decision does not read."""
 
 RULES = RuleSet(JURISDICTION_NAME)
 rule = RULES.rule
@@ -56,22 +78,27 @@ def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
     ------
     InputError
         Acceptance dated before installation; an enterprise installation without
-        ``enterprise_registered``.
+        ``enterprise_registered``. Every such record is listed, in one error.
     """
-    bad = np.flatnonzero(~np.isnat(cols["accepted_on"]) & (cols["accepted_on"] < cols["installed_on"]))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
+    errors: list[InputError] = []
+
+    def label(i: int) -> str:
+        return f"record {i} (household_id={cols['household_id'][i]})"
+
+    early = ~np.isnat(cols["accepted_on"]) & (cols["accepted_on"] < cols["installed_on"])
+    for i in np.flatnonzero(early).tolist():
+        errors.append(InputError(
             f"accepted_on {cols['accepted_on'][i]} is before installed_on {cols['installed_on'][i]}",
-            record=f"record {i} (household_id={cols['household_id'][i]})", field="accepted_on",
-        )
-    missing = [i for i, r in enumerate(records) if not r.get("self_install") and r.get("enterprise_registered") is None]
-    if missing:
-        i = missing[0]
-        raise InputError(
-            "required for an enterprise installation (self_install is false): true or false",
-            record=f"record {i} (household_id={cols['household_id'][i]})", field="enterprise_registered",
-        )
+            record=label(i), field="accepted_on",
+        ))
+    for i, r in enumerate(records):
+        if not r.get("self_install") and r.get("enterprise_registered") is None:
+            errors.append(InputError(
+                "required for an enterprise installation (self_install is false): true or false",
+                record=label(i), field="enterprise_registered",
+            ))
+    errors.sort(key=lambda e: int(str(e.record).split()[1]))
+    raise_all(errors)
     cols["enterprise_registered"] = np.array([bool(r.get("enterprise_registered")) for r in records], dtype=bool)
 
 
