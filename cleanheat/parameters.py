@@ -181,6 +181,20 @@ class Parameter:
                 break
         return found
 
+    def true_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first span of dates over which the value is true (a window such as the programme's).
+
+        Returns ``(first day, last day)``; the last day is ``None`` when the span is open-ended,
+        and both are ``None`` when the value is never true. For a number, "true" is non-zero.
+        """
+        start: dt.date | None = None
+        for dv in self.values:
+            if dv.value and start is None:
+                start = dv.start
+            elif not dv.value and start is not None:
+                return start, dv.start - dt.timedelta(days=1)
+        return start, None
+
     def at(self, on: dt.date) -> Any:
         """The value on a date.
 

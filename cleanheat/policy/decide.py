@@ -100,14 +100,15 @@ class Decisions:
                 row["trace"] = traces[v]
         return rows
 
-    def _reason_list(self, codes: np.ndarray, i: int) -> list[dict[str, str]]:
+    def _reason_list(self, codes: np.ndarray, i: int) -> list[dict[str, Any]]:
         values = param_values_for(self.tree, self.trace, i)
         out = []
         for reason, code in zip(self.jurisdiction.reasons, codes.tolist(), strict=True):
             if code < 0:
                 continue
-            zh, en = reason_texts(reason, code, values)
-            out.append({"rule": reason.rule, "clause": reason.clause, "detail": zh, "detail_en": en})
+            zh, en = reason_texts(reason, code, values, self.tree)
+            out.append({"rule": reason.rule, "clause": reason.clause, "detail": zh, "detail_en": en,
+                        "passed": reason.passed(code)})
         return out
 
     def _trace_record(self, i: int) -> dict[str, Any]:

@@ -377,11 +377,15 @@ def _obligation_lists(bits: IntArray) -> np.ndarray:
 
 REASONS: tuple[Reason, ...] = (
     Reason("validity", f"{DOC} 末段", {
-        1: ("申请日期在意见有效期内（公布之日起30日后施行，至{beijing.policy.expires_on}止）",
-            "Applied while the opinion is in force (from 30 days after publication to {beijing.policy.expires_on})"),
-        0: ("申请日期不在意见有效期内（公布之日起30日后施行，至{beijing.policy.expires_on}止），不予支持",
-            "Applied outside the opinion's validity window: no support under it"),
-    }),
+        1: ("申请日期在意见有效期内（{beijing.policy.published_on}公布，"
+            "公布之日起{beijing.policy.days_to_effect}日后施行，至{beijing.policy.expires_on}止）",
+            "Applied while the opinion is in force (published {beijing.policy.published_on}, in force "
+            "{beijing.policy.days_to_effect} days later until {beijing.policy.expires_on})"),
+        0: ("申请日期不在意见有效期内（{beijing.policy.published_on}公布，"
+            "公布之日起{beijing.policy.days_to_effect}日后施行，至{beijing.policy.expires_on}止），不予支持",
+            "Applied outside the opinion's validity window (published {beijing.policy.published_on}, in force "
+            "{beijing.policy.days_to_effect} days later until {beijing.policy.expires_on}): no support under it"),
+    }, fails=frozenset({0})),
     Reason("funding_case", f"{DOC} 二", {
         0: ("建设单位利用自有资金建设，不申请市政府固定资产投资支持", "Self-funded: no municipal support requested"),
         1: ("政府投资项目或公共机构：按照主体项目支持政策给予资金支持（不在本意见比例内计算）",
@@ -400,7 +404,7 @@ REASONS: tuple[Reason, ...] = (
             "{beijing.support.deep_geothermal_ratio} of heat source and primary network"),
         7: ("深层地热项目未同时取得采矿许可证和取水许可证，不予支持",
             "Deep geothermal without both a mining and a water-extraction licence: not supported"),
-    }),
+    }, fails=frozenset({7})),
     Reason("heat_source_additions", f"{DOC} 二(五)", {
         1: ("配套蓄热（蓄冷）及太阳能补热系统投资纳入热源投资，按热源同比例支持",
             "Thermal storage and solar make-up heat count as heat-source investment at the same ratio"),
@@ -409,24 +413,28 @@ REASONS: tuple[Reason, ...] = (
         1: ("地下冷热负荷平衡计算经审核，能保证冷热平衡", "Underground heat balance reviewed and kept"),
         0: ("不能保证地下冷热平衡，不予核准、不予申报资金申请",
             "Underground heat balance not kept: neither approved nor funded"),
-    }),
+    }, fails=frozenset({0})),
     Reason("dishonest_enterprise", f"{DOC} 五(三)", {
         0: ("存在重大问题的失信企业，限制享受政府性资金支持",
             "Enterprise listed as dishonest (失信): barred from government funding"),
-    }),
+    }, fails=frozenset({0})),
     Reason("approval_route", f"{DOC} 四(一)", {
         0: ("不予核准", "Not approved under this opinion"),
-        1: ("申请30%支持：由所在区发展改革部门核准，市发展改革委审批资金申请报告",
-            "30 % support: the district DRC approves the project, the municipal DRC the fund application report"),
-        2: ("申请50%及以上支持：由市发展改革委审批项目建议书（代可行性研究报告）",
-            "50 % or more: the municipal DRC approves the project proposal in place of the feasibility study"),
+        1: ("申请低于{beijing.approval.municipal_threshold_ratio}的支持："
+            "由所在区发展改革部门核准，市发展改革委审批资金申请报告",
+            "Support below {beijing.approval.municipal_threshold_ratio}: the district DRC approves the project, "
+            "the municipal DRC the fund application report"),
+        2: ("申请{beijing.approval.municipal_threshold_ratio}及以上支持："
+            "由市发展改革委审批项目建议书（代可行性研究报告）",
+            "{beijing.approval.municipal_threshold_ratio} or more: the municipal DRC approves the project proposal "
+            "in place of the feasibility study"),
         3: ("主体项目核准或备案文件已明确配套热泵供暖：不再单独核准，市发展改革委直接审批资金申请报告",
             "Main project already specifies heat pumps: no separate approval; "
             "the municipal DRC approves the fund report"),
         4: ("利用自有资金建设、不申请市政府投资支持的热泵、地热项目：由区发展改革部门核准",
             "Self-funded (or unfunded) heat-pump / geothermal project: the district DRC approves"),
         5: ("政府投资项目：按主体项目审批程序办理", "Government-invested: follows the main project's procedure"),
-    }),
+    }, fails=frozenset({0})),
 )
 
 
