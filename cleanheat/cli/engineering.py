@@ -130,8 +130,8 @@ def _write_csv(path: Path, series: dict[str, Any]) -> None:
 
 
 SIMULATE_COLUMNS = (
-    "取暖方式 method", "用电 electricity kWh", "谷电 valley kWh", "燃气 gas m³", "生物质 biomass kg", "燃煤 coal kg",
-    "季节能效 efficiency", "运行费用 cost 元", "CO₂ kg", "不满足 unmet h", "峰值 peak kW",
+    "取暖方式 method", "用电 kWh\nelectricity", "谷电 kWh\nvalley", "燃气 m³\ngas", "生物质 kg\nbiomass",
+    "燃煤 kg\ncoal", "季节能效\nefficiency", "运行费用 元\ncost", "CO₂ kg", "不满足 h\nunmet", "峰值 kW\npeak",
 )
 """The ``simulate --table`` headers: Chinese first, English and the unit beside."""
 
@@ -151,7 +151,8 @@ def _print_tables(results: list[dict[str, Any]]) -> None:
                  f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh")
         t = Table(title=title)
         for c in SIMULATE_COLUMNS:
-            t.add_column(c, justify="left" if c == SIMULATE_COLUMNS[0] else "right")
+            first = c == SIMULATE_COLUMNS[0]
+            t.add_column(c, justify="left" if first else "right", no_wrap=first)
         for o in r["options"]:
             e = o["energy"]
             t.add_row(technology_label(o["technology"]), f"{e['electricity_kwh']:,.0f}",

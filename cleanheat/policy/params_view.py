@@ -44,6 +44,9 @@ def describe(tree: ParameterTree, path: str, on: dt.date | None) -> dict[str, An
             "documentation": p.documentation,
             "values": [{"from": v.start.isoformat(), "value": jsonable(v.value)} for v in p.values],
         }
+        if p.kind in ("int", "float"):
+            lo, hi = p.bounds()
+            entry["range"] = {"min": lo, "max": hi, "whole": p.whole}
         if on is not None:
             dv = p.effective(on)
             entry["on"] = {
