@@ -101,6 +101,8 @@ def _use_weather(records: list[Any], weather: Path, site_name: str | None, tarif
             raise InputError(f"{exc.reason}: give the --weather site another name with --site-name NAME",
                              field="--site-name") from None
         raise
+    if "filled" in site.source:
+        print(f"注意 note: {site.source}", file=sys.stderr)
     named = {r.get("site") for r in records if isinstance(r, dict)}
     if named == {site.name} or not named:
         return records

@@ -310,7 +310,7 @@ def add_site_from_epw(
         epw_path=Path(path).resolve(),
         tariff_region=tariff_region,
         grid_region=grid_region,
-        source=f"EPW file {Path(path).name}",
+        source=base.source,
     )
     return _register(site)
 
