@@ -98,7 +98,7 @@ def loop_yanchi(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reason("minimum_heated_area", (2 if r["dwelling"] == "cave" else 1) if area_ok else 0, values),
             reason("once_per_household", int(first), values),
             reason("installer", installer, values),
-            reason("acceptance", 3 if acceptance == 1 and not eligible else acceptance, values),
+            reason("acceptance", acceptance if eligible else {1: 3, 0: 4}.get(acceptance, acceptance), values),
         ]
         if eligible:
             reasons.append(reason("central_subsidy", 1, values))

@@ -29,6 +29,8 @@ def subsidy_yanchi(
     file: str = typer.Argument(..., help=FILE_HELP),
     trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+    table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON: status, "
+                               "amounts and the conditions not met."),
 ) -> None:
     """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
     from cleanheat.cli.io import read_json_records, write_json
@@ -36,7 +38,37 @@ def subsidy_yanchi(
 
     records, was_list = read_json_records(file)
     out = decide_yanchi(records, trace=trace)
+    if table:
+        _print_decisions(out)
+        return
     write_json(out if was_list else out[0], pretty=pretty)
+
+
+STATUS_LABELS = {"payable": "可发放 payable", "pending_acceptance": "待验收 pending", "ineligible": "不符合 ineligible"}
+"""The decision statuses, Chinese first (the same words as the budget table)."""
+
+DECISION_COLUMNS = (
+    ("household_id", "农户编号 household"), ("status", "状态 status"), ("central_cny", "中央资金 central 元"),
+    ("local_cny", "县财政 county 元"), ("total_cny", "补贴合计 subsidy 元"), ("household_share_cny", "农户自筹 household 元"),
+)
+
+
+def _print_decisions(decisions: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from cleanheat.cli.render import console as make_console
+
+    console = make_console()
+    table = Table(title="盐池县清洁取暖补贴 subsidy decisions (盐政办发〔2022〕8号)", show_lines=True)
+    for key, label in DECISION_COLUMNS:
+        table.add_column(label, justify="left" if key in ("household_id", "status") else "right",
+                         no_wrap=key != "status")
+    table.add_column("未满足的条件 conditions not met", overflow="fold")
+    for d in decisions:
+        failed = "；".join(r["detail"] for r in d["reasons"] if not r.get("passed", True)) or "—"
+        table.add_row(d["household_id"], STATUS_LABELS.get(d["status"], d["status"]),
+                      *[f"{d[k]:,}" for k, _ in DECISION_COLUMNS[2:]], failed)
+    console.print(table)
 
 
 @funding_app.command("beijing")

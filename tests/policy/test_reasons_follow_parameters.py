@@ -79,6 +79,13 @@ def test_a_2022_install_failing_only_the_area_is_not_told_it_will_be_paid():
     assert "全额补贴" not in acceptance["detail"] and acceptance["passed"] is True
 
 
+def test_an_ineligible_household_not_yet_accepted_is_not_told_of_a_commitment():
+    out = decide_yanchi([dict(H, heated_area_m2=45, accepted_on=None)])[0]
+    acceptance = {x["rule"]: x for x in out["reasons"]}["acceptance"]
+    assert acceptance["detail"] == "尚未竣工验收（因上列条件不符，验收后也不予补贴）"
+    assert "一次性发放" not in acceptance["detail"] and "commitment" not in acceptance["detail_en"]
+
+
 def test_every_reason_says_pass_or_fail_and_keeps_the_contract_fields():
     out = decide_yanchi([H])[0]
     assert out["status"] == "payable"

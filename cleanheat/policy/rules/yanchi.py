@@ -188,8 +188,10 @@ def acceptance_code(h: Entity, p: ParameterAccess) -> IntArray:
 @rule(reference=f"{DOC} 四 验收合格后，向农户一次性发放全额补贴")
 def acceptance_shown_code(h: Entity, p: ParameterAccess) -> IntArray:
     """The acceptance line: as :func:`acceptance_code`, but 3 for an accepted household that is not
-    eligible (accepted in time, yet no subsidy: it is never told the full subsidy is paid)."""
-    return np.where((h.acceptance_code == 1) & ~h.eligible, 3, h.acceptance_code).astype(np.int64)
+    eligible (accepted in time, yet no subsidy) and 4 for one not yet accepted that is not eligible
+    either: an ineligible household is never told that a subsidy is paid or committed."""
+    code = np.where((h.acceptance_code == 1) & ~h.eligible, 3, h.acceptance_code)
+    return np.where((h.acceptance_code == 0) & ~h.eligible, 4, code).astype(np.int64)
 
 
 @rule(reference=f"{DOC} 四, 六(二)")
@@ -365,7 +367,9 @@ REASONS: tuple[Reason, ...] = (
             "Accepted before {yanchi.acceptance.open:from}: completed before the programme, not eligible"),
         3: ("已于{yanchi.acceptance.open:from}以后竣工验收合格（因上列条件不符，不予补贴）",
             "Accepted on or after {yanchi.acceptance.open:from} (no subsidy: a condition above is not met)"),
-    }, fails=frozenset({0, 2})),
+        4: ("尚未竣工验收（因上列条件不符，验收后也不予补贴）",
+            "Not yet accepted (no subsidy after acceptance either: a condition above is not met)"),
+    }, fails=frozenset({0, 2, 4})),
     Reason("central_subsidy", f"{DOC} 六(二)1–2", {
         1: ("中央资金补贴{yanchi.subsidy.central_cny}元/户",
             "Central subsidy {yanchi.subsidy.central_cny} CNY per household"),
