@@ -49,7 +49,8 @@ STATUS_LABELS = {"payable": "可发放 payable", "pending_acceptance": "待验�
 
 DECISION_COLUMNS = (
     ("household_id", "农户编号 household"), ("status", "状态 status"), ("central_cny", "中央资金 central 元"),
-    ("local_cny", "县财政 county 元"), ("total_cny", "补贴合计 subsidy 元"), ("household_share_cny", "农户自筹 household 元"),
+    ("local_cny", "县财政 county 元"), ("total_cny", "补贴合计 subsidy 元"),
+    ("household_share_cny", "农户自筹 household 元"),
 )
 
 
