@@ -42,7 +42,7 @@ class Dwelling(StrEnum):
 # Chinese names of the codes (the policy helper's mapping; keep it separate from the synonyms)
 # ---------------------------------------------------------------------------------------------
 
-TECHNOLOGY_NAMES_ZH: dict[Technology, str] = {
+TECHNOLOGY_NAMES_ZH: dict[str, str] = {
     Technology.FAN_HEATER_DIRECT: "热泵热风机+电直热",
     Technology.ASHP_WATER: "空气源热泵热水机",
     Technology.STORAGE_ELECTRIC: "电蓄热",
@@ -61,11 +61,11 @@ TECHNOLOGY_NAMES_ZH: dict[Technology, str] = {
 electric heater, so its seasonal efficiency is above 1.
 """
 
-DWELLING_NAMES_ZH: dict[Dwelling, str] = {Dwelling.BRICK: "砖房", Dwelling.CAVE: "窑洞", Dwelling.OTHER: "其他"}
+DWELLING_NAMES_ZH: dict[str, str] = {Dwelling.BRICK: "砖房", Dwelling.CAVE: "窑洞", Dwelling.OTHER: "其他"}
 """Dwelling types in Chinese."""
 
 
 def technology_label(code: str) -> str:
     """``"地源热泵 gshp"``: the Chinese name first, the code beside (the code alone if unknown)."""
-    zh = TECHNOLOGY_NAMES_ZH.get(code)  # type: ignore[call-overload]
+    zh = TECHNOLOGY_NAMES_ZH.get(code)
     return f"{zh} {code}" if zh else str(code)

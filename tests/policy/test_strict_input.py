@@ -198,3 +198,11 @@ def test_an_unknown_zone_lists_chinese_names_beside_the_codes():
         decide_beijing([dict(P, zone="城市副中")])
     text = str(err.value)
     assert "city_sub_center 城市副中心" in text and "did you mean '城市副中心'" in text
+
+
+def test_the_plans_own_method_names_are_accepted_and_listed_beside_the_codes():
+    assert decide_yanchi([dict(H, technology="地源热泵", dwelling="窑洞")]) == \
+        decide_yanchi([dict(H, technology="gshp", dwelling="cave")])
+    with pytest.raises(InputError) as err:
+        decide_yanchi([dict(H, technology="燃气炉")])
+    assert "gas_boiler 燃气壁挂炉" in str(err.value) and "fan_heater_direct 热泵热风机+电直热" in str(err.value)

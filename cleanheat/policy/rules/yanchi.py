@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cleanheat.codes import Dwelling, Technology
+from cleanheat.codes import DWELLING_NAMES_ZH, TECHNOLOGY_NAMES_ZH, Dwelling, Technology
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
 from cleanheat.records import raise_all
@@ -51,8 +51,10 @@ FIELDS: tuple[Field, ...] = (
     Field("household_id", "str"),
     Field("township", "code", choices=TOWNSHIPS),
     Field("heated_area_m2", "number", maximum=MAX_HEATED_AREA_M2),
-    Field("dwelling", "code", choices=tuple(Dwelling)),
-    Field("technology", "code", choices=tuple(Technology)),
+    Field("dwelling", "code", choices=tuple(Dwelling), labels=DWELLING_NAMES_ZH,
+          aliases={zh: code for code, zh in DWELLING_NAMES_ZH.items()}),
+    Field("technology", "code", choices=tuple(Technology), labels=TECHNOLOGY_NAMES_ZH,
+          aliases={zh: code for code, zh in TECHNOLOGY_NAMES_ZH.items()}),
     Field("with_rooftop_pv", "bool", required=False, default=False),
     Field("installed_on", "date", not_future=True),
     Field("self_install", "bool", required=False, default=False),
