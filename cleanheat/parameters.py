@@ -123,7 +123,7 @@ class Parameter:
             The value does not fit, with the reason.
         """
         kind = self.kind
-        unit = f" ({self.unit})" if self.unit else ""
+        unit = f" ({self.unit})" if self.unit not in (None, "", "1") else ""
         if value is None:
             return None
         if kind == "bool":
