@@ -7,7 +7,7 @@ from collections import Counter
 from cleanheat.demo.yanchi import generate_households, township_year_targets
 from cleanheat.policy.decide import decide_yanchi
 from cleanheat.policy.engine import to_columns
-from cleanheat.policy.rules.yanchi import FIELDS
+from cleanheat.policy.rules.yanchi import FIELDS, LEDGER_FIELDS
 
 
 def test_2021_split_in_proportion_to_later_years():
@@ -41,7 +41,7 @@ def test_demo_is_deterministic_and_seeded():
 
 def test_demo_is_valid_input_and_realistic():
     hs = generate_households(0)
-    to_columns(hs, FIELDS, "household_id")  # raises on any invalid record
+    to_columns(hs, FIELDS, "household_id", LEDGER_FIELDS)  # raises on any invalid record
     small = sum(h["heated_area_m2"] < 60 for h in hs)
     caves = sum(h["dwelling"] == "cave" for h in hs)
     assert 0.02 * 27000 < small < 0.12 * 27000
