@@ -31,7 +31,6 @@ from cleanheat.registry.models import (
     Household,
     Installation,
     Payment,
-    Target,
     Township,
     Village,
 )
@@ -230,6 +229,7 @@ def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tup
     ents = {code: eid for code, eid in session.execute(select(Enterprise.code, Enterprise.id))}
     book = status_book(session=session)
     seen: dict[str, int] = {}
+    years = places.programme_years()
     out: list[dict[str, Any]] = []
     for r, raw_row in enumerate(rows, start=2):
         if all(v in (None, "") for v in raw_row):
@@ -282,8 +282,8 @@ def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tup
                     err("accepted_on", f"cannot be accepted: installed on {inst_on} by {code}, which was "
                         f"{state or 'not registered'} then (盐政办发〔2022〕8号 四)")
         year = rec.get("year")
-        if year is not None and year not in (2021, 2022, 2023):
-            err("year", f"programme years are 2021–2023, got {year}")
+        if year is not None and year not in years:
+            err("year", f"programme years are {years[0]}–{years[-1]}, got {year}")
         errors.extend(row_errors)
         rec["_row"] = r
         out.append(rec)
@@ -521,10 +521,9 @@ def _programme_warnings(session: Session, towns: set[str]) -> list[RowError]:
         .join(Village, Household.village_id == Village.id).join(Township, Village.township_id == Township.id)
         .where(Household.merged_into_id.is_(None), Township.name.in_(sorted(towns)))
         .group_by(Township.name, Household.programme_year)).all()
-    targets: dict[tuple[str, int | None], int] = {(t, y): n for t, y, n in session.execute(
-        select(Township.name, Target.year, Target.households).join(Township, Target.township_id == Township.id))}
+    plan = places.targets()
     for town, year, n in sorted(counts, key=lambda x: (x[0], x[1] or 0)):
-        target = targets.get((town, year))
+        target = plan.get((town, year)) if year is not None else None
         if target is not None and n > target:
             out.append(RowError(0, "乡镇", f"{town} {year}年: {n:,} 户 households in the registry, target 目标 "
                                 f"{target:,} (盐政办发〔2022〕8号 附件1)"))
