@@ -209,7 +209,7 @@ def _one_township_rows(n: int, seed: int) -> list[list[Any]]:
 def _empty_programme(url: str) -> Any:
     from cleanheat.demo.yanchi import ENTERPRISE_CODES
 
-    engine = db.open_database(url)
+    engine = db.open_database(url, create=True)
     with db.session_scope(engine) as s:
         places.ensure_reference_data(session=s)
         _insert_enterprises(s, list(ENTERPRISE_CODES) + list(ROGUE_ENTERPRISES), "bench")
@@ -222,7 +222,7 @@ Result = tuple[float, float, float | None] | str
 
 def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, Result]:
     out: dict[str, Result] = {}
-    engine = db.open_database(backend.fresh_url())
+    engine = db.open_database(backend.fresh_url(), create=True)
     try:
         t, summary = timed(lambda: in_transaction(engine, lambda s: load_demo(session=s, seed=seed)))
         out["demo load"] = (t, CPU[0], None)
