@@ -1,0 +1,586 @@
+"""The one spreadsheet reader and writer of the package: CSV, XLS and XLSX in, office-ready XLSX out.
+
+Reading (:func:`read_table`, :func:`read_records`)
+    * ``.xlsx``/``.xlsm``/``.xls``/``.ods`` through python-calamine (fast, and the only maintained
+      reader of the old ``.xls``); ``.csv`` in UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode
+      text") or GBK/GB18030 (what Excel on Chinese Windows writes), comma-, tab- or semicolon-separated.
+      The encoding is detected: UTF-8 strictly first, then GB18030 (a superset of GBK).
+    * The file's content decides, not only its name: a Word document, an HTML page or a text file
+      named ``.xlsx``/``.xls`` gets a clear message with the fix (另存为 .xlsx).
+    * The header row is found among the first :data:`HEADER_SCAN_ROWS` rows by matching the headers
+      the caller knows, so a title row or merged cells above it do no harm; empty rows and trailing
+      blank columns are dropped; every row keeps its real spreadsheet row number for messages.
+
+Writing (:func:`write_workbook`)
+    Chinese labels as given, ``#,##0`` for money and counts, years as whole numbers, dates as date
+    cells, text columns (identity numbers, phones) formatted as text, column widths that fit CJK
+    text (a CJK character counts 2), a frozen header with an auto-filter, an optional title line,
+    an optional totals row of ``SUM`` formulas in bold, drop-down lists. The workbook is written to
+    a temporary file in the target's folder and renamed over the target (``os.replace``): a failed
+    write never leaves a truncated file. A directory or a name not ending in ``.xlsx`` is an
+    :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cleanheat import codes, normalise
+from cleanheat.errors import InputError
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "Column",
+    "Sheet",
+    "Table",
+    "header_key",
+    "read_records",
+    "read_table",
+    "write_workbook",
+    "write_xlsx",
+]
+
+HEADER_SCAN_ROWS = 10
+"""How many rows from the top may stand above the header row (titles, notes, merged cells)."""
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_SAVE_AS = "请用 Excel 打开并另存为 Excel 工作簿 (.xlsx) open it in Excel and save it as an Excel workbook (.xlsx)"
+IGNORED_HEADERS = frozenset({"序号", "编号序号", "no", "no.", "#"})
+"""Header keys of columns that number the rows (序号) and are never data."""
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------------
+
+
+def header_key(value: Any) -> str:
+    """A header compared as NFKC text without any space (also inside: ``身份证\\n号`` is ``身份证号``)."""
+    return "".join(normalise.text(value).split())
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet as read: its header row and its data rows, each with its spreadsheet row number (1-based)."""
+
+    path: Path
+    sheet: str | None
+    header_row: int
+    header: list[str]
+    rows: list[tuple[int, list[Any]]]
+    labels: list[str] = field(default_factory=list)
+    """The header cells as written (NFKC, spaces at the ends removed), for messages; ``header`` holds
+    their :func:`header_key`."""
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _cell(v: Any) -> Any:
+    """A cell as Python: empty text is None; a float holding a whole number below 2**53 is an int."""
+    if isinstance(v, str):
+        return v if v.strip() else None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def _kind_of(path: Path, head: bytes) -> str:
+    """``xlsx``, ``xls``, ``ods`` or ``csv``, from the file's first bytes and name; InputError with the fix."""
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                mimetype = z.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise InputError(f"{path} is a damaged file ({exc}); {_SAVE_AS}", field="file") from None
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if "opendocument.spreadsheet" in mimetype:
+            return "ods"
+        what = "a Word document (Word 文档)" if any(n.startswith("word/") for n in names) else "a zip file"
+        raise InputError(f"{path} is {what}, not a spreadsheet (不是表格文件); {_SAVE_AS}", field="file")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        if text_head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+            raise InputError(f"{path} is a web page (HTML) saved under an Excel name, not a workbook; {_SAVE_AS}",
+                             field="file")
+        raise InputError(f"{path} is not an Excel workbook (its content is plain text; a CSV renamed?): "
+                         f"rename it to .csv, or {_SAVE_AS}", field="file")
+    return "csv"
+
+
+def _check_suffix(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise InputError(f"{path}: expected a spreadsheet (.xlsx, .xls or .csv), got {suffix or 'no suffix'!r}; "
+                         f"{_SAVE_AS}", field="file")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for enc in encodings:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: the text is neither UTF-8 nor GBK/GB18030 (编码无法识别); save it as "
+                     f"'CSV UTF-8' or .xlsx", field="file")
+
+
+def _csv_rows(data: bytes, path: Path) -> list[list[Any]]:
+    text = _decode(data, path)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",\t;", key=first.count) if first else ","
+    return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        visible = [m.name for m in wb.sheets_metadata
+                   if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
+        names = visible or list(wb.sheet_names)
+        if not names:
+            raise InputError(f"{path} has no worksheet", field="file")
+        name = next((n for n in prefer if n in wb.sheet_names), names[0])
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:  # calamine raises its own errors for damaged or password-protected files
+        raise InputError(f"cannot read {path} as a workbook ({type(exc).__name__}: {exc}); {_SAVE_AS}",
+                         field="file") from None
+    return name, [[_cell(c) for c in row] for row in rows]
+
+
+def read_cells(path: Path, *, prefer_sheets: Sequence[str] = ()) -> tuple[str | None, list[list[Any]]]:
+    """The sheet's name (None for CSV) and every row from row 1, cells as Python values (empty = None).
+
+    The sheet read is the first of ``prefer_sheets`` present, else the first visible worksheet.
+    """
+    _check_suffix(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+        kind = _kind_of(path, head)
+        if kind == "csv":
+            return None, _csv_rows(path.read_bytes(), path)
+    except IsADirectoryError:
+        raise InputError(f"cannot read {path}: it is a folder, not a file", field="file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field="file") from None
+    return _workbook_rows(path, prefer_sheets)
+
+
+def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets: Sequence[str] = (),
+               scan_rows: int = HEADER_SCAN_ROWS) -> Table:
+    """The header row and the data rows of a spreadsheet.
+
+    Parameters
+    ----------
+    path : Path
+        ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods`` or ``.csv``.
+    known_headers : collection of str
+        Headers the caller understands. The header row is the row, among the first ``scan_rows``
+        non-empty rows, with the most cells that are known headers (compared by :func:`header_key`);
+        without known headers it is the first non-empty row.
+    prefer_sheets : sequence of str
+        Sheet names to read first if present (e.g. ``台账``).
+
+    Raises
+    ------
+    InputError
+        Unreadable or not a spreadsheet (with the fix), or empty.
+    """
+    sheet, rows = read_cells(path, prefer_sheets=prefer_sheets)
+    numbered = [(r, row) for r, row in enumerate(rows, start=1) if not all(_blank(v) for v in row)]
+    if not numbered:
+        raise InputError(f"{path} is empty (表格为空)", field="file")
+    known = {header_key(h) for h in known_headers}
+    header_at = 0
+    if known:
+        scores = [sum(header_key(v) in known for v in row if not _blank(v)) for _, row in numbered[:scan_rows]]
+        if max(scores) > 0:
+            header_at = scores.index(max(scores))
+    header_row, raw_header = numbered[header_at]
+    header = [header_key(h) for h in raw_header]
+    while header and not header[-1]:
+        header.pop()
+    labels = [" ".join(normalise.text(h).split()) for h in raw_header[: len(header)]]
+    data = [(r, row[: len(header)]) for r, row in numbered[header_at + 1:]]
+    data = [(r, row) for r, row in data if not all(_blank(v) for v in row)]
+    return Table(path=path, sheet=sheet, header_row=header_row, header=header, rows=data, labels=labels)
+
+
+# --------------------------------------------------------------------------------------------
+# records with the JSON types of a jurisdiction's fields (budget, subsidy on spreadsheets)
+# --------------------------------------------------------------------------------------------
+
+CODE_READERS: dict[str, Callable[[str], str]] = {
+    "technology": lambda v: codes.technology_code(v).value,
+    "dwelling": lambda v: codes.dwelling_code(v).value,
+}
+"""Fields whose codes are read through the synonym tables of :mod:`cleanheat.codes`."""
+
+
+def _unit_of(name: str) -> str | None:
+    return "m2" if name.endswith("_m2") else "cny" if name.endswith("_cny") else None
+
+
+def convert(value: Any, f: Any) -> Any:
+    """A cell as the JSON type of a :class:`cleanheat.records.Field`: bool, int, number, ISO date or code.
+
+    Raises ValueError with the reason (the caller names row and column). An empty cell is None.
+    """
+    if _blank(value):
+        return None
+    if f.kind == "bool":
+        return codes.yes_no(value)
+    if f.kind in ("int", "number"):
+        n = normalise.amount(value, unit=_unit_of(f.name))
+        if f.kind == "int" and not float(n).is_integer():
+            raise ValueError(f"不是整数 not a whole number: {value!r}")
+        return int(n) if f.kind == "int" else n
+    if f.kind == "date":
+        return normalise.parse_date(value).isoformat()
+    if f.kind == "code":
+        if f.name in CODE_READERS:
+            return CODE_READERS[f.name](normalise.text(value))
+        if f.name == "township" and f.choices:
+            return codes.township_name(normalise.text(value), f.choices)
+        key = normalise.text(value)
+        if f.choices and key not in f.choices:
+            raise ValueError(f"expected one of {', '.join(f.choices)}, got {key!r}")
+        return key
+    if f.name.endswith("_id") or f.name == "household_id":
+        return normalise.identifier(value)
+    return normalise.text(value)
+
+
+def read_records(path: Path, fields: Sequence[Any], *, headers: Mapping[str, str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Records of a spreadsheet with the fields' JSON types (what ``to_columns`` takes).
+
+    Columns are headed by the field names or the Chinese labels of :data:`cleanheat.codes.FIELD_LABELS`
+    (so the ledger template and the ledger export read as they are), or by ``headers`` (header →
+    field). Columns of other known household fields (姓名, 身份证号 … of the ledger) and 序号 are
+    left out; an unknown column is an error. Method and dwelling names go through the synonym
+    tables; amounts may carry their unit (``16,500元``, ``80㎡``); dates take the usual forms.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, an unknown column, or a cell that cannot be converted (row and column named).
+    """
+    alias: dict[str, str] = {header_key(k): k for k in codes.FIELD_LABELS}
+    alias.update({header_key(v): k for k, v in codes.FIELD_LABELS.items()})
+    alias.update({header_key(f.name): f.name for f in fields})
+    alias.update({header_key(k): v for k, v in (headers or {}).items()})
+    table = read_table(path, known_headers=alias.keys())
+    by_name = {f.name: f for f in fields}
+    names: list[str | None] = []
+    for h in table.header:
+        if not h or h.lower() in IGNORED_HEADERS:
+            names.append(None)
+        elif h in alias:
+            names.append(alias[h] if alias[h] in by_name else None)
+        else:
+            raise InputError(f"unknown column (未知列) {h!r}; columns are {', '.join(by_name)} or their Chinese "
+                             f"headers", record=f"row {table.header_row}", field=h)
+    out: list[dict[str, Any]] = []
+    for r, row in table.rows:
+        rec: dict[str, Any] = {}
+        for k, cell in enumerate(row):
+            name = names[k] if k < len(names) else None
+            if name is None:
+                continue
+            f = by_name[name]
+            try:
+                value = convert(cell, f)
+            except ValueError as exc:
+                raise InputError(str(exc), record=f"row {r}", field=table.header[k]) from None
+            if value is not None or f.nullable:
+                rec[name] = value
+        out.append(rec)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------------
+
+FORMATS: dict[str, str | None] = {
+    "text": "@",
+    "general": None,
+    "int": "#,##0",
+    "money": "#,##0",
+    "number": "#,##0.0",
+    "year": "0",
+    "date": "yyyy-mm-dd",
+    "percent": "0.0%",
+}
+"""Excel number format of each column kind (``text`` cells are text: identity numbers, phones, ids)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a written sheet.
+
+    ``kind`` is a key of :data:`FORMATS`; ``total`` puts a ``SUM`` of the column in the totals row;
+    ``choices`` makes a drop-down list of the data cells; ``width`` overrides the fitted width.
+    """
+
+    header: str
+    kind: str = "general"
+    total: bool = False
+    choices: Sequence[str] = ()
+    width: float | None = None
+
+
+@dataclass
+class Sheet:
+    """A sheet to write: columns, rows, an optional title line above the header, an optional totals row
+    (its label in the first column, ``SUM`` formulas under the ``total`` columns), blank rows to format
+    for data entry (templates: ``blank_rows`` rows get the text formats and drop-downs)."""
+
+    name: str
+    columns: Sequence[Column | str]
+    rows: Iterable[Sequence[Any]]
+    title: str | None = None
+    totals: str | None = None
+    blank_rows: int = 0
+    freeze: bool = True
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+def display_width(value: Any) -> int:
+    """Width of a value as a spreadsheet shows it: a CJK (wide) character counts 2."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        s = f"{value:,.1f}"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        s = f"{value:,}"
+    elif isinstance(value, dt.date):
+        s = "2022-03-01"
+    else:
+        s = str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def check_target(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder; give a file name ending in .xlsx", field="file")
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"cannot write {path}: a workbook is written as .xlsx (got {path.suffix or 'no suffix'!r}); "
+                         f"give a file name ending in .xlsx", field="file")
+
+
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary file in ``path``'s folder to write to; renamed over ``path`` when the block ends.
+
+    The target is never truncated first: if the block raises, the old file (if any) is left as it was
+    and the temporary file is removed. The new file gets the old file's permissions (or the umask's).
+
+    Raises
+    ------
+    InputError
+        The folder cannot be created or written (nothing was changed).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _excel_value(value: Any, kind: str) -> Any:
+    if value is None or value == "":
+        return None
+    if kind == "text":
+        return normalise.text(value) if not isinstance(value, str) else value
+    if kind in ("int", "money", "year") and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if kind == "date" and isinstance(value, str):
+        try:
+            return normalise.parse_date(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _write_sheet(wb: Any, sheet: Sheet) -> int:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    cols = [c if isinstance(c, Column) else Column(c) for c in sheet.columns]
+    rows = [list(r) for r in sheet.rows]
+    ws = wb.create_sheet(title=sheet.name[:31])
+    header_row = 2 if sheet.title else 1
+    first_data = header_row + 1
+    last_data = header_row + len(rows)
+    letters = [get_column_letter(k) for k in range(1, len(cols) + 1)]
+    for k, c in enumerate(cols):
+        sample = [r[k] for r in rows[:2000] if k < len(r)]
+        width = c.width or max([display_width(c.header)] + [display_width(v) for v in sample]) + 2
+        ws.column_dimensions[letters[k]].width = min(max(width, 8), 60)
+        fmt = FORMATS[c.kind]
+        if sheet.blank_rows and fmt is not None:
+            ws.column_dimensions[letters[k]].number_format = fmt
+    if sheet.freeze:
+        ws.freeze_panes = f"A{first_data}"
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    if sheet.title:
+        title = WriteOnlyCell(ws, value=sheet.title)
+        title.font = Font(bold=True, size=14)
+        ws.append([title])
+        if len(cols) > 1:
+            ws.merged_cells.ranges.add(f"A1:{letters[-1]}1")
+    head = []
+    for c in cols:
+        cell = WriteOnlyCell(ws, value=c.header)
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.append(cell)
+    ws.append(head)
+    fmts = [FORMATS[c.kind] for c in cols]
+    styled = [f is not None for f in fmts]
+    kinds = [c.kind for c in cols]
+    for row in rows:
+        out: list[Any] = []
+        for k, v in enumerate(row):
+            if k >= len(cols):
+                out.append(v)
+                continue
+            value = _excel_value(v, kinds[k])
+            if styled[k] and value is not None and not (kinds[k] == "text" and not isinstance(value, str)):
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmts[k]
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
+    if sheet.totals is not None:
+        total_row: list[Any] = []
+        for k, c in enumerate(cols):
+            if k == 0:
+                total: Any = sheet.totals
+            elif c.total:
+                total = f"=SUM({letters[k]}{first_data}:{letters[k]}{max(last_data, first_data)})" if rows else 0
+            else:
+                total = None
+            cell = WriteOnlyCell(ws, value=total)
+            cell.font = bold
+            if c.total and fmts[k]:
+                cell.number_format = fmts[k]
+            total_row.append(cell)
+        ws.append(total_row)
+    for note in sheet.notes:
+        ws.append([])
+        ws.append([note])
+    entry_last = max(last_data, header_row + sheet.blank_rows)
+    if cols:
+        ws.auto_filter.ref = f"A{header_row}:{letters[-1]}{max(entry_last, first_data)}"
+    for k, c in enumerate(cols):
+        if not c.choices:
+            continue
+        formula = '"' + ",".join(c.choices) + '"'
+        if len(formula) > 257:
+            raise ValueError(f"drop-down of {c.header} longer than Excel's 255 characters")
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, errorStyle="warning",
+                            showErrorMessage=True, errorTitle=c.header,
+                            error="不在下拉列表中，请核对 not one of the listed values: check it")
+        dv.add(f"{letters[k]}{first_data}:{letters[k]}{max(entry_last, first_data)}")
+        ws.data_validations.append(dv)
+    return len(rows)
+
+
+def write_workbook(path: Path, sheets: Sequence[Sheet]) -> int:
+    """Write sheets to an office-ready XLSX workbook, atomically; returns the number of data rows written.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a folder, does not end in ``.xlsx``, or cannot be written (the old file is kept).
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    check_target(path)
+    with atomic_target(path) as tmp:
+        wb = Workbook(write_only=True)
+        try:
+            n = sum(_write_sheet(wb, s) for s in sheets)
+            wb.save(tmp)
+        except BaseException:
+            for ws in wb.worksheets:  # end the sheets' pending writers quietly
+                with suppress(Exception):
+                    ws.close()
+            raise
+    return n
+
+
+def _guess_kind(header: str, values: Sequence[Any]) -> str:
+    present = [v for v in values if v is not None and v != ""]
+    if any(w in header for w in ("年度", "year")) and all(isinstance(v, int) or str(v).isdigit() for v in present):
+        return "year"
+    if present and all(isinstance(v, dt.date) for v in present):
+        return "date"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "money" if ("cny" in header.lower() or "元" in header or "资金" in header) else "int"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "number"
+    return "general"
+
+
+def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> None:
+    """Write sheets of (headers, rows) through :func:`write_workbook`, each column's format guessed from
+    its values (whole numbers ``#,##0``, years as years, dates as dates). Prefer :func:`write_workbook`."""
+    out = []
+    for title, (headers, rows) in sheets.items():
+        cols = [Column(h, _guess_kind(str(h), [r[k] for r in rows if k < len(r)])) for k, h in enumerate(headers)]
+        out.append(Sheet(title, cols, rows))
+    write_workbook(path, out)
