@@ -164,21 +164,11 @@ def writing(path: Path) -> Iterator[None]:
 
 
 def write_xlsx_sheet(path: Path, sheet: str, header: list[str], rows: list[list[Any]]) -> None:
-    import openpyxl
-    from openpyxl.styles import Font
+    """One sheet through :func:`cleanheat.spreadsheets.write_xlsx` (formats from the values, frozen header,
+    filters, widths; written atomically; a folder or a non-.xlsx name is an InputError)."""
+    from cleanheat.spreadsheets import write_xlsx
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append(r)
-    with writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+    write_xlsx(path, {sheet: (header, rows)})
 
 
 def parse_date(value: str | None, field: str) -> Any:

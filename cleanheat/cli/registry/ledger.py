@@ -32,7 +32,8 @@ ledger_app = typer.Typer(help="The township household ledger (台账): template,
 @ledger_app.command("template")
 def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write."),
                     json_out: bool = JSON_OUT) -> None:
-    """Write an empty ledger template (Chinese headers, an example row, a sheet explaining the columns)."""
+    """Write an empty ledger template: sheet 台账 (Chinese headers, identity number and phone as text, drop-downs),
+    sheet 示例 (an example row, refused if imported), sheet 说明 (each column, the method names accepted)."""
     from cleanheat.registry.services.ledger import write_template
 
     with writing(file):
@@ -41,7 +42,7 @@ def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write.")
 
 
 @ledger_app.command("import")
-def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .csv."),
+def ledger_import(file: Path = typer.Argument(..., help="Ledger file: .xlsx, .xls or .csv (UTF-8 or GBK)."),
                   actor: str = typer.Option(..., "--actor", help="Who imports (recorded in the audit log)."),
                   json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Import a township ledger: every row validated; any error and nothing changes (exit 2)."""
@@ -70,7 +71,7 @@ def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .
 @ledger_app.command("export")
 def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
                   json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Export the whole ledger (template columns plus payment) to XLSX."""
+    """Export the whole ledger to XLSX: the template's columns (it imports back), the payment and 状态."""
     from cleanheat.registry.services.ledger import export_xlsx
 
     with session_scope(database_url) as session, writing(file):
