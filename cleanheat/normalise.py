@@ -40,6 +40,7 @@ Identity numbers as numbers
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -69,7 +70,8 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    s = str(value)
+    return s.strip() if s.isascii() else unicodedata.normalize("NFKC", s).strip()  # ASCII is NFKC already
 
 
 def identifier(value: Any) -> str:
@@ -94,7 +96,7 @@ def check_digit(body: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits of an identity number (GB 11643-1999 5.4)."""
     if len(body) != 17 or not body.isascii() or not body.isdigit():
         raise ValueError(f"expected 17 digits, got {body!r}")
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+    return _ID_CHECK[sum(map(operator.mul, map(int, body), _ID_WEIGHTS)) % 11]
 
 
 def id_number(value: Any, *, today: dt.date | None = None) -> str:
@@ -131,9 +133,12 @@ def id_number(value: Any, *, today: dt.date | None = None) -> str:
         raise ValueError(f"身份证号中的出生日期 {number[6:14]} 不存在 the birth date in identity number {number} "
                          f"is not a real date") from None
     if today is None:
-        from cleanheat.clock import today as clock_today
+        from cleanheat import clock
 
-        today = clock_today()
+        # no time zone is more than a day from UTC: a birth date before yesterday (UTC) is not in the future,
+        # and the programme's date (which reads the settings) is needed only near today
+        utc_date = clock.now_utc().date()
+        today = utc_date - dt.timedelta(days=1) if born < utc_date - dt.timedelta(days=1) else clock.today()
     if not dt.date(1900, 1, 1) <= born <= today:
         raise ValueError(f"身份证号中的出生日期 {born.isoformat()} 不可能 the birth date in identity number {number} "
                          f"is impossible (before 1900 or after {today.isoformat()})")

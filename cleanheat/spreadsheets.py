@@ -88,13 +88,19 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _cell(v: Any) -> Any:
-    """A cell as Python: empty text is None; a float holding a whole number below 2**53 is an int."""
-    if isinstance(v, str):
-        return v if v.strip() else None
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
+def _cells(row: Iterable[Any]) -> list[Any]:
+    """A row as Python: empty or blank text is None; a float holding a whole number below 2**53 is an int."""
+    out: list[Any] = []
+    append = out.append
+    for v in row:
+        t = type(v)
+        if t is str:
+            append(v if v and not v.isspace() else None)
+        elif t is float:
+            append(int(v) if v.is_integer() and -(2**53) < v < 2**53 else v)
+        else:
+            append(v)
+    return out
 
 
 def _kind_of(path: Path, head: bytes) -> str:
@@ -150,7 +156,7 @@ def _csv_rows(data: bytes, path: Path) -> list[list[Any]]:
     text = _decode(data, path)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",\t;", key=first.count) if first else ","
-    return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [_cells(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[Any]]]:
@@ -170,7 +176,7 @@ def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[An
     except Exception as exc:  # calamine raises its own errors for damaged or password-protected files
         raise InputError(f"cannot read {path} as a workbook ({type(exc).__name__}: {exc}); {_SAVE_AS}",
                          field="file") from None
-    return name, [[_cell(c) for c in row] for row in rows]
+    return name, [_cells(row) for row in rows]
 
 
 def read_cells(path: Path, *, prefer_sheets: Sequence[str] = ()) -> tuple[str | None, list[list[Any]]]:
@@ -213,7 +219,7 @@ def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets
         Unreadable or not a spreadsheet (with the fix), or empty.
     """
     sheet, rows = read_cells(path, prefer_sheets=prefer_sheets)
-    numbered = [(r, row) for r, row in enumerate(rows, start=1) if not all(_blank(v) for v in row)]
+    numbered = [(r, row) for r, row in enumerate(rows, start=1) if any(v is not None for v in row)]
     if not numbered:
         raise InputError(f"{path} is empty (表格为空)", field="file")
     known = {header_key(h) for h in known_headers}
@@ -227,8 +233,9 @@ def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets
     while header and not header[-1]:
         header.pop()
     labels = [" ".join(normalise.text(h).split()) for h in raw_header[: len(header)]]
-    data = [(r, row[: len(header)]) for r, row in numbered[header_at + 1:]]
-    data = [(r, row) for r, row in data if not all(_blank(v) for v in row)]
+    width = len(header)
+    data = [(r, row[:width]) for r, row in numbered[header_at + 1:]]
+    data = [(r, row) for r, row in data if any(v is not None for v in row)]
     return Table(path=path, sheet=sheet, header_row=header_row, header=header, rows=data, labels=labels)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -164,8 +165,24 @@ def _text(v: Any) -> str:
     return normalise.text(v)
 
 
+_REPEATING = frozenset({"township", "code", "bool", "date", "number", "int"})
+"""Column kinds whose few distinct values repeat down a ledger: converted once per distinct value."""
+
+
 def _convert(col: Column, raw: Any) -> Any:
     """Converted value, or raise ValueError with the reason."""
+    if col.kind in _REPEATING and raw.__hash__ is not None:
+        return _convert_repeating(col.field, type(raw).__name__, raw)
+    return _convert_one(col, raw)
+
+
+@functools.lru_cache(maxsize=8192)
+def _convert_repeating(field: str, kind: str, raw: Any) -> Any:
+    del kind  # part of the key only: 1, 1.0 and True are one key of a dict
+    return _convert_one(BY_FIELD[field], raw)
+
+
+def _convert_one(col: Column, raw: Any) -> Any:
     text = _text(raw)
     if text == "":
         if col.required:
