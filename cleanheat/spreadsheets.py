@@ -112,30 +112,30 @@ def _kind_of(path: Path, head: bytes) -> str:
                 names = set(z.namelist())
                 mimetype = z.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
         except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"{path} is a damaged file ({exc}); {_SAVE_AS}", field="file") from None
+            raise InputError(f"文件已损坏 {path} is a damaged file ({exc}); {_SAVE_AS}", field="file") from None
         if any(n.startswith("xl/") for n in names):
             return "xlsx"
         if "opendocument.spreadsheet" in mimetype:
             return "ods"
         what = "a Word document (Word 文档)" if any(n.startswith("word/") for n in names) else "a zip file"
-        raise InputError(f"{path} is {what}, not a spreadsheet (不是表格文件); {_SAVE_AS}", field="file")
+        raise InputError(f"不是表格文件 {path} is {what}, not a spreadsheet; {_SAVE_AS}", field="file")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         if text_head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
-            raise InputError(f"{path} is a web page (HTML) saved under an Excel name, not a workbook; {_SAVE_AS}",
+            raise InputError(f"网页文件，不是 Excel 工作簿 {path} is a web page (HTML) under an Excel name; {_SAVE_AS}",
                              field="file")
-        raise InputError(f"{path} is not an Excel workbook (its content is plain text; a CSV renamed?): "
-                         f"rename it to .csv, or {_SAVE_AS}", field="file")
+        raise InputError(f"不是 Excel 工作簿 {path} is not an Excel workbook (its content is plain text; a CSV "
+                         f"renamed?): rename it to .csv, or {_SAVE_AS}", field="file")
     return "csv"
 
 
 def _check_suffix(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
-        raise InputError(f"{path}: expected a spreadsheet (.xlsx, .xls or .csv), got {suffix or 'no suffix'!r}; "
-                         f"{_SAVE_AS}", field="file")
+        raise InputError(f"不是表格文件 {path}: expected a spreadsheet (.xlsx, .xls or .csv), got "
+                         f"{suffix or 'no suffix'!r}; {_SAVE_AS}", field="file")
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -148,7 +148,7 @@ def _decode(data: bytes, path: Path) -> str:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{path}: the text is neither UTF-8 nor GBK/GB18030 (编码无法识别); save it as "
+    raise InputError(f"编码无法识别 {path}: the text is neither UTF-8 nor GBK/GB18030; save it as "
                      f"'CSV UTF-8' or .xlsx", field="file")
 
 
@@ -168,13 +168,13 @@ def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[An
                    if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
         names = visible or list(wb.sheet_names)
         if not names:
-            raise InputError(f"{path} has no worksheet", field="file")
+            raise InputError(f"没有工作表 {path} has no worksheet", field="file")
         name = next((n for n in prefer if n in wb.sheet_names), names[0])
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except InputError:
         raise
     except Exception as exc:  # calamine raises its own errors for damaged or password-protected files
-        raise InputError(f"cannot read {path} as a workbook ({type(exc).__name__}: {exc}); {_SAVE_AS}",
+        raise InputError(f"无法读取 cannot read {path} as a workbook ({type(exc).__name__}: {exc}); {_SAVE_AS}",
                          field="file") from None
     return name, [_cells(row) for row in rows]
 
@@ -192,9 +192,9 @@ def read_cells(path: Path, *, prefer_sheets: Sequence[str] = ()) -> tuple[str | 
         if kind == "csv":
             return None, _csv_rows(path.read_bytes(), path)
     except IsADirectoryError:
-        raise InputError(f"cannot read {path}: it is a folder, not a file", field="file") from None
+        raise InputError(f"无法读取 cannot read {path}: 这是文件夹 it is a folder, not a file", field="file") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field="file") from None
+        raise InputError(f"无法读取 cannot read {path}: {exc.strerror or exc}", field="file") from None
     return _workbook_rows(path, prefer_sheets)
 
 
@@ -221,7 +221,7 @@ def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets
     sheet, rows = read_cells(path, prefer_sheets=prefer_sheets)
     numbered = [(r, row) for r, row in enumerate(rows, start=1) if any(v is not None for v in row)]
     if not numbered:
-        raise InputError(f"{path} is empty (表格为空)", field="file")
+        raise InputError(f"表格为空 {path} is empty", field="file")
     known = {header_key(h) for h in known_headers}
     header_at = 0
     if known:
@@ -312,7 +312,7 @@ def read_records(path: Path, fields: Sequence[Any], *, headers: Mapping[str, str
         elif h in alias:
             names.append(alias[h] if alias[h] in by_name else None)
         else:
-            raise InputError(f"unknown column (未知列) {h!r}; columns are {', '.join(by_name)} or their Chinese "
+            raise InputError(f"未知列 unknown column {h!r}; columns are {', '.join(by_name)} or their Chinese "
                              f"headers", record=f"row {table.header_row}", field=h)
     out: list[dict[str, Any]] = []
     for r, row in table.rows:
@@ -396,11 +396,13 @@ def display_width(value: Any) -> int:
 
 
 def check_target(path: Path) -> None:
+    """InputError unless ``path`` can name a workbook: not a folder, ending in ``.xlsx``."""
     if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder; give a file name ending in .xlsx", field="file")
+        raise InputError(f"无法写入 cannot write {path}: 这是文件夹 it is a folder; give a file name ending in .xlsx",
+                         field="file")
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"cannot write {path}: a workbook is written as .xlsx (got {path.suffix or 'no suffix'!r}); "
-                         f"give a file name ending in .xlsx", field="file")
+        raise InputError(f"无法写入 cannot write {path}: 工作簿须为 .xlsx a workbook is written as .xlsx (got "
+                         f"{path.suffix or 'no suffix'!r}); give a file name ending in .xlsx", field="file")
 
 
 @contextmanager
@@ -419,7 +421,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+        raise InputError(f"无法写入 cannot write {path}: {exc.strerror or exc}", field="file") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -434,7 +436,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+        raise InputError(f"无法写入 cannot write {path}: {exc.strerror or exc}", field="file") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
