@@ -172,9 +172,10 @@ DWELLING_SYNONYMS: dict[str, Dwelling] = {
 }
 """Dwelling names as ledgers write them → code."""
 
-YES: frozenset[str] = frozenset({"是", "有", "√", "✓", "✔", "y", "yes", "true", "t", "1"})
-NO: frozenset[str] = frozenset({"否", "无", "没有", "×", "✗", "✘", "n", "no", "false", "f", "0"})
+YES: tuple[str, ...] = ("是", "有", "√", "✓", "✔", "y", "yes", "true", "t", "1")
+NO: tuple[str, ...] = ("否", "无", "没有", "×", "✗", "✘", "n", "no", "false", "f", "0")
 """是/否 as written (compared after NFKC, lower-case); an empty cell is missing, neither yes nor no."""
+_YES, _NO = frozenset(YES), frozenset(NO)
 
 
 def _key(name: str) -> str:
@@ -237,9 +238,9 @@ def yes_no(value: Any) -> bool:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     key = _key(str(value))
-    if key in YES:
+    if key in _YES:
         return True
-    if key in NO:
+    if key in _NO:
         return False
     raise ValueError(f"应填 是/否 expected 是/否 (yes/no, √/×, 有/无), got {value!r}")
 

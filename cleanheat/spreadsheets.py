@@ -368,7 +368,8 @@ class Column:
 class Sheet:
     """A sheet to write: columns, rows, an optional title line above the header, an optional totals row
     (its label in the first column, ``SUM`` formulas under the ``total`` columns), blank rows to format
-    for data entry (templates: ``blank_rows`` rows get the text formats and drop-downs)."""
+    for data entry (templates: ``blank_rows`` rows get the text formats and drop-downs). ``freeze``
+    freezes the header and puts a filter on it (off for notes sheets); ``notes`` are lines below."""
 
     name: str
     columns: Sequence[Column | str]
@@ -531,7 +532,7 @@ def _write_sheet(wb: Any, sheet: Sheet) -> int:
         ws.append([])
         ws.append([note])
     entry_last = max(last_data, header_row + sheet.blank_rows)
-    if cols:
+    if cols and sheet.freeze:
         ws.auto_filter.ref = f"A{header_row}:{letters[-1]}{max(entry_last, first_data)}"
     for k, c in enumerate(cols):
         if not c.choices:

@@ -444,7 +444,7 @@ def write_template(path: Path) -> None:
     for d, name in DWELLING_NAMES.items():
         notes_rows.append([name, d.value, "", "、".join(dwelling_syn[d])])
     notes_rows.append([])
-    notes_rows.append(["是/否 yes/no", "", "", f"是：{'、'.join(sorted(YES))}；否：{'、'.join(sorted(NO))}"])
+    notes_rows.append(["是/否 yes/no", "", "", f"是：{'、'.join(YES)}；否：{'、'.join(NO)}"])
     notes_rows.append(["日期 dates", "", "", normalise.DATE_FORMS_SHOWN + "，或 Excel 日期单元格 (or a date cell)"])
     notes_rows.append(["乡镇 township", "", "",
                        "可省略「镇」「乡」，如 大水坑 = 大水坑镇 (the suffix may be left out)"])
