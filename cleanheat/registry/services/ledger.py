@@ -1,10 +1,15 @@
 """The township household ledger (台账) as a spreadsheet: template, all-or-nothing import, export.
 
-Columns may be headed by the template's Chinese headers or by the field names of SPEC §7's
-``subsidy yanchi`` input plus ``name``, ``id_number``, ``phone``, ``village`` (and the optional
-``address``, ``enterprise_code``, ``year``). Every row is validated; any error and nothing changes.
-Re-importing a file updates households in place (by ``household_id``) and never duplicates them or
-their installations.
+Columns may be headed by the template's Chinese headers or by the field names of the ``subsidy yanchi``
+input plus ``name``, ``id_number``, ``phone``, ``village`` (and the optional ``address``,
+``enterprise_code``, ``year``); a 序号 column and the export's own columns are skipped. Files are read
+through :mod:`cleanheat.spreadsheets` (``.xlsx``, ``.xls``, CSV in UTF-8 or GBK; title rows above the
+header; real row numbers in messages), values through :mod:`cleanheat.normalise` and the synonym tables
+of :mod:`cleanheat.codes`. Every row is validated; any error and nothing changes. Re-importing a file
+updates households in place (by ``household_id``) and never duplicates them or their installations.
+
+The template has three sheets: 台账 (headers only; identity number, phone and ids formatted as text;
+drop-downs), 示例 (one example row whose 农户编号 starts with 示例, refused on import) and 说明.
 """
 
 from __future__ import annotations
