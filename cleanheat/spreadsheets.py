@@ -31,8 +31,9 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -458,94 +459,117 @@ def _excel_value(value: Any, kind: str) -> Any:
     return value
 
 
-def _write_sheet(wb: Any, sheet: Sheet) -> int:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+_WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                     "strings_to_urls": False, "default_date_format": FORMATS["date"]}
+"""xlsxwriter options: rows streamed to disk; text stays text (an id starting with = is no formula)."""
 
-    cols = [c if isinstance(c, Column) else Column(c) for c in sheet.columns]
-    rows = [list(r) for r in sheet.rows]
-    ws = wb.create_sheet(title=sheet.name[:31])
-    header_row = 2 if sheet.title else 1
+
+class _Formats:
+    """The workbook's cell formats, made once per (number format, bold)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.made: dict[tuple[str | None, bool], Any] = {}
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter",
+                                     "text_wrap": True, "border": 1})
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+
+    def __call__(self, num_format: str | None, bold: bool = False) -> Any:
+        key = (num_format, bold)
+        if key not in self.made:
+            spec: dict[str, Any] = {"bold": True} if bold else {}
+            if num_format:
+                spec["num_format"] = num_format
+            self.made[key] = self.wb.add_format(spec) if spec else None
+        return self.made[key]
+
+
+def _write_cell(ws: Any, r: int, k: int, value: Any, fmt: Any, date_fmt: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        ws.write_string(r, k, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(r, k, "是" if value else "否", fmt)
+    elif isinstance(value, int | float | Decimal):
+        f = float(value)
+        if f != f or f in (float("inf"), float("-inf")):
+            ws.write_string(r, k, str(value), fmt)
+        else:
+            ws.write_number(r, k, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, k, value, fmt or date_fmt)
+    else:
+        ws.write_string(r, k, str(value), fmt)
+
+
+def _write_sheet(wb: Any, formats: _Formats, sheet: Sheet, cols: list[Column], rows: list[list[Any]]) -> None:
+    ws = wb.add_worksheet(sheet.name[:31])
+    header_row = 1 if sheet.title else 0  # 0-based rows from here on
     first_data = header_row + 1
     last_data = header_row + len(rows)
-    letters = [get_column_letter(k) for k in range(1, len(cols) + 1)]
+    fmts = [FORMATS[c.kind] for c in cols]
     for k, c in enumerate(cols):
         sample = [r[k] for r in rows[:2000] if k < len(r)]
         width = c.width or max([display_width(c.header)] + [display_width(v) for v in sample]) + 2
-        ws.column_dimensions[letters[k]].width = min(max(width, 8), 60)
-        fmt = FORMATS[c.kind]
-        if sheet.blank_rows and fmt is not None:
-            ws.column_dimensions[letters[k]].number_format = fmt
+        ws.set_column(k, k, min(max(width, 8), 60), formats(fmts[k]) if sheet.blank_rows else None)
     if sheet.freeze:
-        ws.freeze_panes = f"A{first_data}"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.freeze_panes(first_data, 0)
     if sheet.title:
-        title = WriteOnlyCell(ws, value=sheet.title)
-        title.font = Font(bold=True, size=14)
-        ws.append([title])
         if len(cols) > 1:
-            ws.merged_cells.ranges.add(f"A1:{letters[-1]}1")
-    head = []
-    for c in cols:
-        cell = WriteOnlyCell(ws, value=c.header)
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        head.append(cell)
-    ws.append(head)
-    fmts = [FORMATS[c.kind] for c in cols]
-    styled = [f is not None for f in fmts]
+            ws.merge_range(0, 0, 0, len(cols) - 1, sheet.title, formats.title)
+        else:
+            ws.write_string(0, 0, sheet.title, formats.title)
+    for k, c in enumerate(cols):
+        ws.write_string(header_row, k, c.header, formats.header)
+    cell_fmts = [formats(f) for f in fmts]
+    date_fmt = formats(FORMATS["date"])
     kinds = [c.kind for c in cols]
-    for row in rows:
-        out: list[Any] = []
+    n_cols = len(cols)
+    for i, row in enumerate(rows):
+        r = first_data + i
         for k, v in enumerate(row):
-            if k >= len(cols):
-                out.append(v)
-                continue
-            value = _excel_value(v, kinds[k])
-            if styled[k] and value is not None and not (kinds[k] == "text" and not isinstance(value, str)):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = fmts[k]
-                out.append(cell)
+            if k < n_cols:
+                _write_cell(ws, r, k, _excel_value(v, kinds[k]), cell_fmts[k], date_fmt)
             else:
-                out.append(value)
-        ws.append(out)
+                _write_cell(ws, r, k, v, None, date_fmt)
+    row_after = last_data + 1
     if sheet.totals is not None:
-        total_row: list[Any] = []
+        ws.write_string(row_after, 0, sheet.totals, formats(None, bold=True))
         for k, c in enumerate(cols):
-            if k == 0:
-                total: Any = sheet.totals
-            elif c.total:
-                total = f"=SUM({letters[k]}{first_data}:{letters[k]}{max(last_data, first_data)})" if rows else 0
-            else:
-                total = None
-            cell = WriteOnlyCell(ws, value=total)
-            cell.font = bold
-            if c.total and fmts[k]:
-                cell.number_format = fmts[k]
-            total_row.append(cell)
-        ws.append(total_row)
+            if k == 0 or not c.total:
+                continue
+            letter = _column_letter(k)
+            numbers = [v for v in (_excel_value(r[k], kinds[k]) for r in rows if k < len(r))
+                       if isinstance(v, int | float) and not isinstance(v, bool)]
+            ws.write_formula(row_after, k, f"=SUM({letter}{first_data + 1}:{letter}{max(last_data, first_data) + 1})",
+                             formats(fmts[k], bold=True), sum(numbers))
+        row_after += 1
     for note in sheet.notes:
-        ws.append([])
-        ws.append([note])
-    entry_last = max(last_data, header_row + sheet.blank_rows)
+        ws.write_string(row_after + 1, 0, note)
+        row_after += 2
+    entry_last = max(last_data, header_row + sheet.blank_rows, first_data)
     if cols and sheet.freeze:
-        ws.auto_filter.ref = f"A{header_row}:{letters[-1]}{max(entry_last, first_data)}"
+        ws.autofilter(header_row, 0, entry_last, len(cols) - 1)
     for k, c in enumerate(cols):
         if not c.choices:
             continue
-        formula = '"' + ",".join(c.choices) + '"'
-        if len(formula) > 257:
+        if len(",".join(c.choices)) > 255:
             raise ValueError(f"drop-down of {c.header} longer than Excel's 255 characters")
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True, errorStyle="warning",
-                            showErrorMessage=True, errorTitle=c.header,
-                            error="不在下拉列表中，请核对 not one of the listed values: check it")
-        dv.add(f"{letters[k]}{first_data}:{letters[k]}{max(entry_last, first_data)}")
-        ws.data_validations.append(dv)
-    return len(rows)
+        ws.data_validation(first_data, k, entry_last, k, {
+            "validate": "list", "source": list(c.choices), "ignore_blank": True, "error_type": "warning",
+            "error_title": c.header[:32],
+            "error_message": "不在下拉列表中，请核对 not one of the listed values: check it"})
+
+
+def _column_letter(k: int) -> str:
+    """``A`` for column 0, ``AA`` for column 26."""
+    letters = ""
+    k += 1
+    while k:
+        k, rem = divmod(k - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def write_workbook(path: Path, sheets: Sequence[Sheet]) -> int:
@@ -556,21 +580,24 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> int:
     InputError
         ``path`` is a folder, does not end in ``.xlsx``, or cannot be written (the old file is kept).
     """
-    from openpyxl import Workbook
+    import xlsxwriter
 
     path = Path(path)
     check_target(path)
+    prepared = [(s, [c if isinstance(c, Column) else Column(c) for c in s.columns], [list(r) for r in s.rows])
+                for s in sheets]
     with atomic_target(path) as tmp:
-        wb = Workbook(write_only=True)
+        wb = xlsxwriter.Workbook(str(tmp), _WORKBOOK_OPTIONS)
         try:
-            n = sum(_write_sheet(wb, s) for s in sheets)
-            wb.save(tmp)
-        except BaseException:
-            for ws in wb.worksheets:  # end the sheets' pending writers quietly
-                with suppress(Exception):
-                    ws.close()
-            raise
-    return n
+            formats = _Formats(wb)
+            for sheet, cols, rows in prepared:
+                _write_sheet(wb, formats, sheet, cols, rows)
+        finally:
+            try:
+                wb.close()
+            except xlsxwriter.exceptions.FileCreateError as exc:
+                raise OSError(str(exc)) from None
+    return sum(len(rows) for _, _, rows in prepared)
 
 
 def _guess_kind(header: str, values: Sequence[Any]) -> str:

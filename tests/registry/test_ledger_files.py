@@ -173,8 +173,15 @@ def test_template_formats_and_drop_downs(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(tpl)
     ws = wb["台账"]
     letter = {c.value: c.column_letter for c in ws[1]}
+    number = {c.value: c.column for c in ws[1]}
+
+    def column_format(header: str) -> str:  # a <col> element may cover several columns
+        (dim,) = [d for d in ws.column_dimensions.values() if d.min <= number[header] <= d.max]
+        return str(dim.number_format)
+
     for header in ("农户编号", "身份证号", "联系电话", "安装企业编号"):
-        assert ws.column_dimensions[letter[header]].number_format == "@", header
+        assert column_format(header) == "@", header
+    assert column_format("安装日期") == "yyyy-mm-dd" and column_format("发票金额(元)") == "#,##0"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "花马池镇,惠安堡镇,大水坑镇" in lists[letter["乡镇"]]
