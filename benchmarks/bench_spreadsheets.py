@@ -37,8 +37,8 @@ def main() -> None:
     from cleanheat.demo.yanchi import generate_households
     from cleanheat.registry.services import ledger
 
-    methods = {t.value: n for t, n in TECHNOLOGY_NAMES.items()}
-    dwellings = {d.value: n for d, n in DWELLING_NAMES.items()}
+    methods = {str(t): n for t, n in TECHNOLOGY_NAMES.items()}
+    dwellings = {str(d): n for d, n in DWELLING_NAMES.items()}
     yes_no = {True: "是", False: "否", None: ""}
     rows = []
     for h in generate_households(0):

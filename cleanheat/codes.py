@@ -10,18 +10,21 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
-    "FIELD_LABELS",
     "DWELLING_NAMES",
+    "DWELLING_NAMES_ZH",
+    "FIELD_LABELS",
     "DWELLING_SYNONYMS",
     "METHOD_SYNONYMS",
     "NO",
     "TECHNOLOGIES",
     "TECHNOLOGY_NAMES",
+    "TECHNOLOGY_NAMES_ZH",
     "YES",
     "Dwelling",
     "Technology",
     "dwelling_code",
     "technology_code",
+    "technology_label",
     "township_name",
     "yes_no",
 ]
@@ -84,12 +87,11 @@ FIELD_LABELS: dict[str, str] = {
 every spreadsheet reader (``ledger import``, ``budget yanchi FILE.xlsx``) accepts beside the field name."""
 
 
-# --------------------------------------------------------------------------------------------
-# Names as people write them (ledgers, spreadsheets): the one synonym table of the package.
-# docs/nomenclature.md ("Names as written") gives the reason of every entry; a test keeps the two equal.
-# --------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------
+# Chinese names of the codes (the policy helper's mapping; keep it separate from the synonyms)
+# ---------------------------------------------------------------------------------------------
 
-TECHNOLOGY_NAMES: dict[Technology, str] = {
+TECHNOLOGY_NAMES_ZH: dict[str, str] = {
     Technology.FAN_HEATER_DIRECT: "热泵热风机+电直热",
     Technology.ASHP_WATER: "空气源热泵热水机",
     Technology.STORAGE_ELECTRIC: "电蓄热",
@@ -102,7 +104,30 @@ TECHNOLOGY_NAMES: dict[Technology, str] = {
     Technology.BIOMASS: "生物质",
     Technology.COAL_STOVE: "散煤炉",
 }
-"""The plan's own name of each method (盐政办发〔2022〕8号 六(二)): what workbooks and drop-downs show."""
+"""The methods' names as 盐政办发〔2022〕8号 五(一)(二) writes them (``coal_stove``: the baseline 散煤炉).
+
+``fan_heater_direct`` is the plan's 热泵热风机+电直热: an air-to-air heat pump with a direct
+electric heater, so its seasonal efficiency is above 1.
+"""
+
+DWELLING_NAMES_ZH: dict[str, str] = {Dwelling.BRICK: "砖房", Dwelling.CAVE: "窑洞", Dwelling.OTHER: "其他"}
+"""Dwelling types in Chinese."""
+
+
+def technology_label(code: str) -> str:
+    """``"地源热泵 gshp"``: the Chinese name first, the code beside (the code alone if unknown)."""
+    zh = TECHNOLOGY_NAMES_ZH.get(code)
+    return f"{zh} {code}" if zh else str(code)
+
+
+# --------------------------------------------------------------------------------------------
+# Names as people write them (ledgers, spreadsheets): the one synonym table of the package.
+# docs/nomenclature.md ("Names as written") gives the reason of every entry; a test keeps the two equal.
+# --------------------------------------------------------------------------------------------
+
+TECHNOLOGY_NAMES = TECHNOLOGY_NAMES_ZH
+"""The plan's own name of each method (the same table as :data:`TECHNOLOGY_NAMES_ZH`): what workbooks and
+drop-downs show."""
 
 METHOD_SYNONYMS: dict[str, Technology] = {
     # 热泵热风机+电直热: the plan's only method with direct electric heating
@@ -151,8 +176,8 @@ METHOD_SYNONYMS: dict[str, Technology] = {
 }
 """Method names as ledgers write them → code, beside the plan's names and the codes themselves."""
 
-DWELLING_NAMES: dict[Dwelling, str] = {Dwelling.BRICK: "砖房", Dwelling.CAVE: "窑洞", Dwelling.OTHER: "其他"}
-"""The name each dwelling type shows in workbooks and drop-downs."""
+DWELLING_NAMES = DWELLING_NAMES_ZH
+"""The name each dwelling type shows in workbooks and drop-downs (the same table as :data:`DWELLING_NAMES_ZH`)."""
 
 DWELLING_SYNONYMS: dict[str, Dwelling] = {
     "砖瓦房": Dwelling.BRICK,
@@ -186,12 +211,12 @@ def _key(name: str) -> str:
 
 _METHODS: dict[str, Technology] = {
     **{_key(t.value): t for t in Technology},
-    **{_key(n): t for t, n in TECHNOLOGY_NAMES.items()},
+    **{_key(n): Technology(t) for t, n in TECHNOLOGY_NAMES.items()},
     **{_key(n): t for n, t in METHOD_SYNONYMS.items()},
 }
 _DWELLINGS: dict[str, Dwelling] = {
     **{_key(d.value): d for d in Dwelling},
-    **{_key(n): d for d, n in DWELLING_NAMES.items()},
+    **{_key(n): Dwelling(d) for d, n in DWELLING_NAMES.items()},
     **{_key(n): d for n, d in DWELLING_SYNONYMS.items()},
 }
 
@@ -200,7 +225,7 @@ def _accepted(names: dict[Any, str], synonyms: dict[str, Any]) -> str:
     by_code: dict[Any, list[str]] = {c: [n] for c, n in names.items()}
     for n, c in synonyms.items():
         by_code[c].append(n)
-    return "; ".join(f"{'/'.join(ns)} ({c.value})" for c, ns in by_code.items())
+    return "; ".join(f"{'/'.join(ns)} ({c})" for c, ns in by_code.items())
 
 
 def technology_code(name: str) -> Technology:

@@ -174,8 +174,8 @@ def test_the_synonym_table_is_the_documented_one() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "nomenclature.md").read_text(encoding="utf-8")
     section = doc[doc.index("## Names as written"):]
     rows = dict(re.findall(r"^\| (\S+) \| `(\w+)` \|", section, flags=re.M))
-    expected = {**{n: c.value for c, n in codes.TECHNOLOGY_NAMES.items()},
+    expected = {**{n: str(c) for c, n in codes.TECHNOLOGY_NAMES.items()},
                 **{n: c.value for n, c in codes.METHOD_SYNONYMS.items()},
-                **{n: d.value for d, n in codes.DWELLING_NAMES.items()},
+                **{n: str(d) for d, n in codes.DWELLING_NAMES.items()},
                 **{n: d.value for n, d in codes.DWELLING_SYNONYMS.items()}}
     assert rows == expected

@@ -118,7 +118,7 @@ EXAMPLE_SHEET = "示例"
 EXAMPLE_MARK = "示例"
 """The template's example row is on its own sheet and its 农户编号 starts with 示例: an import refuses it."""
 
-TECH_NAMES = {name: code.value for code, name in TECHNOLOGY_NAMES.items()}
+TECH_NAMES = {name: str(code) for code, name in TECHNOLOGY_NAMES.items()}
 """The plan's name of each method → code (every synonym: :data:`cleanheat.codes.METHOD_SYNONYMS`)."""
 TECH_CODES = set(TECH_NAMES.values())
 
@@ -438,16 +438,17 @@ def write_template(path: Path) -> None:
     synonyms: dict[Technology, list[str]] = {t: [] for t in Technology}
     for name, code in METHOD_SYNONYMS.items():
         synonyms[code].append(name)
-    for code, name in TECHNOLOGY_NAMES.items():
-        extra = "、".join(synonyms[code]) + ("、以「太阳能+」开头的名称" if code is Technology.SOLAR_AUX else "")
-        notes_rows.append([name, code.value, "", extra])
+    for key, name in TECHNOLOGY_NAMES.items():
+        tech = Technology(key)
+        extra = "、".join(synonyms[tech]) + ("、以「太阳能+」开头的名称" if tech is Technology.SOLAR_AUX else "")
+        notes_rows.append([name, str(tech), "", extra])
     notes_rows.append([])
     notes_rows.append(["房屋类型 dwelling", "代码 code", "", "也可填写 also accepted"])
     dwelling_syn: dict[Dwelling, list[str]] = {d: [] for d in Dwelling}
     for name, d in DWELLING_SYNONYMS.items():
         dwelling_syn[d].append(name)
-    for d, name in DWELLING_NAMES.items():
-        notes_rows.append([name, d.value, "", "、".join(dwelling_syn[d])])
+    for key, name in DWELLING_NAMES.items():
+        notes_rows.append([name, key, "", "、".join(dwelling_syn[Dwelling(key)])])
     notes_rows.append([])
     notes_rows.append(["是/否 yes/no", "", "", f"是：{'、'.join(YES)}；否：{'、'.join(NO)}"])
     notes_rows.append(["日期 dates", "", "", normalise.DATE_FORMS_SHOWN + "，或 Excel 日期单元格 (or a date cell)"])
@@ -479,8 +480,8 @@ def export_rows(*, session: Session) -> Iterable[list[Any]]:
         .order_by(Household.household_id, Installation.id)
     )
     book = status_book(session=session)
-    dwellings = {d.value: n for d, n in DWELLING_NAMES.items()}
-    methods = {t.value: n for t, n in TECHNOLOGY_NAMES.items()}
+    dwellings = {str(d): n for d, n in DWELLING_NAMES.items()}
+    methods = {str(t): n for t, n in TECHNOLOGY_NAMES.items()}
     for h, town, village, inst, ent_code, acc_on, effect, paid, voucher, paid_on in session.execute(stmt):
         registered = (book.registered_on(inst.enterprise_id, inst.installed_on)
                       if inst is not None and inst.enterprise_id is not None else None)
