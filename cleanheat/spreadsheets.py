@@ -155,12 +155,18 @@ def _decode(data: bytes, path: Path) -> str:
 
 def _csv_rows(data: bytes, path: Path) -> list[list[Any]]:
     text = _decode(data, path)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(",\t;", key=first.count) if first else ","
+    top = [line for line in text.splitlines()[: 4 * HEADER_SCAN_ROWS] if line.strip()][:HEADER_SCAN_ROWS]
+    # the separator the header row uses most (a title line above it has none)
+    delimiter = max(",\t;", key=lambda d: max((line.count(d) for line in top), default=0))
     return [_cells(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
-def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[Any]]]:
+def _score(rows: Sequence[Sequence[Any]], known: Collection[str]) -> int:
+    """How many known headers the best of the top rows holds."""
+    return max((sum(header_key(v) in known for v in row if v) for row in rows), default=0)
+
+
+def _workbook_rows(path: Path, prefer: Sequence[str], known: Collection[str]) -> tuple[str, list[list[Any]]]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -170,7 +176,13 @@ def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[An
         names = visible or list(wb.sheet_names)
         if not names:
             raise InputError(f"没有工作表 {path} has no worksheet", field="file")
-        name = next((n for n in prefer if n in wb.sheet_names), names[0])
+        name = next((n for n in prefer if n in wb.sheet_names), None)
+        if name is None:
+            name = names[0]
+            if known and len(names) > 1:  # the sheet whose top rows hold the most known headers
+                tops = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+                        for n in names}
+                name = max(names, key=lambda n: _score(tops[n], known))
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except InputError:
         raise
@@ -180,10 +192,12 @@ def _workbook_rows(path: Path, prefer: Sequence[str]) -> tuple[str, list[list[An
     return name, [_cells(row) for row in rows]
 
 
-def read_cells(path: Path, *, prefer_sheets: Sequence[str] = ()) -> tuple[str | None, list[list[Any]]]:
+def read_cells(path: Path, *, prefer_sheets: Sequence[str] = (), known_headers: Collection[str] = ()
+               ) -> tuple[str | None, list[list[Any]]]:
     """The sheet's name (None for CSV) and every row from row 1, cells as Python values (empty = None).
 
-    The sheet read is the first of ``prefer_sheets`` present, else the first visible worksheet.
+    The sheet read is the first of ``prefer_sheets`` present, else the visible worksheet whose top rows
+    hold the most of ``known_headers`` (compared by :func:`header_key`; the first sheet on a tie).
     """
     _check_suffix(path)
     try:
@@ -196,7 +210,7 @@ def read_cells(path: Path, *, prefer_sheets: Sequence[str] = ()) -> tuple[str | 
         raise InputError(f"无法读取 cannot read {path}: 这是文件夹 it is a folder, not a file", field="file") from None
     except OSError as exc:
         raise InputError(f"无法读取 cannot read {path}: {exc.strerror or exc}", field="file") from None
-    return _workbook_rows(path, prefer_sheets)
+    return _workbook_rows(path, prefer_sheets, {header_key(h) for h in known_headers})
 
 
 def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets: Sequence[str] = (),
@@ -219,7 +233,7 @@ def read_table(path: Path, *, known_headers: Collection[str] = (), prefer_sheets
     InputError
         Unreadable or not a spreadsheet (with the fix), or empty.
     """
-    sheet, rows = read_cells(path, prefer_sheets=prefer_sheets)
+    sheet, rows = read_cells(path, prefer_sheets=prefer_sheets, known_headers=known_headers)
     numbered = [(r, row) for r, row in enumerate(rows, start=1) if any(v is not None for v in row)]
     if not numbered:
         raise InputError(f"表格为空 {path} is empty", field="file")

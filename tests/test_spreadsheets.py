@@ -37,10 +37,25 @@ def test_gb18030_beyond_gbk(tmp_path: Path) -> None:
     assert table.rows == [(2, ["王𠀀", "YC-1"])]
 
 
-def test_tab_separated_csv(tmp_path: Path) -> None:
+def test_tab_separated_csv_with_a_title_line(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
-    path.write_text("农户编号\t乡镇\nYC-1\t青山乡\n", encoding="utf-8")
-    assert read_table(path, known_headers=["农户编号"]).rows == [(2, ["YC-1", "青山乡"])]
+    path.write_text("盐池县台账\n农户编号\t乡镇\nYC-1\t青山乡\n", encoding="utf-8")
+    assert read_table(path, known_headers=["农户编号"]).rows == [(3, ["YC-1", "青山乡"])]
+
+
+def test_the_sheet_with_the_headers_is_read(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    assert notes is not None
+    notes.title = "填表说明"
+    notes.append(["请按下表填写"])
+    data = wb.create_sheet("Sheet2")
+    data.append(["农户编号", "乡镇"])
+    data.append(["YC-1", "青山乡"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    table = read_table(path, known_headers=["农户编号", "乡镇"])
+    assert table.sheet == "Sheet2" and table.rows == [(2, ["YC-1", "青山乡"])]
 
 
 def test_xls_file(tmp_path: Path) -> None:
