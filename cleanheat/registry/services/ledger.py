@@ -237,10 +237,10 @@ def _columns(header: list[str]) -> tuple[list[Column | None], list[RowError]]:
         key = header_key(h)
         col = BY_HEADER.get(key) or BY_FIELD.get(key)
         if col is None and key and key.lower() not in IGNORED and key not in IGNORED:
-            errors.append(RowError(row, h, f"未知列 unknown column; 可用的列 columns: {'、'.join(BY_HEADER)} "
-                                   "(or their field names; 序号 is skipped)"))
+            errors.append(RowError(row, h, f"未知列 unknown column; 可用的列 columns: "
+                                   f"{'、'.join(c.header for c in COLUMNS)} (or their field names; 序号 is skipped)"))
         if col is not None and col in cols:
-            errors.append(RowError(row, h, f"column {col.field} appears twice"))
+            errors.append(RowError(row, h, f"列重复 column {col.header} ({col.field}) appears twice"))
         cols.append(col)
     present = {c.field for c in cols if c}
     for c in COLUMNS:
