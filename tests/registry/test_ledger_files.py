@@ -316,3 +316,15 @@ def test_export_refuses_a_folder_or_another_suffix(programme: Session, tmp_path:
         target.mkdir()
     with pytest.raises(InputError, match="xlsx"):
         ledger.export_xlsx(session=programme, path=target)
+
+
+def test_unknown_column_is_named_on_the_header_row(programme: Session, tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["盐池县台账"])
+    ws.append(HEADERS + ["备注"])
+    ws.append([_row(1)[c.field] for c in COLUMNS] + ["无"])
+    wb.save(tmp_path / "u.xlsx")
+    (e,) = _errors(programme, tmp_path / "u.xlsx")
+    assert (e.row, e.column) == (2, "备注") and "未知列" in e.reason and "取暖面积(㎡)" in e.reason
