@@ -23,10 +23,18 @@ ID_1 = "640323198001010611"  # 6403231980010106 1 + check 1 (sum 220, 220 % 11 =
 ID_2 = "64032319851004000X"  # sum 222, 222 % 11 = 2 → "X"
 
 
+def _id_number(k: int) -> str:
+    from cleanheat.normalise import check_digit
+
+    body = f"64032319900101{k:03d}"
+    return body + check_digit(body)
+
+
 def _row(k: int = 1, **over: Any) -> dict[str, Any]:
     r: dict[str, Any] = {
         "household_id": f"YC-2022-1006{k:02d}", "township": "大水坑镇", "village": "新泉井村", "name": f"王{k}",
-        "id_number": ID_1 if k == 1 else ID_2, "phone": f"139123456{k:02d}", "address": f"新泉井村{k}号",
+        "id_number": {1: ID_1, 2: ID_2}.get(k) or _id_number(k), "phone": f"139123456{k:02d}",
+        "address": f"新泉井村{k}号",
         "heated_area_m2": 80, "dwelling": "砖房", "technology": "空气源热泵热水机", "with_rooftop_pv": "否",
         "installed_on": "2022-06-01", "self_install": "是", "enterprise_code": "", "enterprise_registered": "",
         "previously_subsidised": "否", "accepted_on": "", "invoice_cny": 16500, "year": 2022,
@@ -261,7 +269,7 @@ def test_method_and_dwelling_names_as_written(programme: Session, tmp_path: Path
     names = {"空气源热泵": "ashp_water", "空气能": "ashp_water", "电暖器": "fan_heater_direct",
              "蓄热式电暖器": "storage_electric", "壁挂炉": "gas_boiler", "地源热泵": "gshp",
              "太阳能+": "solar_aux", "生物质炉": "biomass"}
-    rows = [_row(k, technology=name, dwelling="土窑", id_number=ID_2) for k, name in enumerate(names, start=1)]
+    rows = [_row(k, technology=name, dwelling="土窑") for k, name in enumerate(names, start=1)]
     _import(programme, _xlsx(tmp_path / "m.xlsx", rows))
     got = programme.execute(select(Household.household_id, Installation.technology, Household.dwelling)
                             .join(Installation, Installation.household_id == Household.id)
@@ -287,23 +295,31 @@ def test_township_without_its_suffix(programme: Session, tmp_path: Path) -> None
 # --------------------------------------------------------------------------------------------
 
 def test_export_is_office_ready_and_imports_back(programme: Session, tmp_path: Path) -> None:
-    _import(programme, _xlsx(tmp_path / "a.xlsx", [_row(1, accepted_on="2022-07-01"), _row(2, technology="壁挂炉")]))
+    from cleanheat.registry.services import payments
+
+    _import(programme, _xlsx(tmp_path / "a.xlsx", [_row(1, accepted_on="2022-07-01"), _row(2, technology="壁挂炉"),
+                                                   _row(3, accepted_on="2022-07-01", technology="地源")]))
+    third = programme.execute(select(Installation.id).join(Household, Installation.household_id == Household.id)
+                              .where(Household.household_id == "YC-2022-100603")).scalar_one()
+    assert payments.pay_accepted(session=programme, actor="财务", paid_on=dt.date(2022, 8, 1),
+                                 installation_ids=[third]).paid == 1
     out = tmp_path / "export.xlsx"
-    assert ledger.export_xlsx(session=programme, path=out) == 2
+    assert ledger.export_xlsx(session=programme, path=out) == 3
     ws = openpyxl.load_workbook(out)["台账"]
     header = [c.value for c in ws[1]]
     assert header[: len(HEADERS)] == HEADERS and header[len(HEADERS):] == ["补贴金额(元)", "凭证号", "发放日期", "状态"]
     col = {h: k for k, h in enumerate(header)}
     rows = [[c for c in r] for r in ws.iter_rows(min_row=2)]
-    assert [r[col["取暖方式"]].value for r in rows] == ["空气源热泵热水机", "燃气壁挂炉"]
-    assert [r[col["状态"]].value for r in rows] == ["已验收", "待验收"]
+    assert [r[col["取暖方式"]].value for r in rows] == ["空气源热泵热水机", "燃气壁挂炉", "地源热泵"]
+    assert [r[col["状态"]].value for r in rows] == ["已验收", "待验收", "已补贴"]
+    assert rows[2][col["补贴金额(元)"]].value == 5300 and rows[2][col["发放日期"]].value == dt.datetime(2022, 8, 1)
     first = rows[0]
     assert first[col["身份证号"]].value == ID_1 and first[col["身份证号"]].number_format == "@"
     assert first[col["年度"]].value == 2022 and first[col["发票金额(元)"]].number_format == "#,##0"
     assert first[col["安装日期"]].value == dt.datetime(2022, 6, 1)
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     back = _import(programme, out)
-    assert back["households_unchanged"] == 2 and back["households_created"] == 0
+    assert back["households_unchanged"] == 3 and back["households_created"] == 0
     assert back["installations_created"] == 0 and back["acceptances_recorded"] == 0
 
 
