@@ -47,7 +47,7 @@ def main() -> None:
     results: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.xlsx"
-        cols = ledger._sheet_columns(choices=False)
+        cols = ledger._sheet_columns(template=False)
         sheet = spreadsheets.Sheet("台账", cols, rows)
         results.append(("write ledger workbook", _timed(lambda: spreadsheets.write_workbook(path, [sheet]))[0]))
         elapsed, (header, data) = _timed(lambda: ledger.read_table(path))

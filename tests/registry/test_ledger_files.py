@@ -190,6 +190,7 @@ def test_template_formats_and_drop_downs(tmp_path: Path) -> None:
     for header in ("农户编号", "身份证号", "联系电话", "安装企业编号"):
         assert column_format(header) == "@", header
     assert column_format("安装日期") == "yyyy-mm-dd" and column_format("发票金额(元)") == "#,##0"
+    assert ws.column_dimensions[letter["住址"]].width >= 30  # room for an address (CJK counts 2)
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "花马池镇,惠安堡镇,大水坑镇" in lists[letter["乡镇"]]

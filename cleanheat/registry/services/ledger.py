@@ -402,12 +402,20 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _sheet_columns(*, choices: bool) -> list[SheetColumn]:
+_TEMPLATE_WIDTHS = {"household_id": 18, "township": 12, "village": 14, "name": 12, "id_number": 22, "phone": 16,
+                    "address": 36, "dwelling": 12, "technology": 30, "installed_on": 14, "enterprise_code": 16,
+                    "accepted_on": 14, "invoice_cny": 16}
+"""Column widths of the empty template (display width, a CJK character counts 2): room for the values."""
+
+
+def _sheet_columns(*, template: bool) -> list[SheetColumn]:
+    """The ledger's columns for a workbook; the template's with drop-downs and widths for the values to come."""
     out = []
     for c in COLUMNS:
         kind = "year" if c.field == "year" else _KINDS[c.kind]
         pick: tuple[str, ...] = ("是", "否") if c.kind == "bool" else _CHOICES.get(c.field, ())
-        out.append(SheetColumn(c.header, kind, choices=pick if choices else ()))
+        out.append(SheetColumn(c.header, kind, choices=pick if template else (),
+                               width=_TEMPLATE_WIDTHS.get(c.field) if template else None))
     return out
 
 
@@ -427,8 +435,8 @@ def write_template(path: Path) -> None:
     InputError
         ``path`` is a folder, does not end in ``.xlsx``, or cannot be written.
     """
-    ledger = Sheet(LEDGER_SHEET, _sheet_columns(choices=True), [], blank_rows=2000)
-    example = Sheet(EXAMPLE_SHEET, _sheet_columns(choices=False), [list(EXAMPLE_ROW)],
+    ledger = Sheet(LEDGER_SHEET, _sheet_columns(template=True), [], blank_rows=2000)
+    example = Sheet(EXAMPLE_SHEET, _sheet_columns(template=False), [list(EXAMPLE_ROW)],
                     notes=["示例行仅供参考，请在「台账」表中填写；导入时编号以「示例」开头的行会被拒绝。",
                            "This row only shows the format: fill in the sheet 台账; a row whose 农户编号 starts "
                            "with 示例 is refused on import."])
@@ -507,7 +515,7 @@ def export_xlsx(*, session: Session, path: Path) -> int:
     InputError
         ``path`` is a folder, does not end in ``.xlsx``, or cannot be written.
     """
-    cols = _sheet_columns(choices=False) + [
+    cols = _sheet_columns(template=False) + [
         SheetColumn(EXPORT_HEADERS[0], "money"), SheetColumn(EXPORT_HEADERS[1], "text"),
         SheetColumn(EXPORT_HEADERS[2], "date"), SheetColumn(EXPORT_HEADERS[3]),
     ]
