@@ -35,10 +35,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleanheat import codes, normalise
 from cleanheat.errors import InputError
+
+if TYPE_CHECKING:
+    from cleanheat.records import Field
 
 __all__ = [
     "HEADER_SCAN_ROWS",
@@ -269,7 +272,7 @@ def _unit_of(name: str) -> str | None:
     return "m2" if name.endswith("_m2") else "cny" if name.endswith("_cny") else None
 
 
-def convert(value: Any, f: Any) -> Any:
+def convert(value: Any, f: Field) -> Any:
     """A cell as the JSON type of a :class:`cleanheat.records.Field`: bool, int, number, ISO date or code.
 
     Raises ValueError with the reason (the caller names row and column). An empty cell is None.
@@ -291,6 +294,8 @@ def convert(value: Any, f: Any) -> Any:
         if f.name == "township" and f.choices:
             return codes.township_name(normalise.text(value), f.choices)
         key = normalise.text(value)
+        aliases = getattr(f, "aliases", None) or {}
+        key = aliases.get(key, key)
         if f.choices and key not in f.choices:
             raise ValueError(f"expected one of {', '.join(f.choices)}, got {key!r}")
         return key
@@ -299,7 +304,7 @@ def convert(value: Any, f: Any) -> Any:
     return normalise.text(value)
 
 
-def read_records(path: Path, fields: Sequence[Any], *, headers: Mapping[str, str] | None = None
+def read_records(path: Path, fields: Sequence[Field], *, headers: Mapping[str, str] | None = None
                  ) -> list[dict[str, Any]]:
     """Records of a spreadsheet with the fields' JSON types (what ``to_columns`` takes).
 
@@ -325,7 +330,10 @@ def read_records(path: Path, fields: Sequence[Any], *, headers: Mapping[str, str
         if not h or h.lower() in IGNORED_HEADERS:
             names.append(None)
         elif h in alias:
-            names.append(alias[h] if alias[h] in by_name else None)
+            name = alias[h] if alias[h] in by_name else None
+            if name is not None and name in names:
+                raise InputError(f"列重复 column {name} appears twice", record=f"row {table.header_row}", field=h)
+            names.append(name)
         else:
             raise InputError(f"未知列 unknown column {h!r}; columns are {', '.join(by_name)} or their Chinese "
                              f"headers", record=f"row {table.header_row}", field=h)
