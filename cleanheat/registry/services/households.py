@@ -61,7 +61,10 @@ def get_household(*, session: Session, household_id: str) -> Household:
 
 
 def search(*, session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Households whose ledger id, identity number or phone is ``query``, or whose name starts with it."""
+    """Households whose ledger id, identity number or phone is ``query``, or whose name starts with it.
+
+    The query is normalised as the import normalises values (NFKC: full-width ``１３９…`` and
+    ``ＹＣ－２０２２－…`` find ``139…`` and ``YC-2022-…``)."""
     q = normalise.text(query)
     if not q:
         raise InputError("empty search", field="query")
@@ -72,7 +75,7 @@ def search(*, session: Session, query: str, limit: int = 20) -> list[dict[str, A
         .join(Township, Village.township_id == Township.id)
         .where(
             or_(
-                Household.household_id.in_({q, ident}),
+                Household.household_id.in_(sorted({q, ident})),
                 Household.id_number == ident.upper(),
                 Household.phone_normalised == (normalise_phone(q) or "-"),
                 Household.name.startswith(q),
