@@ -228,6 +228,17 @@ def _accepted(names: dict[Any, str], synonyms: dict[str, Any]) -> str:
     return "; ".join(f"{'/'.join(ns)} ({c})" for c, ns in by_code.items())
 
 
+_METHOD_SHOWN = {_key(n): n for n in [*TECHNOLOGY_NAMES.values(), *METHOD_SYNONYMS]}
+_DWELLING_SHOWN = {_key(n): n for n in [*DWELLING_NAMES.values(), *DWELLING_SYNONYMS]}
+
+
+def _did_you_mean(key: str, shown: dict[str, str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, shown, n=2, cutoff=0.6)
+    return f" (是否为 did you mean {'、'.join(shown[c] for c in close)}?)" if close else ""
+
+
 def technology_code(name: str) -> Technology:
     """The method a ledger's name means (the plan's name, a synonym of :data:`METHOD_SYNONYMS`, or the
     code); spaces and full-width forms do not matter, and any name starting with ``太阳能+`` is
@@ -243,7 +254,7 @@ def technology_code(name: str) -> Technology:
         return _METHODS[key]
     if key.startswith("太阳能+"):
         return Technology.SOLAR_AUX
-    raise ValueError(f"未知取暖方式 unknown heating method {name!r}; 可填 accepted: "
+    raise ValueError(f"未知取暖方式 unknown heating method {name!r}{_did_you_mean(key, _METHOD_SHOWN)}; 可填 accepted: "
                      f"{_accepted(TECHNOLOGY_NAMES, METHOD_SYNONYMS)}")
 
 
@@ -252,7 +263,7 @@ def dwelling_code(name: str) -> Dwelling:
     key = _key(name)
     if key in _DWELLINGS:
         return _DWELLINGS[key]
-    raise ValueError(f"未知房屋类型 unknown dwelling {name!r}; 可填 accepted: "
+    raise ValueError(f"未知房屋类型 unknown dwelling {name!r}{_did_you_mean(key, _DWELLING_SHOWN)}; 可填 accepted: "
                      f"{_accepted(DWELLING_NAMES, DWELLING_SYNONYMS)}")
 
 

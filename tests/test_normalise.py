@@ -179,3 +179,10 @@ def test_the_synonym_table_is_the_documented_one() -> None:
                 **{n: str(d) for d, n in codes.DWELLING_NAMES.items()},
                 **{n: d.value for n, d in codes.DWELLING_SYNONYMS.items()}}
     assert rows == expected
+
+
+def test_a_near_miss_gets_a_suggestion_never_a_guess() -> None:
+    with pytest.raises(ValueError, match="did you mean 燃气壁挂炉"):
+        codes.technology_code("燃气壁挂")
+    with pytest.raises(ValueError, match="did you mean 砖房"):
+        codes.dwelling_code("砖房子")
