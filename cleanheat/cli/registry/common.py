@@ -34,41 +34,59 @@ LABELS: dict[str, str] = {
     "paid": "已补贴 paid", "central_paid_cny": "中央资金 central CNY", "local_paid_cny": "地方资金 county CNY",
     "total_paid_cny": "合计 total CNY", "paid_cny": "补贴金额 paid CNY", "township": "乡镇 township",
     "townships": "乡镇 townships", "village": "村 village", "year": "年度 year", "target": "目标 target",
-    "household_id": "农户编号 household", "name": "姓名/名称 name", "id_number": "身份证号 identity no.",
+    "household_id": "农户编号 household", "name": "姓名 name", "id_number": "身份证号 identity no.",
     "phone": "电话 phone", "address": "地址 address", "installation_id": "安装编号 installation",
+    "installation_ids": "安装编号 installations", "method": "取暖方式 method", "state": "状态 state",
     "enterprises": "企业 enterprises", "enterprise": "企业 enterprise", "tickets": "工单 tickets",
     "monthly_reports": "月报 monthly reports", "beijing_projects": "北京项目 Beijing projects", "seed": "随机种子 seed",
     "acceptance_refused_unregistered": "未登记企业拒绝验收 refused (unregistered)",
+    "heated_area_m2": "供暖面积 area m²", "dwelling": "房屋类型 dwelling", "programme_year": "年度 programme year",
+    "previously_subsidised": "此前已享受补贴 subsidised before", "merged_into": "已并入 merged into",
+    "installed_on": "安装日期 installed on", "invoice_cny": "发票金额 invoice CNY", "self_install": "自行安装 self-install",
+    "with_rooftop_pv": "屋顶光伏 rooftop PV", "inspectors": "验收单位 inspectors",
+    "heating_effect_reached": "供暖效果达标 heating effect reached", "decision": "补贴结论 decision",
     # payments
     "total_cny": "合计 total CNY", "central_cny": "中央资金 central CNY", "local_cny": "地方资金 county CNY",
     "paid_on": "发放日期 paid on", "already_paid": "此前已补贴 already paid",
     "held_duplicates": "疑似重复暂缓 held (suspected duplicates)", "not_payable": "不予补贴 not payable",
-    "voucher_no": "凭证号 voucher", "household_share_cny": "农户自付 household share CNY", "actor": "操作人 actor",
+    "voucher_no": "凭证号 voucher", "household_share_cny": "农户自筹 household share CNY", "actor": "操作人 actor",
     "suspected": "疑似重复 suspected", "reasons": "原因 reasons",
     # database
     "database_url": "数据库 database", "backend": "类型 backend", "revision": "版本 revision",
     "from_revision": "原版本 from revision", "head_revision": "最新版本 head revision",
     "up_to_date": "已是最新 up to date", "file": "文件 file", "rows": "行数 rows", "table": "表 table",
-    # reports
+    # reports and the ledger import
     "month": "月份 month", "due_on": "截止日期 due", "submitted_on": "报送日期 submitted",
     "submission": "报送状态 submission", "late": "迟报 late", "year_target_households": "年度目标 year target",
     "progress": "完成率 progress", "paid_month": "本月补贴户数 paid this month",
     "paid_month_cny": "本月补贴金额 paid this month CNY", "paid_ytd": "年度累计补贴户数 paid YTD",
     "paid_ytd_cny": "年度累计补贴金额 paid YTD CNY", "complaints_month": "本月投诉 complaints this month",
     "tickets_open_at_month_end": "月末未结工单 tickets open at month end",
+    "installed_month": "本月安装 installed this month", "installed_ytd": "年度累计安装 installed YTD",
+    "accepted_month": "本月验收 accepted this month", "accepted_ytd": "年度累计验收 accepted YTD",
     "imported": "已导入 imported", "households_created": "新增农户 households created",
+    "households_updated": "更新农户 households updated", "households_unchanged": "未变农户 households unchanged",
+    "installations_created": "新增安装 installations created",
+    "acceptances_recorded": "新增验收 acceptances recorded", "ignored_columns": "未使用的列 columns ignored",
     # enterprises, tickets, projects
     "code": "企业编号 code", "status": "状态 status", "on": "日期 on", "effective_on": "生效日期 effective",
     "why": "原因 why", "accepted_on": "验收日期 accepted on", "void": "作废 void", "kept": "保留 kept",
     "merged": "并入 merged", "distinct": "不同农户 distinct", "a": "农户 A", "b": "农户 B", "reason": "依据 reason",
     "score": "相似度 score", "ticket": "工单 ticket", "stage": "阶段 stage", "respond_by": "响应期限 respond by",
     "overdue": "超时 overdue", "kind": "类型 kind", "category": "类别 category", "hours_late": "超时小时 hours late",
+    "late_by": "超时 late by", "opened_at": "受理时间 opened", "responded_at": "响应时间 responded",
+    "closed_at": "关闭时间 closed", "description": "描述 description", "note": "备注 note", "at": "时间 time",
+    "registered_since": "登记日期 registered since", "complaints": "投诉 complaints",
+    "open_tickets": "未结工单 open tickets",
     "recorded": "已记录 recorded", "project_id": "项目 project", "zone": "区域 zone", "source": "热源 source",
-    "heated_area_m2": "供暖面积 area m²", "support_ratio": "支持比例 support ratio",
+    "support_ratio": "支持比例 support ratio",
     "eligible_investment_cny": "核定投资 eligible investment CNY", "support_cny": "支持资金 support CNY",
     "approval_steps": "审批步骤 approval steps", "obligations": "义务 obligations", "seq": "步骤 step no.",
     "step": "步骤 step", "project_status": "项目状态 project status", "by_year": "目标年份 by year",
-    "target_m2": "目标面积 target m²", "recorded_m2": "已记录面积 recorded m²",
+    "target_m2": "目标面积 target m²", "recorded_m2": "已记录面积 recorded m²", "eligible": "符合条件 eligible",
+    # audit
+    "sequence": "序号 seq", "action": "事件 action", "subject": "对象 resource", "outcome": "结果 outcome",
+    "data": "数据 data",
 }
 """Chinese-first bilingual headers of the tables, by JSON key."""
 
@@ -163,22 +181,92 @@ def writing(path: Path) -> Iterator[None]:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
 
 
-def write_xlsx_sheet(path: Path, sheet: str, header: list[str], rows: list[list[Any]]) -> None:
-    import openpyxl
-    from openpyxl.styles import Font
+def xlsx_value(value: Any, key: str = "") -> Any:
+    """A value as a workbook cell: numbers stay numbers, ISO dates become dates, yes/no and lists become text."""
+    import datetime as dt
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append(r)
+    if value is None or isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str):
+        if len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+    return render.fmt(value, key)
+
+
+def write_sheets_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list[Any]]]], *,
+                      percent: dict[str, set[int]] | None = None,
+                      plain: dict[str, set[int]] | None = None) -> None:
+    """THE one place the registry commands write a workbook: sheets of (header row, rows).
+
+    The grid goes through the package's spreadsheet writer (:func:`cleanheat.tables.write_xlsx`);
+    then whole numbers get a thousands format ``#,##0`` (except the 0-based column indexes in
+    ``plain``, e.g. years and ids), the columns in ``percent`` ``0.0%`` and dates ``yyyy-mm-dd``.
+    """
+    import datetime as dt
+
+    import openpyxl
+
+    from cleanheat.tables import write_xlsx
+
+    clean = {name[:31]: (header, [[xlsx_value(v) for v in r] for r in rows]) for name, (header, rows) in
+             sheets.items()}
     with writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
+        write_xlsx(path, clean)
+        wb = openpyxl.load_workbook(path)
+        for name in clean:
+            ws = wb[name]
+            pct = (percent or {}).get(name, set())
+            keep = (plain or {}).get(name, set())
+            for row in ws.iter_rows(min_row=2):
+                for cell in row:
+                    col = cell.column - 1  # type: ignore[operator]
+                    v = cell.value
+                    if isinstance(v, bool):
+                        continue
+                    if col in pct and isinstance(v, int | float):
+                        cell.number_format = "0.0%"
+                    elif isinstance(v, dt.date):
+                        cell.number_format = "yyyy-mm-dd"
+                    elif isinstance(v, int) and col not in keep:
+                        cell.number_format = "#,##0"
+                    elif isinstance(v, float) and col not in keep:
+                        cell.number_format = "#,##0.0###"
         wb.save(path)
+
+
+def write_table_xlsx(path: Path, sheet: str, rows: list[dict[str, Any]], keys: list[str], *,
+                     labels: dict[str, str] | None = None, totals: dict[str, Any] | None = None,
+                     percent: tuple[str, ...] = ()) -> None:
+    """A table of records as one sheet: Chinese-first labels as headers, one row per record, numbers as numbers.
+
+    ``totals`` is a last row (e.g. ``{"township": "合计 total", "paid": 123}``); ``percent`` names
+    columns holding fractions (0.805 shown 80.5%).
+    """
+    labels = {**LABELS, **(labels or {})}
+    header = [labels.get(k, k) for k in keys]
+    body = [[r.get(k) for k in keys] for r in rows]
+    if totals is not None:
+        body.append([totals.get(k) for k in keys])
+    plain = {k for k, key in enumerate(keys) if key in render.NO_SEPARATOR}
+    write_sheets_xlsx(path, {sheet: (header, body)}, percent={sheet[:31]: {k for k, key in enumerate(keys)
+                                                                           if key in percent}},
+                      plain={sheet[:31]: plain})
+
+
+def write_xlsx_sheet(path: Path, sheet: str, header: list[str], rows: list[list[Any]]) -> None:
+    """One sheet of a header row and rows (kept for callers of the old name; see :func:`write_sheets_xlsx`)."""
+    write_sheets_xlsx(path, {sheet: (header, rows)})
+
+
+XLSX_OUT = typer.Option(None, "--xlsx", metavar="FILE.xlsx", help="Also write the table to this Excel file "
+                        "(Chinese headers, numbers as numbers).", show_default=False)
 
 
 def parse_date(value: str | None, field: str) -> Any:
