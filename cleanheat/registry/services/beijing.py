@@ -131,8 +131,9 @@ def zone_progress(*, session: Session) -> list[dict[str, Any]]:
         select(BeijingProject.zone, func.sum(BeijingProject.heated_area_m2))
         .where(BeijingProject.status != "refused").group_by(BeijingProject.zone)
     ).all())
-    stored: list[dict[str, Any]] = [{"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2}
-                                   for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()]
+    stored: list[dict[str, Any]] = [
+        {"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2}
+        for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()]
     return [{**t, "recorded_m2": float(done.get(t["zone"]) or 0.0)} for t in (stored or zone_targets())]
 
 
