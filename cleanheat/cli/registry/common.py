@@ -42,8 +42,9 @@ LABELS: dict[str, str] = {
     "acceptance_refused_unregistered": "未登记企业拒绝验收 refused (unregistered)",
     "heated_area_m2": "供暖面积 area m²", "dwelling": "房屋类型 dwelling", "programme_year": "年度 programme year",
     "previously_subsidised": "此前已享受补贴 subsidised before", "merged_into": "已并入 merged into",
-    "installed_on": "安装日期 installed on", "invoice_cny": "发票金额 invoice CNY", "self_install": "自行安装 self-install",
-    "with_rooftop_pv": "屋顶光伏 rooftop PV", "inspectors": "验收单位 inspectors",
+    "installed_on": "安装日期 installed on", "invoice_cny": "发票金额 invoice CNY",
+    "self_install": "自行安装 self-install", "with_rooftop_pv": "屋顶光伏 rooftop PV",
+    "inspectors": "验收单位 inspectors",
     "heating_effect_reached": "供暖效果达标 heating effect reached", "decision": "补贴结论 decision",
     # payments
     "total_cny": "合计 total CNY", "central_cny": "中央资金 central CNY", "local_cny": "地方资金 county CNY",
@@ -185,7 +186,7 @@ def xlsx_value(value: Any, key: str = "") -> Any:
     """A value as a workbook cell: numbers stay numbers, ISO dates become dates, yes/no and lists become text."""
     import datetime as dt
 
-    if value is None or isinstance(value, int | float | dt.date) and not isinstance(value, bool):
+    if value is None or (isinstance(value, int | float | dt.date) and not isinstance(value, bool)):
         return value
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -226,7 +227,7 @@ def write_sheets_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list[A
             keep = (plain or {}).get(name, set())
             for row in ws.iter_rows(min_row=2):
                 for cell in row:
-                    col = cell.column - 1  # type: ignore[operator]
+                    col = cell.column - 1
                     v = cell.value
                     if isinstance(v, bool):
                         continue
@@ -275,7 +276,9 @@ def parse_date(value: str | None, field: str) -> Any:
     from cleanheat.errors import InputError
 
     if value is None:
-        return dt.date.today()
+        from cleanheat.clock import today
+
+        return today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
