@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["Col", "FitTable", "console", "fmt", "grid", "is_number", "kv_table", "progress", "records_table"]
 
 NO_SEPARATOR = frozenset({"year", "by_year", "seq", "sequence", "ticket", "installation_id", "id", "seed", "step",
-                          "row", "revision", "from_revision", "head_revision", "installation_ids"})
+                          "row", "revision", "from_revision", "head_revision", "installation_ids",
+                          "programme_year"})
 """Keys whose integers are identifiers or years, printed without a thousands separator."""
 
 TEXT_MIN_WIDTH = 8
@@ -126,26 +127,35 @@ class FitTable:
     caption: str | None = None
     show_header: bool = True
     rows: list[_Row] = field(default_factory=list)
+    _measured: list[tuple[int, int, int]] | None = field(default=None, init=False, repr=False)
+    _rows_measured: int = field(default=-1, init=False, repr=False)
 
     def add_row(self, *cells: Any, style: Any = None, end_section: bool = False) -> None:
         self.rows.append(_Row(list(cells), style, end_section))
+        self._measured = None
 
     # -- layout ------------------------------------------------------------------------------
 
-    def _widths(self) -> list[tuple[int, int]]:
-        """(minimum, natural) content width of each column."""
+    def _widths(self) -> list[tuple[int, int, int]]:
+        """(minimum, whole words, natural) content width of each column."""
+        if self._measured is not None and len(self.rows) == self._rows_measured:
+            return self._measured
         out = []
         for k, col in enumerate(self.columns):
             h_word, h_line = _plain_width(col.header) if self.show_header else (0, 0)
             h_word = min(h_word, HEADER_WORD_CAP)
-            words, lines = zip(*(_plain_width(r.cells[k]) for r in self.rows), strict=True) if self.rows else ((0,),
-                                                                                                               (0,))
-            widest_line = max(lines)
+            if self.rows:
+                words, lines = zip(*(_plain_width(r.cells[k]) for r in self.rows), strict=True)
+            else:
+                words, lines = (0,), (0,)
+            widest_line, widest_word = max(lines), max(words)
             if col.number:
                 low = max(widest_line, h_word, 1)  # every digit on one line
             else:
-                low = max(h_word, min(widest_line, max(TEXT_MIN_WIDTH, min(max(words), 2 * TEXT_MIN_WIDTH))), 1)
-            out.append((low, max(low, widest_line, h_line)))
+                low = max(h_word, min(widest_line, max(TEXT_MIN_WIDTH, min(widest_word, 2 * TEXT_MIN_WIDTH))), 1)
+            natural = max(low, widest_line, h_line)
+            out.append((low, min(natural, max(low, widest_word)), natural))
+        self._measured, self._rows_measured = out, len(self.rows)
         return out
 
     @staticmethod
@@ -155,8 +165,7 @@ class FitTable:
 
     def _parts(self, max_width: int) -> list[list[int]]:
         """Column indexes of each part: all columns in one part when their minimum widths fit."""
-        widths = self._widths()
-        lows = [w for w, _ in widths]
+        lows = [w[0] for w in self._widths()]
         everything = list(range(len(self.columns)))
         if self._span(lows) <= max_width or len(self.columns) <= 1:
             return [everything]
@@ -172,31 +181,43 @@ class FitTable:
         return parts
 
     def _allot(self, cols: list[int], max_width: int) -> list[int] | None:
-        """Content widths of ``cols``: natural when they fit, else numbers whole and text sharing the rest."""
-        widths = self._widths()
-        natural = [widths[k][1] for k in cols]
+        """Content widths of ``cols``: natural when they fit; else numbers whole, then text up to its longest
+        word (an id or a code is not broken), then text sharing what is left in proportion to its length."""
+        widths = [self._widths()[k] for k in cols]
+        natural = [w[2] for w in widths]
         if self._span(natural) <= max_width:
             return None  # rich's own layout: everything at its natural width
-        low = [widths[k][0] for k in cols]
-        spare = max_width - self._span(low)
-        if spare <= 0:
-            return low
-        give = [n - m for n, m in zip(natural, low, strict=True)]
-        total = sum(give) or 1
-        out = [m + spare * g // total for m, g in zip(low, give, strict=True)]
+        out = [w[0] for w in widths]
+        for stage in (1, 2):
+            spare = max_width - self._span(out)
+            if spare <= 0:
+                break
+            give = [w[stage] - o for w, o in zip(widths, out, strict=True)]
+            total = sum(give)
+            if total <= 0:
+                continue
+            if total <= spare:
+                out = [o + g for o, g in zip(out, give, strict=True)]
+            else:
+                out = [o + spare * g // total for o, g in zip(out, give, strict=True)]
+                break
         return out
 
     def _table(self, cols: list[int], max_width: int, *, title: str | None, caption: str | None) -> Any:
+        from rich.cells import cell_len
         from rich.table import Table
+        from rich.text import Text
 
         widths = self._allot(cols, max_width)
+        lows = [w[0] for w in self._widths()]
+        heading = cell_len(Text.from_markup(title).plain) if title else 0
         t = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
-                  show_header=self.show_header)
+                  show_header=self.show_header, min_width=min(heading, max_width) or None)
         for j, k in enumerate(cols):
             col = self.columns[k]
             t.add_column(col.header, justify=(col.justify or ("right" if col.number else "left")),  # type: ignore[arg-type]
                          overflow="fold", style=col.style, width=None if widths is None else widths[j],
-                         min_width=self._widths()[k][0] if col.number else None)
+                         min_width=lows[k] if col.number else None)
         for r in self.rows:
             t.add_row(*[r.cells[k] for k in cols], style=r.style, end_section=r.end_section)
         return t

@@ -28,6 +28,10 @@ DB_URL = typer.Option(None, "--database-url", help="Database URL (default: CLEAN
 JSON_OUT = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
 
 
+ACTOR = typer.Option(..., "--actor", metavar="NAME", help="Who does this (person or office), recorded in the "
+                     "audit log.")
+
+
 LABELS: dict[str, str] = {
     # programme and ledger
     "households": "农户 households", "installations": "安装 installations", "accepted": "验收 accepted",
@@ -98,6 +102,14 @@ LATE = "bold red"
 MISSING = "bold red"
 
 
+DECISION_NAMES = {"payable": "可补贴 payable", "ineligible": "不予补贴 ineligible",
+                  "pending_acceptance": "待验收 pending acceptance"}
+"""The rules engine's status of a Yanchi household, Chinese first."""
+
+
+DWELLING_NAMES = {"brick": "砖房 brick", "cave": "窑洞 cave", "other": "其他 other"}
+
+
 STATUS_NAMES = {"submitted": "已申请 submitted", "reviewed": "已评审 reviewed", "registered": "已登记 registered",
                 "rejected": "未通过 rejected", "suspended": "暂停 suspended", "revoked": "已撤销 revoked"}
 
@@ -111,16 +123,23 @@ def show(obj: Any, json_out: bool, draw: Callable[[Console], None], *, pretty: b
 
 
 def kv(obj: dict[str, Any], json_out: bool, title: str, *, keys: list[str] | None = None,
-        pretty: bool = False) -> None:
-    """A flat JSON object, or a two-column table of its fields."""
-    shown = obj if keys is None else {k: obj[k] for k in keys}
-    show(obj, json_out, lambda c: c.print(render.kv_table(title, shown, LABELS)), pretty=pretty)
+       pretty: bool = False, shown: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> None:
+    """A flat JSON object, or a two-column table of its fields (``shown``: the values as the table shows them)."""
+    table = obj if shown is None else shown
+    table = table if keys is None else {k: table[k] for k in keys}
+    show(obj, json_out, lambda c: c.print(render.kv_table(title, table, labels or LABELS)), pretty=pretty)
 
 
 def records(rows: list[dict[str, Any]], json_out: bool, title: str, *, keys: list[str] | None = None,
-             style: Callable[[dict[str, Any]], str | None] | None = None) -> None:
-    """A JSON list of objects, or a table of them."""
-    show(rows, json_out, lambda c: c.print(render.records_table(title, rows, LABELS, keys=keys, style=style)))
+            style: Callable[[dict[str, Any]], str | None] | None = None, shown: list[dict[str, Any]] | None = None,
+            labels: dict[str, str] | None = None, xlsx: Path | None = None, sheet: str | None = None) -> None:
+    """A JSON list of objects, or a table of them; with ``xlsx`` also that table as a workbook."""
+    table = rows if shown is None else shown
+    if xlsx is not None:
+        write_table_xlsx(xlsx, sheet or title, table, list(keys or (table[0].keys() if table else [])),
+                         labels=labels)
+    show(rows, json_out, lambda c: c.print(render.records_table(title, table, labels or LABELS, keys=keys,
+                                                                style=style)))
 
 
 def submission(value: str) -> str:
@@ -285,8 +304,52 @@ def parse_date(value: str | None, field: str) -> Any:
         raise InputError(f"expected YYYY-MM-DD, got {value!r}", field=field) from None
 
 
-def method_name(code: str) -> str:
+def method_chinese(code: str) -> str:
+    """The plan's Chinese name of a heating method code (the first name of the ledger's table), or the code."""
     from cleanheat.registry.services.ledger import TECH_NAMES
 
-    names = {v: k for k, v in TECH_NAMES.items()}
-    return f"{names[code]} {code}" if code in names else code
+    names: dict[str, str] = {}
+    for name, c in TECH_NAMES.items():
+        names.setdefault(c, name)
+    return names.get(code, code)
+
+
+def method_name(code: str) -> str:
+    """``空气源热泵热水机 ashp_water``: the Chinese name beside the code."""
+    chinese = method_chinese(code)
+    return code if chinese == code else f"{chinese} {code}"
+
+
+def tz_label() -> str:
+    """The programme time zone as a header shows it, e.g. ``UTC+8``."""
+    from cleanheat.clock import now_utc, programme_tz
+
+    offset = now_utc().astimezone(programme_tz()).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h}" + (f":{m:02d}" if m else "")
+
+
+def local_instant(value: Any) -> str:
+    """An instant (ISO text or datetime) as programme civil time ``YYYY-MM-DD HH:MM``; — for nothing."""
+    import datetime as dt
+
+    from cleanheat.clock import local_time
+
+    if value is None or value == "":
+        return "—"
+    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return local_time(at).strftime("%Y-%m-%d %H:%M")
+
+
+def late_text(seconds: float) -> str:
+    """A lateness as days and hours: ``3天4小时 3 d 4 h``, ``5小时 5 h``; — when not late."""
+    if seconds <= 0:
+        return "—"
+    hours = int(seconds // 3600)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days:,}天{hours}小时 {days:,} d {hours} h"
+    minutes = int(seconds // 60) % 60
+    return f"{hours}小时{minutes}分 {hours} h {minutes} min"

@@ -28,7 +28,7 @@ from cleanheat.registry.models import (
 )
 from cleanheat.registry.services.households import get_household
 
-__all__ = ["STATUS_NAMES", "household_status", "household_view"]
+__all__ = ["STATUS_NAMES", "describe_pairs", "household_status", "household_view"]
 
 STATUS_NAMES = {
     "no_installation": "未安装 no installation",
@@ -62,6 +62,8 @@ def household_status(*, merged: bool, installations: list[dict[str, Any]], paid:
         return "accepted"
     if any(i.get("accepted_on") for i in live):
         return "failed_inspection"
+    if decision is not None and decision["status"] == "ineligible":
+        return "not_payable"  # acceptance would not make it payable (e.g. an unregistered installer)
     return "pending"
 
 
@@ -161,3 +163,24 @@ def household_view(*, session: Session, household_id: str, timeline: bool = True
         doc["timeline"] = events
         doc["tickets"] = tickets
     return doc
+
+
+def describe_pairs(*, session: Session, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suspected duplicate pairs (``a``, ``b`` ledger ids) with both households' name, identity number and
+    address beside them (``name_a``, ``id_number_a``, ``address_a``, ``name_b`` …)."""
+    codes = sorted({p[k] for p in pairs for k in ("a", "b")})
+    info: dict[str, tuple[str, str, str]] = {}
+    for start in range(0, len(codes), 10_000):
+        chunk = codes[start:start + 10_000]
+        for hid, name, idn, addr in session.execute(
+                select(Household.household_id, Household.name, Household.id_number, Household.address)
+                .where(Household.household_id.in_(chunk))):
+            info[hid] = (name, idn, addr)
+    out = []
+    for p in pairs:
+        row = dict(p)
+        for side in ("a", "b"):
+            name, idn, addr = info.get(p[side], ("", "", ""))
+            row[f"name_{side}"], row[f"id_number_{side}"], row[f"address_{side}"] = name, idn, addr
+        out.append(row)
+    return out
