@@ -28,7 +28,8 @@ from cleanheat.registry.models import (
 )
 from cleanheat.registry.services.households import get_household
 
-__all__ = ["STATUS_NAMES", "describe_pairs", "household_status", "household_view"]
+__all__ = ["INSTALLATION_STATE_NAMES", "STATUS_NAMES", "describe_pairs", "household_status", "household_view",
+           "with_installations"]
 
 STATUS_NAMES = {
     "no_installation": "未安装 no installation",
@@ -184,3 +185,42 @@ def describe_pairs(*, session: Session, pairs: list[dict[str, Any]]) -> list[dic
             row[f"name_{side}"], row[f"id_number_{side}"], row[f"address_{side}"] = name, idn, addr
         out.append(row)
     return out
+
+
+def with_installations(*, session: Session, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Search results (each with ``household_id``) with the household's installations beside them:
+    ``installation_ids`` (the ids ``accept`` and ``void`` take), ``method`` and ``state``
+    (待验收 / 已验收 / 验收不合格 / 已补贴 / 已作废, per installation)."""
+    codes = [r["household_id"] for r in found]
+    if not codes:
+        return []
+    rows = session.execute(
+        select(Household.household_id, Installation.id, Installation.technology, Installation.void,
+               Acceptance.id, Acceptance.heating_effect_reached, Payment.id)
+        .join(Installation, Installation.household_id == Household.id)
+        .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+        .outerjoin(Payment, Payment.installation_id == Installation.id)
+        .where(Household.household_id.in_(codes)).order_by(Installation.id)).all()
+    per: dict[str, list[tuple[int, str, str]]] = {}
+    for hid, iid, tech, void, acc, effect, paid in rows:
+        if void:
+            state = "void"
+        elif paid is not None:
+            state = "paid"
+        elif acc is not None:
+            state = "accepted" if effect is not False else "failed_inspection"
+        else:
+            state = "pending"
+        per.setdefault(hid, []).append((iid, tech, state))
+    out = []
+    for r in found:
+        items = per.get(r["household_id"], [])
+        out.append({**r, "installation_ids": [i for i, _, _ in items], "methods": [t for _, t, _ in items],
+                    "states": [s for _, _, s in items]})
+    return out
+
+
+INSTALLATION_STATE_NAMES = {"pending": "待验收 pending", "accepted": "已验收 accepted",
+                            "failed_inspection": "验收不合格 failed inspection", "paid": "已补贴 paid",
+                            "void": "已作废 void"}
+"""An installation's state in Chinese first, by code."""
