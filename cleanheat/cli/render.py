@@ -32,6 +32,9 @@ TEXT_MIN_WIDTH = 8
 HEADER_WORD_CAP = 16
 """A header word longer than this may be folded rather than widen its column."""
 
+SHORT_TEXT = 24
+"""A text column no wider than this (a date and time, a code) is kept on one line before longer text gets room."""
+
 
 def console(*, width: int = 200, stderr: bool = False) -> Console:
     """A rich Console; ``width`` columns when the output is not a terminal, so nothing is truncated."""
@@ -154,7 +157,8 @@ class FitTable:
             else:
                 low = max(h_word, min(widest_line, max(TEXT_MIN_WIDTH, min(widest_word, 2 * TEXT_MIN_WIDTH))), 1)
             natural = max(low, widest_line, h_line)
-            out.append((low, min(natural, max(low, widest_word)), natural))
+            whole = natural if natural <= SHORT_TEXT else min(natural, max(low, widest_word))
+            out.append((low, whole, natural))
         self._measured, self._rows_measured = out, len(self.rows)
         return out
 
