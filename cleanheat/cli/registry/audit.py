@@ -79,7 +79,14 @@ def audit_log(resource: str | None = typer.Option(None, "--resource", metavar="R
             for e in events]
     labels = {**LABELS, "time": f"时间 time ({tz_label()})"}
     if xlsx is not None:
-        write_table_xlsx(xlsx, "审计日志 audit log", rows, list(AUDIT_KEYS), labels=labels)
+        import datetime as dt
+
+        from cleanheat.clock import local_time
+
+        cells = [{**r, "time": local_time(dt.datetime.fromisoformat(str(e["time"]))).replace(tzinfo=None,
+                                                                                              microsecond=0)}
+                 for r, e in zip(rows, events, strict=True)]
+        write_table_xlsx(xlsx, "审计日志 audit log", cells, list(AUDIT_KEYS), labels=labels)
     filters = [f for f in (resource, actor, action, since and f"≥ {since}", until and f"≤ {until}") if f]
 
     def draw(c: Console) -> None:

@@ -221,12 +221,14 @@ def xlsx_value(value: Any, key: str = "") -> Any:
 
 def write_sheets_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list[Any]]]], *,
                       percent: dict[str, set[int]] | None = None,
-                      plain: dict[str, set[int]] | None = None) -> None:
+                      plain: dict[str, set[int]] | None = None,
+                      cells: dict[str, dict[tuple[int, int], str]] | None = None) -> None:
     """THE one place the registry commands write a workbook: sheets of (header row, rows).
 
     The grid goes through the package's spreadsheet writer (:func:`cleanheat.tables.write_xlsx`);
     then whole numbers get a thousands format ``#,##0`` (except the 0-based column indexes in
-    ``plain``, e.g. years and ids), the columns in ``percent`` ``0.0%`` and dates ``yyyy-mm-dd``.
+    ``plain``, e.g. years and ids), the columns in ``percent`` ``0.0%`` and dates ``yyyy-mm-dd``;
+    ``cells`` sets the number format of single cells, by sheet and (row, column), both 1-based.
     """
     import datetime as dt
 
@@ -252,12 +254,16 @@ def write_sheets_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list[A
                         continue
                     if col in pct and isinstance(v, int | float):
                         cell.number_format = "0.0%"
+                    elif isinstance(v, dt.datetime) and (v.hour, v.minute, v.second) != (0, 0, 0):
+                        cell.number_format = "yyyy-mm-dd hh:mm:ss"
                     elif isinstance(v, dt.date):
                         cell.number_format = "yyyy-mm-dd"
                     elif isinstance(v, int) and col not in keep:
                         cell.number_format = "#,##0"
                     elif isinstance(v, float) and col not in keep:
                         cell.number_format = "#,##0.0###"
+            for (r, c), number_format in (cells or {}).get(name, {}).items():
+                ws.cell(row=r, column=c).number_format = number_format
         wb.save(path)
 
 

@@ -138,7 +138,7 @@ def zone_progress(*, session: Session) -> list[dict[str, Any]]:
 
 
 def zone_code(value: str) -> str:
-    """A zone's code from its code or Chinese name.
+    """A zone's code from its code, its Chinese name or an unambiguous part of it (城市副中心).
 
     Raises
     ------
@@ -153,6 +153,9 @@ def zone_code(value: str) -> str:
     for code, name in ZONE_NAMES.items():
         if v == name:
             return code
+    partial = [code for code, name in ZONE_NAMES.items() if len(v) >= 2 and v in name]
+    if len(partial) == 1:  # 城市副中心 for 北京城市副中心
+        return partial[0]
     known = "、".join(f"{name}（{code}）" for code, name in ZONE_NAMES.items())
     raise InputError(f"unknown zone {value!r}; one of {known}", field="--zone")
 
