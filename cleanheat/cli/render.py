@@ -132,6 +132,11 @@ class FitTable:
     rows: list[_Row] = field(default_factory=list)
     _measured: list[tuple[int, int, int]] | None = field(default=None, init=False, repr=False)
     _rows_measured: int = field(default=-1, init=False, repr=False)
+    _stacked: bool = field(default=False, init=False, repr=False)
+
+    def _header(self, col: Col) -> str:
+        """The header on one line, or (when the table is too wide for that) 中文 over English."""
+        return col.header.replace(" ", "\n", 1) if self._stacked and "\n" not in col.header else col.header
 
     def add_row(self, *cells: Any, style: Any = None, end_section: bool = False) -> None:
         self.rows.append(_Row(list(cells), style, end_section))
@@ -145,7 +150,7 @@ class FitTable:
             return self._measured
         out = []
         for k, col in enumerate(self.columns):
-            h_word, h_line = _plain_width(col.header) if self.show_header else (0, 0)
+            h_word, h_line = _plain_width(self._header(col)) if self.show_header else (0, 0)
             h_word = min(h_word, HEADER_WORD_CAP)
             if self.rows:
                 words, lines = zip(*(_plain_width(r.cells[k]) for r in self.rows), strict=True)
@@ -219,7 +224,7 @@ class FitTable:
                   show_header=self.show_header, min_width=min(heading, max_width) or None)
         for j, k in enumerate(cols):
             col = self.columns[k]
-            t.add_column(col.header, justify=(col.justify or ("right" if col.number else "left")),  # type: ignore[arg-type]
+            t.add_column(self._header(col), justify=(col.justify or ("right" if col.number else "left")),  # type: ignore[arg-type]
                          overflow="fold", style=col.style, width=None if widths is None else widths[j],
                          min_width=lows[k] if col.number else None)
         for r in self.rows:
@@ -227,6 +232,9 @@ class FitTable:
         return t
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        self._stacked, self._measured = False, None
+        if self._span(w[2] for w in self._widths()) > options.max_width:
+            self._stacked, self._measured = True, None  # 中文 over English keeps the columns narrow
         parts = self._parts(options.max_width)
         n = len(parts)
         for p, cols in enumerate(parts):
@@ -271,8 +279,7 @@ def records_table(title: str | None, rows: Sequence[Mapping[str, Any]], labels: 
     for key in keys:
         present = [r.get(key) for r in rows if r.get(key) is not None]
         numeric = key in numbers or (bool(present) and all(is_number(v) for v in present))
-        header = labels.get(key, key).replace(" ", "\n", 1)  # 中文 over English keeps the columns narrow
-        cols.append(Col(header, number=numeric))
+        cols.append(Col(labels.get(key, key), number=numeric))
     table = FitTable(title=title, columns=cols, keep=keep, caption=caption)
     for r in rows:
         table.add_row(*[fmt(r.get(key), key) for key in keys], style=style(r) if style else None)

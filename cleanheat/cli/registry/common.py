@@ -148,13 +148,11 @@ def submission(value: str) -> str:
 
 
 def tables_table(title: str, tables: dict[str, int]) -> Any:
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left")
-    t.add_column(LABELS["table"])
-    t.add_column(LABELS["rows"], justify="right")
+    t = render.grid(title, [LABELS["table"], render.Col(LABELS["rows"], number=True)])
     for name, n in sorted(tables.items()):
         t.add_row(name, f"{n:,}")
+    if t.rows:
+        t.rows[-1].end_section = True
     t.add_row("合计 total", f"{sum(tables.values()):,}", style="bold")
     return t
 

@@ -145,24 +145,16 @@ def _monthly_xlsx(path: Path, rep: dict[str, Any]) -> None:
 
 
 def _draw_monthly(c: Console, rep: dict[str, Any]) -> None:
-    from rich.table import Table
-
     head = {k: rep.get(k) for k in ("township", "month", "due_on", "submitted_on")}
     head["submission"] = submission(str(rep.get("submission")))
     head["year_target_households"] = rep.get("year_target_households")
     progress = rep.get("progress")
     head["progress"] = "—" if progress is None else f"{progress:.1%}"
     c.print(render.kv_table(f"{rep['township']} {rep['month']} 清洁取暖月报表 monthly report", head, LABELS))
-    t = Table(title="分取暖方式 by heating method", title_justify="left")
-    t.add_column("取暖方式 method")
-    for col in ("本月安装 installed this month", "年度累计安装 installed YTD", "本月验收 accepted this month",
-                "年度累计验收 accepted YTD"):
-        t.add_column(col, justify="right")
-    keys = ("installed_month", "installed_ytd", "accepted_month", "accepted_ytd")
-    for m, v in rep["by_method"].items():
-        t.add_row(method_name(m), *[f"{v[k]:,}" for k in keys])
-    t.add_row("合计 total", *[f"{rep[k]:,}" for k in keys], style="bold")
-    c.print(t)
+    keys = ["method", "installed_month", "installed_ytd", "accepted_month", "accepted_ytd"]
+    rows = [{"method": method_name(m), **v} for m, v in rep["by_method"].items()]
+    c.print(render.records_table("分取暖方式 by heating method", rows, LABELS, keys=keys,
+                                 totals={"method": "合计 total", **{k: rep[k] for k in keys[1:]}}))
     c.print(render.kv_table("补贴与投诉 payments and complaints", {
         k: rep[k] for k in ("paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny", "complaints_month",
                             "tickets_open_at_month_end")}, LABELS))
@@ -229,17 +221,14 @@ PLAN_YEARS = (2021, 2022, 2023)
 
 def _draw_plan(c: Console, rows: list[dict[str, Any]]) -> None:
     """附件1's layout: one row per township, per year planned / done (accepted) / paid, then the totals."""
-    from rich.table import Table
-
-    t = Table(title="附件1 盐池县冬季清洁取暖年度任务计划表 annual plan by township (households)", title_justify="left",
-              caption="完成 = 已验收 done = accepted; 已补贴 = paid", caption_justify="left")
-    t.add_column("乡镇\ntownship", no_wrap=True)
+    cols = [render.Col("乡镇\ntownship")]
     for y in PLAN_YEARS:
         for w in ("计划\nplanned", "完成\ndone", "已补贴\npaid"):
-            t.add_column(f"{y}年\n{w}", justify="right", no_wrap=True)
-    t.add_column("合计\n计划\nplanned", justify="right", no_wrap=True)
-    t.add_column("合计\n完成\ndone", justify="right", no_wrap=True)
-    t.add_column("完成率\ndone %", justify="right", no_wrap=True)
+            cols.append(render.Col(f"{y}年\n{w}", number=True))
+    cols += [render.Col("合计\n计划\nplanned", number=True), render.Col("合计\n完成\ndone", number=True),
+             render.Col("完成率\ndone %", number=True)]
+    t = render.grid("附件1 盐池县冬季清洁取暖年度任务计划表 annual plan by township (households)", cols,
+                    caption="完成 = 已验收 done = accepted; 已补贴 = paid")
     for r in rows:
         total = r["township"] == "合计"
         done_share = r["done_total"] / r["planned_total"] if r["planned_total"] else None
