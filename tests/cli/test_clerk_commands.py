@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -28,7 +31,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def url(path: Path) -> str:
-    return f"sqlite:///{path}"
+    return str(path) if isinstance(path, PgSchema) else f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +51,33 @@ def demo_copy(demo_file: Path, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+PG_URL = os.environ.get("CLEANHEAT_TEST_POSTGRES_URL")
+
+
+class PgSchema(str):
+    """A PostgreSQL URL in a fresh schema, passed where the tests pass a SQLite path (see :func:`url`)."""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="CLEANHEAT_TEST_POSTGRES_URL not set"))])
+def small(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, dict[str, int]]]:
     """Three households of 花马池镇 红井子村 by ENT-A (registered): YC-T-000001 accepted 80 m² ashp_water,
     invoice 16,000 (payable: 3,500 + 1,800 = 5,300, household share 10,700); YC-T-000002 accepted but 45 m²
-    (below the 60 m² minimum); YC-T-000003 installed, not accepted."""
-    path = tmp_path / "small.sqlite3"
+    (below the 60 m² minimum); YC-T-000003 installed, not accepted. On SQLite and, when
+    ``CLEANHEAT_TEST_POSTGRES_URL`` is set, on PostgreSQL in a fresh schema."""
+    schema = None
+    if request.param == "postgresql":
+        from sqlalchemy import create_engine, text
+
+        assert PG_URL
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        path: Path = PgSchema(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")  # type: ignore[assignment]
+    else:
+        path = tmp_path / "small.sqlite3"
     engine = db.open_database(url(path))
     ids: dict[str, int] = {}
     try:
@@ -67,7 +91,11 @@ def small(tmp_path: Path) -> tuple[Path, dict[str, int]]:
             ids["pending"] = factories.installation(s, factories.household(s, 3))
     finally:
         engine.dispose()
-    return path, ids
+    yield path, ids
+    if schema is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def wide_console(width: int) -> Console:
@@ -473,3 +501,27 @@ def test_progress_bar_only_on_a_terminal() -> None:
     with render.progress("导出台账 exporting", out=Console(file=buf, force_terminal=False)) as advance:
         advance(1, 2)
     assert buf.getvalue() == ""
+
+
+def test_household_show_keeps_only_reasons_marked_failed(small: tuple[Path, dict[str, int]],
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """With an engine that marks each reason ``passed`` (the policy work of issue #8), only the failed ones show."""
+    from cleanheat.policy import decide
+
+    real = decide.decide_yanchi
+
+    def marked(records: list[dict[str, object]], **kw: object) -> list[dict[str, object]]:
+        out = real(records, **kw)  # type: ignore[arg-type]
+        for d in out:
+            for r in d["reasons"]:
+                r.setdefault("passed", r["rule"] != "minimum_heated_area")
+        return out
+
+    monkeypatch.setattr(decide, "decide_yanchi", marked)
+    path, _ = small
+    code, out, _ = run(["household", "show", "YC-T-000002", "--database-url", url(path)], capsys)
+    assert code == 0 and "未通过的规则 rules not met" in out and "清洁取暖面积低于60平方米" in out
+    assert "农户此前未享受清洁取暖补贴" not in out and "未标明" not in out
+    doc = json.loads(run(["household", "show", "--json", "YC-T-000002", "--database-url", url(path)], capsys)[1])
+    assert [r["rule"] for r in doc["decision"]["failed"]] == ["minimum_heated_area"]
