@@ -525,3 +525,10 @@ def test_household_show_keeps_only_reasons_marked_failed(small: tuple[Path, dict
     assert "农户此前未享受清洁取暖补贴" not in out and "未标明" not in out
     doc = json.loads(run(["household", "show", "--json", "YC-T-000002", "--database-url", url(path)], capsys)[1])
     assert [r["rule"] for r in doc["decision"]["failed"]] == ["minimum_heated_area"]
+
+
+def test_xlsx_needs_an_xlsx_name(small: tuple[Path, dict[str, int]], tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = small
+    code, _, err = run(["enterprise", "list", "--xlsx", str(tmp_path / "e.csv"), "--database-url", url(path)], capsys)
+    assert code == 2 and ".xlsx" in err and not (tmp_path / "e.csv").exists()

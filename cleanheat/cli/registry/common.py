@@ -232,8 +232,11 @@ def write_sheets_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[list[A
 
     import openpyxl
 
+    from cleanheat.errors import InputError
     from cleanheat.tables import write_xlsx
 
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path.name}: an Excel workbook is written; give the file a .xlsx name", field="--xlsx")
     clean = {name[:31]: (header, [[xlsx_value(v) for v in r] for r in rows]) for name, (header, rows) in
              sheets.items()}
     with writing(path):
