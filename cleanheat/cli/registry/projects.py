@@ -122,10 +122,9 @@ def project_approve(project_id: str = typer.Argument(..., metavar="PROJECT_ID", 
     with session_scope(database_url) as session:
         decided = beijing.decide_step(session=session, project_id=project_id, seq=step, approved=not refuse,
                                       on=parse_date(on, "--on"), actor=actor, why=why)
-    names = {**beijing.STEP_STATUS_NAMES, **beijing.PROJECT_STATUS_NAMES}
     kv(decided, json_out, "审批步骤已决定 approval step decided", shown={
-        **decided, "status": _chinese(decided["status"], names),
-        "project_status": _chinese(decided["project_status"], names)})
+        **decided, "status": _chinese(decided["status"], beijing.STEP_STATUS_NAMES),
+        "project_status": _chinese(decided["project_status"], beijing.PROJECT_STATUS_NAMES)})
 
 
 @project_app.command("zones")
