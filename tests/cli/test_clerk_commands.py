@@ -78,7 +78,7 @@ def small(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path
         path: Path = PgSchema(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")  # type: ignore[assignment]
     else:
         path = tmp_path / "small.sqlite3"
-    engine = db.open_database(url(path))
+    engine = db.open_database(url(path), create=True)
     ids: dict[str, int] = {}
     try:
         with db.session_scope(engine) as s:
@@ -453,6 +453,7 @@ def test_no_arguments_prints_help_and_exits_0(capsys: pytest.CaptureFixture[str]
 
 
 def test_status_on_an_empty_programme_says_how_to_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["db", "upgrade", "--database-url", url(tmp_path / "new.sqlite3")], capsys)[0] == 0
     code, out, _ = run(["status", "--database-url", url(tmp_path / "new.sqlite3")], capsys)
     assert code == 0 and "cleanheat ledger template" in out and "cleanheat demo load" in out
 
@@ -463,6 +464,7 @@ def test_project_zones_reads_only_and_project_list_names_zones(tmp_path: Path,
 
     path = tmp_path / "bj.sqlite3"
     u = ["--database-url", url(path)]
+    assert run(["db", "upgrade", *u], capsys)[0] == 0
     code, out, _ = run(["project", "zones", "--json", *u], capsys)
     zones = {z["zone"]: z for z in json.loads(out)}
     assert code == 0 and zones["plain_new_towns"]["target_m2"] == 4_000_000

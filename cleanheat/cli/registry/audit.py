@@ -34,7 +34,7 @@ def audit_verify(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -
     """Check the hash chain: exit 0 when intact, 1 naming the first broken entry otherwise."""
     from cleanheat.registry import audit
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         n, brk = audit.verify(session)
     if brk is None:
         show({"intact": True, "entries": n}, json_out,
@@ -70,7 +70,7 @@ def audit_log(resource: str | None = typer.Option(None, "--resource", metavar="R
 
     day_from = parse_date(since, "--since") if since else None
     day_to = parse_date(until, "--until") if until else None
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         events = entries(session, resources=resource_names(resource) if resource else None, actor=actor,
                          action=action, since=day_from, until=day_to, limit=limit)
     rows = [{"sequence": e.get("sequence"), "time": local_instant(e.get("time")), "actor": e.get("actor"),

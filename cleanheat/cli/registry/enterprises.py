@@ -103,7 +103,7 @@ def enterprise_list(xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT,
     complaints and open tickets."""
     from cleanheat.registry.services.enterprises import list_enterprises
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = list_enterprises(session=session)
     keys = ["code", "name", "status", "registered_since", "installations", "accepted", "paid", "complaints",
             "open_tickets"]
@@ -125,7 +125,7 @@ def enterprise_status(code: str = typer.Argument(..., metavar="CODE", help="‰ºÅ‰
     """An enterprise's registration state on a date, and its history."""
     from cleanheat.registry.services import enterprises
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         e = enterprises.get_enterprise(session=session, code=code)
         day = parse_date(on, "--on")
         doc = {"code": e.code, "name": e.name, "on": day.isoformat(),
@@ -159,7 +159,7 @@ def assess_enterprises(half: str = typer.Option(..., "--half", metavar="YYYY-H1|
     effect, service, complaints; names the registrations to revoke."""
     from cleanheat.registry.services.assessments import assess
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=not apply) as session:
         rows = assess(session=session, half=half, actor=actor, apply=apply)
     if xlsx is not None:
         keys = ["enterprise", "name", "status", "installations", "usage_rate", "product_quality", "heating_effect",

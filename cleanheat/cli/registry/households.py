@@ -49,7 +49,7 @@ def household_show(household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID
     (for `cleanheat accept` and `void`), payment, the rules that failed, and its audit timeline."""
     from cleanheat.registry.services.household_view import household_view
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         doc = household_view(session=session, household_id=household_id)
     show(doc, json_out, lambda c: _draw_household(c, doc))
 
@@ -126,7 +126,7 @@ def duplicates_list(xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT,
     from cleanheat.registry.services.household_view import describe_pairs
     from cleanheat.registry.services.households import find_duplicates
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         found = find_duplicates(session=session)
         pairs = [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in found]
         shown = describe_pairs(session=session, pairs=pairs)

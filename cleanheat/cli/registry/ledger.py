@@ -74,7 +74,7 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
     """Export the whole ledger (template columns plus payment) to XLSX."""
     from cleanheat.registry.services.ledger import export_xlsx
 
-    with session_scope(database_url) as session, writing(file):
+    with session_scope(database_url, read_only=True) as session, writing(file):
         n = export_xlsx(session=session, path=file)
     kv({"file": str(file), "rows": n}, json_out, "台账已导出 ledger exported")
 
@@ -90,7 +90,7 @@ def ledger_search(query: str = typer.Argument(..., metavar="QUERY",
     from cleanheat.registry.services.household_view import INSTALLATION_STATE_NAMES, with_installations
     from cleanheat.registry.services.households import search
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         found = with_installations(session=session, found=search(session=session, query=query, limit=limit))
     shown = [{**r, "installation_ids": "; ".join(str(i) for i in r["installation_ids"]) or "—",
               "methods": "; ".join(method_name(m) for m in r["methods"]) or "—",

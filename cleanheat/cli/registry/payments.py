@@ -83,7 +83,7 @@ def payment_show(household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID",
     """A household's payment with the rules engine's reasons and trace."""
     from cleanheat.registry.services.payments import get_payment
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         doc = get_payment(session=session, household_id=household_id)
 
     def draw(c: Console) -> None:

@@ -90,7 +90,7 @@ def project_list(zone: str | None = typer.Option(None, "--zone", metavar="ZONE",
     from cleanheat.registry.services import beijing
 
     code = beijing.zone_code(zone) if zone is not None else None
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         projects = beijing.list_projects(session=session, zone=code)
 
     def draw(c: Console) -> None:
@@ -132,7 +132,7 @@ def project_zones(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) 
     """Zone targets (new heat-pump area by 2022, 京热泵实施意见(2019) 三) against the area of recorded projects."""
     from cleanheat.registry.services import beijing
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         zones = beijing.zone_progress(session=session)
     shown = [{**z, "zone": _chinese(z["zone"], beijing.ZONE_NAMES),
               "share": f"{z['recorded_m2'] / z['target_m2']:.0%}" if z.get("target_m2") else "—"} for z in zones]

@@ -58,7 +58,7 @@ def _status_tables(st: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[
 
 def _print_status(st: dict[str, Any]) -> None:
     console = render.console()
-    if not st["households"] and not st["by_township_year"]:
+    if not st["households"]:
         console.print("[yellow]项目中还没有农户 the programme has no households yet.[/] 开始 To start: "
                       "`cleanheat ledger template 台账.xlsx`, fill it in, then `cleanheat ledger import 台账.xlsx "
                       "--actor NAME`; or try the synthetic programme with `cleanheat demo load`.")
@@ -79,7 +79,7 @@ def status(xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT, database_url
     and year."""
     from cleanheat.registry.services.reports import status as compute
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         st = compute(session=session)
     if xlsx is not None:
         envelopes, rows, totals = _status_tables(st)
@@ -110,7 +110,7 @@ def report_monthly(township: str = typer.Option(..., "--township", metavar="NAME
     acceptances, payments, complaints; due by the 25th (盐政办发〔2022〕8号 八(三)), late ones flagged."""
     from cleanheat.registry.services.reports import monthly
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rep = monthly(session=session, township=township, month=month)
     if xlsx is not None:
         _monthly_xlsx(xlsx, rep)
@@ -183,7 +183,7 @@ def report_laggards(month: str = typer.Option(..., "--month", metavar="YYYY-MM",
     """Townships whose monthly report was late or is missing (named, 盐政办发〔2022〕8号 八(三))."""
     from cleanheat.registry.services.reports import laggards
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = laggards(session=session, month=month)
     shown = [{**r, "submission": submission(r["submission"])} for r in rows]
 
@@ -203,7 +203,7 @@ def report_plan(xlsx: Path | None = XLSX_OUT,
     """附件1: township × year, households planned vs done (accepted) and paid."""
     from cleanheat.registry.services.reports import plan
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = plan(session=session)
     if xlsx is not None:
         header = ["乡镇 township"] + [f"{y}年{w}" for y in PLAN_YEARS for w in ("计划", "完成", "已补贴")] + [

@@ -23,7 +23,9 @@ from cleanheat.cli.registry.common import (
     XLSX_OUT,
     kv,
     late_text,
+    local,
     local_instant,
+    parse_instant,
     session_scope,
     show,
     tz_label,
@@ -53,20 +55,25 @@ def ticket_open(household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID", 
                                                   "未使用 not_in_use | 其他 other"),
                 description: str = typer.Option("", "--description", metavar="TEXT",
                                                 help="描述 what the household reports."),
+                on: str | None = typer.Option(None, "--on", metavar="'YYYY-MM-DD [HH:MM]'",
+                                              help="受理时间 when the household raised it, in programme time: "
+                                                   "YYYY-MM-DD (09:00) or 'YYYY-MM-DD HH:MM'; default now."),
                 actor: str = ACTOR, json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Open an after-sales ticket or complaint on the household's accepted installation."""
     from cleanheat.registry.services import tickets
 
     kinds, categories, stages = _names()
+    opened_at = parse_instant(on, "--on")
     with session_scope(database_url) as session:
         t = tickets.open_ticket(session=session, household_id=household_id,
                                 kind=tickets.ticket_code(kind, kinds, "--kind"),
                                 category=tickets.ticket_code(category, categories, "--category"),
-                                description=description, actor=actor)
-        doc = {"ticket": t.id, "stage": t.stage, "respond_by": t.respond_by.isoformat()}
+                                description=description, actor=actor, opened_at=opened_at)
+        doc = {"ticket": t.id, "stage": t.stage, "opened_at": t.opened_at.isoformat(),
+               "respond_by": t.respond_by.isoformat()}
     kv(doc, json_out, "工单已创建 ticket opened", shown={
-        "ticket": doc["ticket"], "stage": stages.get(t.stage, t.stage),
-        "respond_by": f"{local_instant(t.respond_by)} ({tz_label()})"})
+        "ticket": doc["ticket"], "stage": stages.get(t.stage, t.stage), "opened_at": local(t.opened_at),
+        "respond_by": local(t.respond_by)})
 
 
 @ticket_app.command("advance")
@@ -122,7 +129,7 @@ def ticket_list(open_only: bool = typer.Option(False, "--open", help="Only ticke
     """Tickets, newest first: kind, category, stage, response deadline and how late."""
     from cleanheat.registry.services.tickets import list_tickets
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = list_tickets(session=session, open_only=open_only, enterprise=enterprise, township=township,
                             household=household, limit=limit)
     keys = ["ticket", "household_id", "enterprise", "kind", "category", "stage", "opened_at", "respond_by",
@@ -146,7 +153,7 @@ def ticket_show(ticket_id: int = typer.Argument(..., metavar="TICKET", help="工
     """One ticket: household, installation, enterprise, stage, deadline, how late, and every step."""
     from cleanheat.registry.services.tickets import get_ticket
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         doc = get_ticket(session=session, ticket_id=ticket_id)
     _, _, stages = _names()
 
@@ -170,17 +177,17 @@ def ticket_overdue(xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT,
     """Tickets not responded to within the response-time limit, with how late (days and hours)."""
     from cleanheat.registry.services import tickets
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         late = tickets.overdue(session=session)
     kinds, categories, stages = _names()
     shown = [{**r, "kind": kinds.get(r["kind"], r["kind"]), "category": categories.get(r["category"], r["category"]),
               "stage": stages.get(r["stage"], r["stage"]), "respond_by": local_instant(r["respond_by"]),
               "late_by": late_text(r["hours_late"] * 3600)} for r in late]
     keys = ["ticket", "household_id", "enterprise", "kind", "category", "stage", "respond_by", "late_by",
-            "hours_late"]
+            "days_late"]
     labels = _labels()
     if xlsx is not None:
-        write_table_xlsx(xlsx, "超时工单 overdue", shown, keys, labels=labels)
+        write_table_xlsx(xlsx, "超时工单 overdue", shown, [*keys, "hours_late"], labels=labels)
 
     def draw(c: Console) -> None:
         if not late:
