@@ -534,3 +534,10 @@ def test_xlsx_needs_an_xlsx_name(small: tuple[Path, dict[str, int]], tmp_path: P
     path, _ = small
     code, _, err = run(["enterprise", "list", "--xlsx", str(tmp_path / "e.csv"), "--database-url", url(path)], capsys)
     assert code == 2 and ".xlsx" in err and not (tmp_path / "e.csv").exists()
+
+
+def test_assess_takes_the_half_year_in_chinese(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    u = ["--database-url", url(demo_file)]
+    chinese = json.loads(run(["assess", "enterprises", "--half", "2023-上半年", "--json", *u], capsys)[1])
+    code = json.loads(run(["assess", "enterprises", "--half", "2023-H1", "--json", *u], capsys)[1])
+    assert chinese == code and chinese[0]["half"] == "2023-H1"

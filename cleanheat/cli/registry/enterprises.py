@@ -46,6 +46,18 @@ def status_name(code: str) -> str:
     return STATUS_NAMES.get(code, code)
 
 
+def half_code(value: str) -> str:
+    """A half-year as the assessment takes it: ``2023-H1`` from ``2023-H1``, ``2023H1``, ``2023-上半年``,
+    ``2023上半年`` or ``2023年下半年`` (anything else is passed on, and refused there with the format)."""
+    import re
+
+    v = value.strip().upper().replace("年", "")
+    m = re.fullmatch(r"(\d{4})-?(H1|H2|上半|下半)", v.removesuffix("年"))
+    if m is None:
+        return value
+    return f"{m.group(1)}-{'H1' if m.group(2) in ('H1', '上半') else 'H2'}"
+
+
 def state_code(value: str) -> str:
     """A registration state from its code or its Chinese name (已登记 → registered)."""
     v = value.strip()
@@ -148,7 +160,8 @@ def enterprise_status(code: str = typer.Argument(..., metavar="CODE", help="企�
 
 @assess_app.command("enterprises")
 def assess_enterprises(half: str = typer.Option(..., "--half", metavar="YYYY-H1|YYYY-H2",
-                                               help="半年 the half-year: 2023-H1 (上半年) or 2023-H2 (下半年)."),
+                                               help="半年 the half-year: 2023-H1 or 2023-上半年, "
+                                                    "2023-H2 or 2023-下半年."),
                        apply: bool = typer.Option(False, "--apply", help="Store the assessment and revoke the "
                                                   "registrations the rule names."),
                        actor: str = typer.Option("县清洁取暖领导小组", "--actor", metavar="NAME",
@@ -160,6 +173,7 @@ def assess_enterprises(half: str = typer.Option(..., "--half", metavar="YYYY-H1|
     from cleanheat.registry.services.assessments import assess
 
     with session_scope(database_url, read_only=not apply) as session:
+        half = half_code(half)
         rows = assess(session=session, half=half, actor=actor, apply=apply)
     if xlsx is not None:
         keys = ["enterprise", "name", "status", "installations", "usage_rate", "product_quality", "heating_effect",

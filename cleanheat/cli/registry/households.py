@@ -79,7 +79,8 @@ def _draw_household(c: Console, doc: dict[str, Any]) -> None:
              "enterprise": "自行安装 self-install" if i["self_install"] else
              f"{i['enterprise']} {i['enterprise_name'] or ''}".strip(),
              "invoice_cny": i["invoice_cny"], "accepted_on": i["accepted_on"],
-             "heating_effect_reached": i["heating_effect_reached"], "void": i["void"]} for i in doc["installations"]]
+             "heating_effect_reached": i["heating_effect_reached"], "inspectors": "、".join(i["inspectors"]) or "—",
+             "void": i["void"]} for i in doc["installations"]]
     c.print(render.records_table(
         "安装记录 installations", rows, LABELS, caption="验收或作废时用安装编号 the installation id is what "
         "`cleanheat accept ID` and `cleanheat void ID` take" if rows else "（无安装记录 no installation recorded）",
