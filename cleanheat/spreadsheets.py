@@ -368,8 +368,25 @@ FORMATS: dict[str, str | None] = {
     "year": "0",
     "date": "yyyy-mm-dd",
     "percent": "0.0%",
+    "auto": None,
 }
-"""Excel number format of each column kind (``text`` cells are text: identity numbers, phones, ids)."""
+"""Excel number format of each column kind (``text`` cells are text: identity numbers, phones, ids);
+``auto`` picks one per value: whole numbers ``#,##0``, fractions ``#,##0.0###``, dates ``yyyy-mm-dd``,
+date-times with a time ``yyyy-mm-dd hh:mm:ss``."""
+
+
+def _auto_format(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return "#,##0"
+    if isinstance(value, float):
+        return "#,##0.0###"
+    if isinstance(value, dt.datetime):
+        return "yyyy-mm-dd hh:mm:ss" if (value.hour, value.minute, value.second) != (0, 0, 0) else FORMATS["date"]
+    if isinstance(value, dt.date):
+        return FORMATS["date"]
+    return None
 
 
 @dataclass(frozen=True)
@@ -402,6 +419,8 @@ class Sheet:
     blank_rows: int = 0
     freeze: bool = True
     notes: Sequence[str] = field(default_factory=tuple)
+    cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    """Number formats of single data cells by (row, column) of the sheet as written, both 1-based."""
 
 
 def display_width(value: Any) -> int:
@@ -548,13 +567,20 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: Sheet, cols: list[Column], r
     date_fmt = formats(FORMATS["date"])
     kinds = [c.kind for c in cols]
     n_cols = len(cols)
+    auto = [kind == "auto" for kind in kinds]
+    overrides = sheet.cell_formats
     for i, row in enumerate(rows):
         r = first_data + i
         for k, v in enumerate(row):
-            if k < n_cols:
-                _write_cell(ws, r, k, _excel_value(v, kinds[k]), cell_fmts[k], date_fmt)
+            if k >= n_cols:  # beyond the header: formatted by the value
+                value = v
+                fmt = formats(_auto_format(value))
             else:
-                _write_cell(ws, r, k, v, None, date_fmt)
+                value = _excel_value(v, kinds[k])
+                fmt = formats(_auto_format(value)) if auto[k] else cell_fmts[k]
+            if overrides and (r + 1, k + 1) in overrides:
+                fmt = formats(overrides[(r + 1, k + 1)])
+            _write_cell(ws, r, k, value, fmt, date_fmt)
     row_after = last_data + 1
     if sheet.totals is not None:
         ws.write_string(row_after, 0, sheet.totals, formats(None, bold=True))

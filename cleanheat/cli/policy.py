@@ -32,7 +32,8 @@ def subsidy_yanchi(
     table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON: status, "
                                "amounts and the conditions not met."),
 ) -> None:
-    """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
+    """Decide Yanchi household subsidies (盐政办发〔2022〕8号 六(二)): status, central/local/total, household
+    share, reasons."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.decide import decide_yanchi
 
@@ -78,7 +79,8 @@ def funding_beijing(
     trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
 ) -> None:
-    """Decide Beijing heat-pump project funding (SPEC §5): ratio, base, support, approval route, obligations."""
+    """Decide Beijing heat-pump project funding (京热泵实施意见(2019)): ratio, base, support, approval route,
+    obligations."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.decide import decide_beijing
 
@@ -189,7 +191,7 @@ def budget_yanchi(
     as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
     xlsx: Path = typer.Option(None, "--xlsx", help="Also write the table to an Excel workbook."),
 ) -> None:
-    """Central, county and household money per township and year against the envelopes (SPEC §3)."""
+    """Central, county and household money per township and year against the envelopes (盐政办发〔2022〕8号 二(一))."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.budget import parse_overrides, yanchi_budget
     from cleanheat.policy.engine import default_tree

@@ -17,13 +17,14 @@ from cleanheat.cli.registry.common import (
     engine_scope,
     err,
     kv,
-    records,
+    method_name,
     session_scope,
+    show,
     writing,
 )
 
 if TYPE_CHECKING:
-    pass
+    from rich.console import Console
 
 
 ledger_app = typer.Typer(help="The township household ledger (台账): template, import, export.", no_args_is_help=True)
@@ -80,15 +81,32 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
 
 
 @ledger_app.command("search")
-def ledger_search(query: str = typer.Argument(..., help="Ledger id, identity number, phone or start of a name."),
-                  limit: int = typer.Option(20, "--limit"), json_out: bool = JSON_OUT,
-                  database_url: str | None = DB_URL) -> None:
-    """Find households by ledger id, identity number, phone or name."""
+def ledger_search(query: str = typer.Argument(..., metavar="QUERY",
+                                             help="农户编号 ledger id, 身份证号 identity number, 电话 phone or the "
+                                                  "start of a name."),
+                  limit: int = typer.Option(20, "--limit", metavar="N", min=1, help="At most N households."),
+                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Find households by ledger id, identity number, phone or name; each with its installation ids
+    (what `cleanheat accept ID` and `cleanheat void ID` take), method and state."""
+    from cleanheat.registry.services.household_view import INSTALLATION_STATE_NAMES, with_installations
     from cleanheat.registry.services.households import search
 
     with session_scope(database_url, read_only=True) as session:
-        found = search(session=session, query=query, limit=limit)
-    records(found, json_out, f"台账查询 ledger search: {query}")
+        found = with_installations(session=session, found=search(session=session, query=query, limit=limit))
+    shown = [{**r, "installation_ids": "; ".join(str(i) for i in r["installation_ids"]) or "—",
+              "methods": "; ".join(method_name(m) for m in r["methods"]) or "—",
+              "states": "; ".join(INSTALLATION_STATE_NAMES.get(s, s) for s in r["states"]) or "—"} for r in found]
+    keys = ["household_id", "name", "id_number", "phone", "township", "village", "address", "installation_ids",
+            "methods", "states"]
+
+    def draw(c: Console) -> None:
+        if not found:
+            c.print(f"没有找到 no household matches {query!r}")
+            return
+        c.print(render.records_table(f"台账查询 ledger search: {query}", shown,
+                                     {**LABELS, "methods": LABELS["method"], "states": LABELS["state"]}, keys=keys))
+
+    show(found, json_out, draw)
 
 
 def register(app: typer.Typer) -> None:

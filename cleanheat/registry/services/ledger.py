@@ -468,9 +468,11 @@ def write_template(path: Path) -> None:
     spreadsheets.write_workbook(path, [ledger, example, notes])
 
 
-STATUS_LABELS = {"paid": "已补贴", "accepted": "已验收", "failed": "验收未通过", "pending": "待验收",
+STATUS_LABELS = {"paid": "已补贴", "accepted": "已验收", "failed": "验收不合格", "pending": "待验收",
                  "none": "未安装"}
-"""The 状态 column of the export: the household's state from its installation, acceptance and payment."""
+"""The 状态 column of the export: the state from the installation, acceptance and payment (the words of
+``household show``; the export runs no rules, so an accepted household is 已验收, paid or not payable
+being for ``household show`` and ``pay --dry-run`` to say)."""
 
 
 def export_rows(*, session: Session) -> Iterable[list[Any]]:
