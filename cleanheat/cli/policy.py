@@ -212,7 +212,7 @@ def budget_yanchi(
             records, _ = read_json_records(households)
         else:
             from cleanheat.policy.rules.yanchi import FIELDS
-            from cleanheat.tables import read_records
+            from cleanheat.spreadsheets import read_records
 
             records = list(read_records(Path(households), FIELDS))
     tree = default_tree()
