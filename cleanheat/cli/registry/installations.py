@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cleanheat.cli.registry.common import (
+    ACTOR,
     DB_URL,
     JSON_OUT,
     kv,
@@ -18,11 +19,18 @@ if TYPE_CHECKING:
     pass
 
 
-def accept(installation_id: int = typer.Argument(..., help="Installation id."),
-           on: str | None = typer.Option(None, "--on", help="Acceptance date (default today)."),
-           inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", help="Inspecting body (repeat)."),
-           heating_effect_reached: bool = typer.Option(True, "--heating-effect-reached/--heating-effect-not-reached"),
-           actor: str = typer.Option(..., "--actor"), json_out: bool = JSON_OUT,
+INSTALLATION_HELP = ("安装编号 installation id: `cleanheat ledger search NAME|ID` and `cleanheat household show "
+                     "HOUSEHOLD_ID` show it.")
+
+
+def accept(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),
+           on: str | None = typer.Option(None, "--on", metavar="YYYY-MM-DD",
+                                         help="验收日期 acceptance date (default: today, programme time zone)."),
+           inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", metavar="BODY",
+                                               help="验收单位 inspecting body (repeat the option for each)."),
+           heating_effect_reached: bool = typer.Option(True, "--heating-effect-reached/--heating-effect-not-reached",
+                                                       help="供暖效果是否达标 whether the heating effect is reached."),
+           actor: str = ACTOR, json_out: bool = JSON_OUT,
            database_url: str | None = DB_URL) -> None:
     """Record acceptance (验收) of an installation; refused for an unregistered enterprise's installation."""
     from cleanheat.registry.services import installations
@@ -34,8 +42,10 @@ def accept(installation_id: int = typer.Argument(..., help="Installation id."),
             "已验收 installation accepted")
 
 
-def void_installation(installation_id: int = typer.Argument(..., help="Installation id."),
-                      actor: str = typer.Option(..., "--actor"), why: str = typer.Option(..., "--why"),
+def void_installation(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),
+                      actor: str = ACTOR,
+                      why: str = typer.Option(..., "--why", metavar="TEXT",
+                                              help="原因 why it is void, recorded in the audit log (required)."),
                       json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Void an installation recorded in error (not once paid); audited."""
     from cleanheat.registry.services import installations

@@ -77,7 +77,8 @@ def _print_paid(out: dict[str, Any]) -> None:
 
 
 @payment_app.command("show")
-def payment_show(household_id: str = typer.Argument(...), json_out: bool = JSON_OUT,
+def payment_show(household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID", help="农户编号 ledger id."),
+                 json_out: bool = JSON_OUT,
                  database_url: str | None = DB_URL) -> None:
     """A household's payment with the rules engine's reasons and trace."""
     from cleanheat.registry.services.payments import get_payment
