@@ -264,6 +264,16 @@ def test_progress_is_reported(session: Session, tmp_path: Path) -> None:
     assert seen == [(k, ledger.IMPORT_STEPS) for k in range(1, ledger.IMPORT_STEPS + 1)]
 
 
+def test_export_reports_progress_and_imports_back_without_warnings(session: Session, tmp_path: Path) -> None:
+    paid_household(session, tmp_path)
+    load(session, write(tmp_path / "second.csv", [row(2)]))
+    seen: list[tuple[int, int]] = []
+    n = ledger.export_xlsx(session=session, path=tmp_path / "out.xlsx", progress=lambda d, t: seen.append((d, t)))
+    assert n == 2 and seen == [(3, 3)]  # two households + the write
+    out = load(session, tmp_path / "out.xlsx")
+    assert out["households_unchanged"] == 2 and out["warnings"] == [] and out["installations_updated"] == 0
+
+
 # --- the audited amendment ----------------------------------------------------------------------------------
 
 

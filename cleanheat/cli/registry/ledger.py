@@ -90,8 +90,8 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
     from cleanheat.registry.services.ledger import export_xlsx
 
     with (session_scope(database_url, read_only=True) as session, writing(file),
-          progress_bar(f"导出 exporting {file.name}", progress, json_out)):
-        n = export_xlsx(session=session, path=file)
+          progress_bar(f"导出 exporting {file.name}", progress, json_out) as update):
+        n = export_xlsx(session=session, path=file, progress=update)
     kv({"file": str(file), "rows": n}, json_out, "台账已导出 ledger exported")
 
 

@@ -771,9 +771,11 @@ def export_rows(*, session: Session) -> Iterable[list[Any]]:
         ]
 
 
-def export_xlsx(*, session: Session, path: Path) -> int:
+def export_xlsx(*, session: Session, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
     """Write the whole ledger to an XLSX file in the template's layout plus payment and 状态 columns; returns
     the rows. The file is written to a temporary file and renamed (the old export is kept if anything fails).
+    ``progress(done, total)`` is called every 1,000 rows read and once the file is written (the total is
+    the households plus one).
 
     Raises
     ------
@@ -785,7 +787,17 @@ def export_xlsx(*, session: Session, path: Path) -> int:
         SheetColumn(EXPORT_HEADERS[2], "date"), SheetColumn(EXPORT_HEADERS[3]),
     ]
     spreadsheets.check_target(path)
-    return spreadsheets.write_workbook(path, [Sheet(LEDGER_SHEET, cols, list(export_rows(session=session)))])
+    total = 1 + session.execute(select(func.count()).select_from(Household)
+                                .where(Household.merged_into_id.is_(None))).scalar_one()
+    rows: list[list[Any]] = []
+    for row in export_rows(session=session):
+        rows.append(row)
+        if progress is not None and len(rows) % 1000 == 0:
+            progress(min(len(rows), total - 1), total)
+    n = spreadsheets.write_workbook(path, [Sheet(LEDGER_SHEET, cols, rows)])
+    if progress is not None:
+        progress(total, total)
+    return n
 
 
 def write_csv(rows: list[list[Any]], header: list[str]) -> str:
