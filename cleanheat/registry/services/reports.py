@@ -25,6 +25,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services.payments import envelope_spending
+from cleanheat.registry.services.payments import envelope_warnings as payment_envelope_warnings
 from cleanheat.registry.services.places import get_township
 
 __all__ = ["DUE_DAY", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month", "plan", "status",
@@ -289,11 +290,6 @@ def laggards(*, session: Session, month: str, today: dt.date | None = None) -> l
 
 
 def envelope_warnings(envelopes: dict[str, dict[str, int]]) -> list[str]:
-    """Warnings when payments plus outstanding commitments would pass the central or county cap (SPEC §3)."""
-    out = []
-    for source, e in envelopes.items():
-        if source != "household" and e["left_after_commitments_cny"] < 0:
-            out.append(f"{source} envelope: payments and outstanding commitments "
-                       f"({e['paid_cny'] + e['committed_cny']:,} CNY) exceed its cap of {e['cap_cny']:,} CNY by "
-                       f"{-e['left_after_commitments_cny']:,} CNY")
-    return out
+    """Warnings when payments plus outstanding commitments would pass the central or county cap (SPEC §3);
+    the one wording, :func:`cleanheat.registry.services.payments.envelope_warnings`."""
+    return payment_envelope_warnings(envelopes)
