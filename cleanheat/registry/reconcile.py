@@ -1,0 +1,202 @@
+"""The money tables against the audit log: what ``audit verify`` adds to the hash chain.
+
+The chain proves the log was not edited; this proves the money rows are the ones the log records.
+Every payment (``payment.made``) and reversal (``payment.reversed``) entry carries its amounts,
+household, installation, date and voucher; a payment's ``pay`` fund-ledger entries and a reversal's
+``recover`` entries follow from them (one per envelope with a non-zero part). Rows are matched by
+voucher number, which is unique and logged since the first release (and by row id where the entry
+logs it), so registries written before this check reconcile too.
+
+A stored row whose values differ from its entry is ``changed`` (each field named, logged value beside
+the stored one); a row without an entry is ``not_logged`` (inserted outside the application); an entry
+without its row is ``deleted``. Envelope caps are checked against the programme's parameters (no command
+changes a cap) and against the caps each payment run and reversal logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cleanheat.registry.audit import Mismatch
+from cleanheat.registry.models import FundEnvelope, FundLedgerEntry, Household, Payment, PaymentReversal
+
+__all__ = ["programme_caps", "reconcile"]
+
+_MADE = "cn.cleanheat.payment.made"
+_REVERSED = "cn.cleanheat.payment.reversed"
+
+
+def _household(subject: str) -> str | None:
+    return subject.split("/", 1)[1] if subject.startswith("household/") else None
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class _Book:
+    """Mismatches found so far."""
+
+    def __init__(self) -> None:
+        self.found: list[Mismatch] = []
+
+    def compare(self, table: str, row_id: int, household: str | None, voucher: str | None,
+                logged: Mapping[str, Any], stored: Mapping[str, Any]) -> None:
+        for name, value in logged.items():
+            if value is None or name not in stored:
+                continue
+            if _iso(stored[name]) != value:
+                self.found.append(Mismatch(table, row_id, household, "changed", name, value, _iso(stored[name]),
+                                           voucher))
+
+    def add(self, table: str, row_id: int | None, household: str | None, problem: str,
+            voucher: str | None = None) -> None:
+        self.found.append(Mismatch(table, row_id, household, problem, voucher_no=voucher))
+
+
+def _logged(money: Iterable[tuple[str, str, dict[str, Any]]]
+            ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, set[int]]]:
+    """Payments and reversals by voucher, and per envelope the caps the runs logged."""
+    payments: dict[str, dict[str, Any]] = {}
+    reversals: dict[str, dict[str, Any]] = {}
+    caps: dict[str, set[int]] = {}
+    for type_, subject, data in money:
+        if type_ == _MADE and "voucher_no" in data:
+            payments[str(data["voucher_no"])] = {**data, "household_id": _household(subject)}
+        elif type_ == _REVERSED and "voucher_no" in data:
+            reversals[str(data["voucher_no"])] = {**data, "household_id": _household(subject)}
+        envelopes = data.get("envelopes")
+        if isinstance(envelopes, dict):
+            for source, state in envelopes.items():
+                if isinstance(state, dict) and isinstance(state.get("cap_cny"), int):
+                    caps.setdefault(source, set()).add(state["cap_cny"])
+    return payments, reversals, caps
+
+
+def programme_caps() -> dict[str, int]:
+    """The envelope caps the programme's parameters give (what ``places.ensure_reference_data`` stores)."""
+    from cleanheat.registry.services import places
+
+    return {source: int(places._tree_value(name, dt.date(2022, 3, 1)) or 0)
+            for source, name in places._ENVELOPE_PARAMETERS.items()}
+
+
+def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]], *,
+              expected_caps: Mapping[str, int] | None = None) -> tuple[dict[str, int], list[Mismatch]]:
+    """Rows checked per table and the mismatches, for the money entries ``(type, subject, data)`` of the log."""
+    logged_pay, logged_rev, logged_caps = _logged(money)
+    if expected_caps is None:
+        expected_caps = programme_caps()
+    book = _Book()
+    codes = {hpk: code for hpk, code in session.execute(select(Household.id, Household.household_id))}
+
+    # payments
+    stored_pay = session.execute(select(Payment.id, Payment.voucher_no, Payment.household_id, Payment.installation_id,
+                                        Payment.central_cny, Payment.local_cny, Payment.total_cny,
+                                        Payment.household_share_cny, Payment.paid_on, Payment.attempt)).all()
+    by_logged_id = {int(v["payment_id"]): k for k, v in logged_pay.items() if isinstance(v.get("payment_id"), int)}
+    voucher_of: dict[int, str] = {}  # payment id → the logged voucher it stands for
+    seen: set[str] = set()
+    for p in stored_pay:
+        code = codes.get(p.household_id)
+        key = by_logged_id.get(p.id, p.voucher_no)
+        entry = logged_pay.get(key)
+        if entry is None or key in seen:
+            book.add("payment", p.id, code, "not_logged", p.voucher_no)
+            continue
+        seen.add(key)
+        voucher_of[p.id] = key
+        book.compare("payment", p.id, code, key, {
+            "voucher_no": entry.get("voucher_no"), "household_id": entry["household_id"],
+            "installation_id": entry.get("installation_id"), "central_cny": entry.get("central_cny"),
+            "local_cny": entry.get("local_cny"), "total_cny": entry.get("total_cny"),
+            "household_share_cny": entry.get("household_share_cny"), "paid_on": entry.get("paid_on"),
+            "attempt": entry.get("attempt"),
+        }, {**p._asdict(), "household_id": code})
+    for key, entry in logged_pay.items():
+        if key not in seen:
+            book.add("payment", entry.get("payment_id"), entry["household_id"], "deleted", key)
+
+    # reversals
+    stored_rev = session.execute(select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id,
+                                        PaymentReversal.household_id, PaymentReversal.installation_id,
+                                        PaymentReversal.central_cny, PaymentReversal.local_cny,
+                                        PaymentReversal.total_cny, PaymentReversal.reversed_on)).all()
+    seen_rev: set[str] = set()
+    for r in stored_rev:
+        code = codes.get(r.household_id)
+        entry = logged_rev.get(r.voucher_no)
+        if entry is None:
+            book.add("payment_reversal", r.id, code, "not_logged", r.voucher_no)
+            continue
+        seen_rev.add(r.voucher_no)
+        book.compare("payment_reversal", r.id, code, r.voucher_no, {
+            "household_id": entry["household_id"], "payment_voucher_no": entry.get("payment_voucher_no"),
+            "installation_id": entry.get("installation_id"), "central_cny": entry.get("central_cny"),
+            "local_cny": entry.get("local_cny"), "total_cny": entry.get("total_cny"),
+            "reversed_on": entry.get("reversed_on"),
+        }, {**r._asdict(), "household_id": code, "payment_voucher_no": voucher_of.get(r.payment_id)})
+    for key, entry in logged_rev.items():
+        if key not in seen_rev:
+            book.add("payment_reversal", entry.get("reversal_id"), entry["household_id"], "deleted", key)
+
+    # fund ledger: one pay entry per non-zero part of a payment, one recover entry per part of a reversal
+    envelopes = session.execute(select(FundEnvelope.id, FundEnvelope.source, FundEnvelope.cap_cny)).all()
+    source_of = {e.id: e.source for e in envelopes}
+    expected: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for kind, sign, entries, date_key in (("pay", 1, logged_pay, "paid_on"), ("recover", -1, logged_rev,
+                                                                             "reversed_on")):
+        for voucher, entry in entries.items():
+            for source, part in (("central", "central_cny"), ("county", "local_cny")):
+                amount = entry.get(part)
+                if isinstance(amount, int) and amount:
+                    expected[(voucher, kind, source)] = {
+                        "household_id": entry["household_id"], "amount_cny": sign * amount,
+                        "installation_id": entry.get("installation_id"), "booked_on": entry.get(date_key),
+                        "payment_voucher_no": voucher if kind == "pay" else entry.get("payment_voucher_no")}
+    stored_ledger = session.execute(
+        select(FundLedgerEntry.id, FundLedgerEntry.kind, FundLedgerEntry.envelope_id, FundLedgerEntry.amount_cny,
+               FundLedgerEntry.installation_id, FundLedgerEntry.payment_id, FundLedgerEntry.voucher_no,
+               FundLedgerEntry.booked_on).where(FundLedgerEntry.kind != "commit")).all()
+    household_of_payment = {p.id: codes.get(p.household_id) for p in stored_pay}
+    seen_ledger: set[tuple[str, str, str]] = set()
+    for e in stored_ledger:
+        lkey = (e.voucher_no or "", e.kind, source_of.get(e.envelope_id, "?"))
+        want = expected.get(lkey)
+        if want is None or lkey in seen_ledger:
+            book.add("fund_ledger", e.id, household_of_payment.get(e.payment_id) if e.payment_id else None,
+                     "not_logged", e.voucher_no)
+            continue
+        seen_ledger.add(lkey)
+        book.compare("fund_ledger", e.id, want["household_id"], e.voucher_no,
+                     {k: v for k, v in want.items() if k != "household_id"},
+                     {**e._asdict(), "payment_voucher_no": voucher_of.get(e.payment_id) if e.payment_id else None})
+    for lkey, want in expected.items():
+        if lkey not in seen_ledger:
+            book.add("fund_ledger", None, want["household_id"], "deleted", lkey[0])
+
+    # envelopes: the programme's caps (no command changes a cap); a run that logged another cap saw a changed one
+    stored_sources = set()
+    for env in envelopes:
+        stored_sources.add(env.source)
+        if env.source not in expected_caps:
+            book.found.append(Mismatch("fund_envelope", env.id, None, "not_logged", name=env.source))
+        elif env.cap_cny != expected_caps[env.source]:
+            book.found.append(Mismatch("fund_envelope", env.id, None, "changed", "cap_cny",
+                                       expected_caps[env.source], env.cap_cny, name=env.source))
+        else:  # changed and changed back: a run logged the changed cap
+            for seen_cap in sorted(logged_caps.get(env.source, set()) - {env.cap_cny}):
+                book.found.append(Mismatch("fund_envelope", env.id, None, "changed", "cap_cny",
+                                           expected_caps[env.source], seen_cap, name=f"{env.source}, as a run saw it"))
+    for source in sorted(set(expected_caps) - stored_sources):
+        if source in logged_caps:
+            book.found.append(Mismatch("fund_envelope", None, None, "deleted", name=source))
+
+    checked = {"payment": len(stored_pay), "payment_reversal": len(stored_rev), "fund_ledger": len(stored_ledger),
+               "fund_envelope": len(envelopes)}
+    return checked, book.found
