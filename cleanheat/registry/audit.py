@@ -134,22 +134,26 @@ def _walk(session: Session, money: list[tuple[str, str, dict[str, Any]]] | None)
     expected_seq = 0
     n = 0
     brk: Break | None = None
-    result = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
-    for ev in result.yield_per(5000):
-        if money is not None and ev.type in MONEY_TYPES:
-            try:
-                money.append((ev.type, ev.subject, orjson.loads(ev.data)))
-            except orjson.JSONDecodeError:
-                pass  # an edited entry: the chain check names it
-        if brk is not None:
-            continue
-        n += 1
-        expected_seq += 1
-        brk = _check(ev, expected_seq, prev)
-        if brk is None:
-            prev = ev.hash
-        elif money is None:
-            break
+    table = AuditEvent.__table__
+    rows = session.connection().execute(select(table).order_by(table.c.seq).execution_options(yield_per=5000))
+    try:
+        for ev in rows:
+            if money is not None and ev.type in MONEY_TYPES:
+                try:
+                    money.append((ev.type, ev.subject, orjson.loads(ev.data)))
+                except orjson.JSONDecodeError:
+                    pass  # an edited entry: the chain check names it
+            if brk is not None:
+                continue
+            n += 1
+            expected_seq += 1
+            brk = _check(ev, expected_seq, prev)
+            if brk is None:
+                prev = ev.hash
+            elif money is None:
+                break
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, left open by an early stop
     if brk is not None:
         return n, brk
     head = session.get(AuditHead, 1)
@@ -163,14 +167,13 @@ def _walk(session: Session, money: list[tuple[str, str, dict[str, Any]]] | None)
     return n, None
 
 
-def _check(ev: AuditEvent, expected_seq: int, prev: str) -> Break | None:
-    row = {c: getattr(ev, c) for c in ("seq", "event_id", "source", "type", "subject", "time", "actor",
-                                       "outcome", "why", "data", "prev_hash", "hash")}
+def _check(ev: Any, expected_seq: int, prev: str) -> Break | None:
+    """The break at entry ``ev`` (a row of ``audit_event``), or ``None`` when it links to ``prev``."""
     if ev.seq != expected_seq:
         return Break(expected_seq, None, f"entry {expected_seq} is missing (next entry is {ev.seq})")
     if ev.prev_hash != prev:
         return Break(ev.seq, ev.event_id, "prev_hash does not match the hash of the entry before it")
-    if _hash(prev, _body(row)) != ev.hash:
+    if _hash(prev, _body(ev._mapping)) != ev.hash:
         return Break(ev.seq, ev.event_id, "content does not match its hash (the entry was edited)")
     return None
 

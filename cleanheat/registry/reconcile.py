@@ -35,10 +35,6 @@ def _household(subject: str) -> str | None:
     return subject.split("/", 1)[1] if subject.startswith("household/") else None
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 class _Book:
     """Mismatches found so far."""
 
@@ -46,17 +42,28 @@ class _Book:
         self.found: list[Mismatch] = []
 
     def compare(self, table: str, row_id: int, household: str | None, voucher: str | None,
-                logged: Mapping[str, Any], stored: Mapping[str, Any]) -> None:
-        for name, value in logged.items():
-            if value is None or name not in stored:
-                continue
-            if _iso(stored[name]) != value:
-                self.found.append(Mismatch(table, row_id, household, "changed", name, value, _iso(stored[name]),
-                                           voucher))
+                fields: tuple[str, ...], logged: tuple[Any, ...], stored: tuple[Any, ...]) -> None:
+        """Name each field whose logged value (``None``: not logged) differs from the stored one."""
+        if logged == stored:
+            return
+        for name, want, have in zip(fields, logged, stored, strict=True):
+            if want is not None and want != have:
+                self.found.append(Mismatch(table, row_id, household, "changed", name, want, have, voucher))
 
     def add(self, table: str, row_id: int | None, household: str | None, problem: str,
             voucher: str | None = None) -> None:
         self.found.append(Mismatch(table, row_id, household, problem, voucher_no=voucher))
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+_PAYMENT_FIELDS = ("voucher_no", "household_id", "installation_id", "central_cny", "local_cny", "total_cny",
+                   "household_share_cny", "paid_on", "attempt")
+_REVERSAL_FIELDS = ("household_id", "payment_voucher_no", "installation_id", "central_cny", "local_cny", "total_cny",
+                    "reversed_on")
+_LEDGER_FIELDS = ("amount_cny", "installation_id", "booked_on", "payment_voucher_no")
 
 
 def _logged(money: Iterable[tuple[str, str, dict[str, Any]]]
@@ -67,9 +74,11 @@ def _logged(money: Iterable[tuple[str, str, dict[str, Any]]]
     caps: dict[str, set[int]] = {}
     for type_, subject, data in money:
         if type_ == _MADE and "voucher_no" in data:
-            payments[str(data["voucher_no"])] = {**data, "household_id": _household(subject)}
+            data["household_id"] = _household(subject)
+            payments[str(data["voucher_no"])] = data
         elif type_ == _REVERSED and "voucher_no" in data:
-            reversals[str(data["voucher_no"])] = {**data, "household_id": _household(subject)}
+            data["household_id"] = _household(subject)
+            reversals[str(data["voucher_no"])] = data
         envelopes = data.get("envelopes")
         if isinstance(envelopes, dict):
             for source, state in envelopes.items():
@@ -93,92 +102,88 @@ def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]]
     if expected_caps is None:
         expected_caps = programme_caps()
     book = _Book()
-    codes = {hpk: code for hpk, code in session.execute(select(Household.id, Household.household_id))}
+    conn = session.connection()  # plain rows: tens of thousands of them, no ORM objects
+    codes = {hpk: code for hpk, code in conn.execute(select(Household.id, Household.household_id))}
 
     # payments
-    stored_pay = session.execute(select(Payment.id, Payment.voucher_no, Payment.household_id, Payment.installation_id,
+    stored_pay = conn.execute(select(Payment.id, Payment.voucher_no, Payment.household_id, Payment.installation_id,
                                         Payment.central_cny, Payment.local_cny, Payment.total_cny,
                                         Payment.household_share_cny, Payment.paid_on, Payment.attempt)).all()
     by_logged_id = {int(v["payment_id"]): k for k, v in logged_pay.items() if isinstance(v.get("payment_id"), int)}
     voucher_of: dict[int, str] = {}  # payment id → the logged voucher it stands for
+    household_of_payment: dict[int, str | None] = {}
     seen: set[str] = set()
-    for p in stored_pay:
-        code = codes.get(p.household_id)
-        key = by_logged_id.get(p.id, p.voucher_no)
+    for pid, voucher, hpk, iid, central, local, total, share, paid_on, attempt in stored_pay:
+        code = codes.get(hpk)
+        household_of_payment[pid] = code
+        key = by_logged_id.get(pid, voucher)
         entry = logged_pay.get(key)
         if entry is None or key in seen:
-            book.add("payment", p.id, code, "not_logged", p.voucher_no)
+            book.add("payment", pid, code, "not_logged", voucher)
             continue
         seen.add(key)
-        voucher_of[p.id] = key
-        book.compare("payment", p.id, code, key, {
-            "voucher_no": entry.get("voucher_no"), "household_id": entry["household_id"],
-            "installation_id": entry.get("installation_id"), "central_cny": entry.get("central_cny"),
-            "local_cny": entry.get("local_cny"), "total_cny": entry.get("total_cny"),
-            "household_share_cny": entry.get("household_share_cny"), "paid_on": entry.get("paid_on"),
-            "attempt": entry.get("attempt"),
-        }, {**p._asdict(), "household_id": code})
+        voucher_of[pid] = key
+        g = entry.get
+        book.compare("payment", pid, code, key, _PAYMENT_FIELDS,
+                     (g("voucher_no"), g("household_id"), g("installation_id"), g("central_cny"), g("local_cny"),
+                      g("total_cny"), g("household_share_cny"), g("paid_on"), g("attempt")),
+                     (voucher, code, iid, central, local, total, share, _iso(paid_on), attempt))
     for key, entry in logged_pay.items():
         if key not in seen:
             book.add("payment", entry.get("payment_id"), entry["household_id"], "deleted", key)
 
     # reversals
-    stored_rev = session.execute(select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id,
+    stored_rev = conn.execute(select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id,
                                         PaymentReversal.household_id, PaymentReversal.installation_id,
                                         PaymentReversal.central_cny, PaymentReversal.local_cny,
                                         PaymentReversal.total_cny, PaymentReversal.reversed_on)).all()
     seen_rev: set[str] = set()
-    for r in stored_rev:
-        code = codes.get(r.household_id)
-        entry = logged_rev.get(r.voucher_no)
+    for rid, voucher, pid, hpk, iid, central, local, total, reversed_on in stored_rev:
+        code = codes.get(hpk)
+        entry = logged_rev.get(voucher)
         if entry is None:
-            book.add("payment_reversal", r.id, code, "not_logged", r.voucher_no)
+            book.add("payment_reversal", rid, code, "not_logged", voucher)
             continue
-        seen_rev.add(r.voucher_no)
-        book.compare("payment_reversal", r.id, code, r.voucher_no, {
-            "household_id": entry["household_id"], "payment_voucher_no": entry.get("payment_voucher_no"),
-            "installation_id": entry.get("installation_id"), "central_cny": entry.get("central_cny"),
-            "local_cny": entry.get("local_cny"), "total_cny": entry.get("total_cny"),
-            "reversed_on": entry.get("reversed_on"),
-        }, {**r._asdict(), "household_id": code, "payment_voucher_no": voucher_of.get(r.payment_id)})
+        seen_rev.add(voucher)
+        g = entry.get
+        book.compare("payment_reversal", rid, code, voucher, _REVERSAL_FIELDS,
+                     (g("household_id"), g("payment_voucher_no"), g("installation_id"), g("central_cny"),
+                      g("local_cny"), g("total_cny"), g("reversed_on")),
+                     (code, voucher_of.get(pid), iid, central, local, total, _iso(reversed_on)))
     for key, entry in logged_rev.items():
         if key not in seen_rev:
             book.add("payment_reversal", entry.get("reversal_id"), entry["household_id"], "deleted", key)
 
     # fund ledger: one pay entry per non-zero part of a payment, one recover entry per part of a reversal
-    envelopes = session.execute(select(FundEnvelope.id, FundEnvelope.source, FundEnvelope.cap_cny)).all()
+    envelopes = conn.execute(select(FundEnvelope.id, FundEnvelope.source, FundEnvelope.cap_cny)).all()
     source_of = {e.id: e.source for e in envelopes}
-    expected: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for kind, sign, entries, date_key in (("pay", 1, logged_pay, "paid_on"), ("recover", -1, logged_rev,
-                                                                             "reversed_on")):
+    expected: dict[tuple[str, str, str], tuple[str | None, tuple[Any, ...]]] = {}
+    for kind, sign, entries, date_key in (("pay", 1, logged_pay, "paid_on"),
+                                          ("recover", -1, logged_rev, "reversed_on")):
         for voucher, entry in entries.items():
             for source, part in (("central", "central_cny"), ("county", "local_cny")):
                 amount = entry.get(part)
                 if isinstance(amount, int) and amount:
-                    expected[(voucher, kind, source)] = {
-                        "household_id": entry["household_id"], "amount_cny": sign * amount,
-                        "installation_id": entry.get("installation_id"), "booked_on": entry.get(date_key),
-                        "payment_voucher_no": voucher if kind == "pay" else entry.get("payment_voucher_no")}
-    stored_ledger = session.execute(
+                    expected[(voucher, kind, source)] = (entry["household_id"], (
+                        sign * amount, entry.get("installation_id"), entry.get(date_key),
+                        voucher if kind == "pay" else entry.get("payment_voucher_no")))
+    stored_ledger = conn.execute(
         select(FundLedgerEntry.id, FundLedgerEntry.kind, FundLedgerEntry.envelope_id, FundLedgerEntry.amount_cny,
                FundLedgerEntry.installation_id, FundLedgerEntry.payment_id, FundLedgerEntry.voucher_no,
                FundLedgerEntry.booked_on).where(FundLedgerEntry.kind != "commit")).all()
-    household_of_payment = {p.id: codes.get(p.household_id) for p in stored_pay}
     seen_ledger: set[tuple[str, str, str]] = set()
-    for e in stored_ledger:
-        lkey = (e.voucher_no or "", e.kind, source_of.get(e.envelope_id, "?"))
+    for eid, kind, env_id, amount, inst, link, ref, booked_on in stored_ledger:
+        lkey = (ref or "", kind, source_of.get(env_id, "?"))
         want = expected.get(lkey)
         if want is None or lkey in seen_ledger:
-            book.add("fund_ledger", e.id, household_of_payment.get(e.payment_id) if e.payment_id else None,
-                     "not_logged", e.voucher_no)
+            book.add("fund_ledger", eid, household_of_payment.get(link) if link else None, "not_logged", ref)
             continue
         seen_ledger.add(lkey)
-        book.compare("fund_ledger", e.id, want["household_id"], e.voucher_no,
-                     {k: v for k, v in want.items() if k != "household_id"},
-                     {**e._asdict(), "payment_voucher_no": voucher_of.get(e.payment_id) if e.payment_id else None})
+        book.compare("fund_ledger", eid, want[0], ref, _LEDGER_FIELDS, want[1],
+                     (amount, inst, _iso(booked_on), voucher_of.get(link) if link else None))
     for lkey, want in expected.items():
         if lkey not in seen_ledger:
-            book.add("fund_ledger", None, want["household_id"], "deleted", lkey[0])
+            book.add("fund_ledger", None, want[0], "deleted", lkey[0])
 
     # envelopes: the programme's caps (no command changes a cap); a run that logged another cap saw a changed one
     stored_sources = set()

@@ -43,7 +43,7 @@ LABELS: dict[str, str] = {
     "total_cny": "合计 total CNY", "central_cny": "中央资金 central CNY", "local_cny": "地方资金 county CNY",
     "paid_on": "发放日期 paid on", "already_paid": "此前已补贴 already paid",
     "held_duplicates": "疑似重复暂缓 held (suspected duplicates)", "not_payable": "不予补贴 not payable",
-    "voucher_no": "凭证号 voucher", "household_share_cny": "农户自付 household share CNY", "actor": "操作人 actor",
+    "voucher_no": "凭证号 voucher", "household_share_cny": "农户自筹 household share CNY", "actor": "操作人 actor",
     "suspected": "疑似重复 suspected", "reasons": "原因 reasons",
     # database
     "database_url": "数据库 database", "backend": "类型 backend", "revision": "版本 revision",

@@ -10,7 +10,6 @@ from cleanheat.cli.registry.common import (
     DB_URL,
     JSON_OUT,
     kv,
-    parse_date,
     session_scope,
 )
 
@@ -19,19 +18,42 @@ if TYPE_CHECKING:
 
 
 def accept(installation_id: int = typer.Argument(..., help="Installation id."),
-           on: str | None = typer.Option(None, "--on", help="Acceptance date (default today)."),
+           on: str | None = typer.Option(None, "--on", help="Inspection date YYYY-MM-DD (default today, programme "
+                                         "time zone)."),
            inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", help="Inspecting body (repeat)."),
-           heating_effect_reached: bool = typer.Option(True, "--heating-effect-reached/--heating-effect-not-reached"),
-           actor: str = typer.Option(..., "--actor"), json_out: bool = JSON_OUT,
-           database_url: str | None = DB_URL) -> None:
-    """Record acceptance (验收) of an installation; refused for an unregistered enterprise's installation."""
+           heating_effect_reached: bool = typer.Option(
+               True, "--heating-effect-reached/--heating-effect-not-reached",
+               help="Not reached: record a failed inspection (验收不合格); the installation stays unpaid."),
+           note: str = typer.Option("", "--note", help="What the inspectors found (kept with a failed inspection)."),
+           actor: str = typer.Option(..., "--actor"), why: str = typer.Option("", "--why"),
+           json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Record the acceptance inspection (验收) of an installation: passed (the subsidy becomes payable) or, with
+    --heating-effect-not-reached, failed (验收不合格, audited; a later passed acceptance can follow). A passed
+    acceptance is refused for an unregistered enterprise's installation."""
+    import datetime as dt
+
+    from cleanheat.errors import InputError
+    from cleanheat.registry.models import Acceptance
     from cleanheat.registry.services import installations
 
+    day = None
+    if on is not None:
+        try:
+            day = dt.date.fromisoformat(on)
+        except ValueError:
+            raise InputError(f"expected YYYY-MM-DD, got {on!r}", field="--on") from None
     with session_scope(database_url) as session:
-        a = installations.accept(session=session, installation_id=installation_id, accepted_on=parse_date(on, "--on"),
-                                 actor=actor, heating_effect_reached=heating_effect_reached, inspectors=inspector)
-        kv({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat()}, json_out,
-            "已验收 installation accepted")
+        a = installations.accept(session=session, installation_id=installation_id, accepted_on=day, actor=actor,
+                                 heating_effect_reached=heating_effect_reached, inspectors=inspector, why=why,
+                                 note=note)
+        if isinstance(a, Acceptance):
+            kv({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat(), "result": "passed"},
+               json_out, "已验收 installation accepted")
+        else:
+            kv({"installation_id": a.installation_id, "inspected_on": a.inspected_on.isoformat(), "result": "failed",
+                "failed_inspection_id": a.id, "note": a.note}, json_out,
+               "[bold yellow]验收不合格，已记录 failed inspection recorded[/] (不予补贴，可再次验收 not payable; "
+               "a later acceptance can follow)")
 
 
 def void_installation(installation_id: int = typer.Argument(..., help="Installation id."),
