@@ -517,3 +517,80 @@ def test_upgrade_from_0002_keeps_payments_and_their_ledger_links(engine: Engine)
         if engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
     assert _verify(engine).reconciled
+
+
+# --------------------------------------------------------------------------------------------
+# The commands
+# --------------------------------------------------------------------------------------------
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from cleanheat.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_commands_dry_run_reverse_show_accept_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = tmp_path / "cli.sqlite3"
+    u = ["--database-url", f"sqlite:///{path}"]
+    engine = db.open_database(u[1])
+    try:
+        with db.session_scope(engine) as s:
+            factories.programme(s)
+            factories.accepted_installation(s, 1)
+            small = factories.installation(s, factories.household(s, 2, heated_area_m2=45.0))
+            later = factories.installation(s, factories.household(s, 3))
+            installations.accept(session=s, installation_id=small, accepted_on=dt.date(2022, 7, 1), actor="县住建局")
+    finally:
+        engine.dispose()
+    counts = _counts(u[1])
+    code, out, _ = _run(["pay", "--accepted", "--dry-run", "--actor", "财务", "--paid-on", "2022-08-20", "--json", *u],
+                        capsys)
+    preview = json.loads(out)
+    assert code == 0 and preview["dry_run"] is True and preview["paid"] == 1 and preview["total_cny"] == 5300
+    assert preview["not_payable_details"][0]["reasons"] == ["minimum_heated_area"]
+    assert _counts(u[1]) == counts
+    code, out, _ = _run(["pay", "--accepted", "--actor", "财务", "--paid-on", "2022-08-20", *u], capsys)
+    assert code == 0 and "minimum_heated_area" in out and "低于60平方米" in out
+    code, out, _ = _run(["payment", "show", "YC-T-000002", "--json", *u], capsys)
+    shown = json.loads(out)
+    assert code == 0 and shown["paid"] is False and [r["rule"] for r in shown["failing"]] == ["minimum_heated_area"]
+    code, out, _ = _run(["payment", "show", "YC-T-000002", *u], capsys)
+    assert "未发放 not paid" in out and "未满足的规则" in out
+    code, out, _ = _run(["payment", "show", "YC-T-000001", *u], capsys)
+    assert "农户自筹" in out and "农户自付" not in out
+    code, out, _ = _run(["payment", "reverse", "YC-T-000001", "--why", "重复申报", "--actor", "县财政局", "--on",
+                         "2022-09-01", "--json", *u], capsys)
+    assert code == 0 and json.loads(out)["total_cny"] == 5300 and json.loads(out)["voucher_no"] == (
+        "ZH20220901-YC-T-000001")
+    code, _, err = _run(["payment", "reverse", "YC-T-000001", "--why", "again", "--actor", "x", *u], capsys)
+    assert code == 4 and "already recovered" in err and "Traceback" not in err
+    code, out, _ = _run(["accept", str(later), "--on", "2022-06-20", "--heating-effect-not-reached", "--note",
+                         "室温不达标", "--actor", "县住建局", "--json", *u], capsys)
+    assert code == 0 and json.loads(out)["result"] == "failed" and json.loads(out)["note"] == "室温不达标"
+    code, out, _ = _run(["audit", "verify", "--json", *u], capsys)
+    assert code == 0 and json.loads(out)["intact"] and json.loads(out)["money_reconciled"]
+    with sqlite3_connect(path) as con:
+        con.execute("UPDATE payment SET total_cny=total_cny+10000, local_cny=local_cny+10000 WHERE id=1")
+    code, out, err = _run(["audit", "verify", *u], capsys)
+    assert code == 1 and "资金记录与日志不符" in out and "total_cny" in out and "15,300" in out
+    assert "payment #1" in err and "Traceback" not in err
+
+
+def sqlite3_connect(path: Path) -> Any:
+    import sqlite3
+
+    return sqlite3.connect(path)
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = db.open_database(url)
+    try:
+        return db.table_counts(engine)
+    finally:
+        engine.dispose()

@@ -32,7 +32,8 @@ PAY_LABELS = {
     "refused": "将被拒绝 would be refused", "state": "发放状态 state", "attempt": "第几次发放 payment no.",
     "detail": "说明 detail", "detail_en": "说明（英文） detail (English)", "rule": "规则 rule", "clause": "条款 clause",
     "reversed_on": "追回日期 recovered on", "payment_voucher_no": "原发放凭证 payment voucher",
-    "reversal_id": "追回编号 reversal", "installation_ids": "安装编号 installations", "reversals": "追回 reversals",
+    "reversal_id": "追回编号 reversal", "installation_ids": "全部安装编号 all installations",
+    "reversals": "追回 reversals",
     "inspected_on": "检查日期 inspected on", "inspectors": "验收单位 inspectors", "note": "备注 note",
     "heating_effect_reached": "达到供暖效果 heating effect reached",
 }
@@ -102,7 +103,8 @@ def _print_paid(out: dict[str, Any]) -> None:
     title = "一次性补贴发放 one-time subsidy payment"
     if out["dry_run"]:
         title = "[bold yellow]预览：未发放，未写入 dry run: nothing paid, nothing written[/] · " + title
-    console.print(render.kv_table(title, fields, PAY_LABELS))
+    labels = {**PAY_LABELS, "paid": "将补贴 would pay"} if out["dry_run"] else PAY_LABELS
+    console.print(render.kv_table(title, fields, labels))
     if out["refused"]:
         console.print(f"[{LATE}]将被拒绝 the run would be refused:[/] {out['refused']}")
     if out["dry_run"] and out["payment_details"]:

@@ -601,7 +601,8 @@ def reverse_payment(
     Raises
     ------
     InputError
-        No reason given, neither or both of household and installation, or a date before the payment.
+        No reason given, neither or both of household and installation, or a date before the payment or
+        after today.
     NotFound
         No such household or installation.
     Conflict
@@ -636,6 +637,8 @@ def reverse_payment(
     if on < payment.paid_on:
         raise InputError(f"recovered on {on}, before the payment of {payment.paid_on}", record=label,
                          field="on")
+    if on > clock.today():
+        raise InputError(f"recovered on {on}, after today ({clock.today()})", record=label, field="on")
     row = {"payment_id": payment.id, "household_id": hh.id, "installation_id": payment.installation_id,
            "central_cny": payment.central_cny, "local_cny": payment.local_cny, "total_cny": payment.total_cny,
            "voucher_no": reversal_voucher_number(on, hh.household_id, payment.attempt), "reversed_on": on,
