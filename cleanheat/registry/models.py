@@ -338,7 +338,7 @@ class FundLedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(8))
     amount_cny: Mapped[int] = mapped_column(BigInteger)
     installation_id: Mapped[int | None] = mapped_column(ForeignKey("installation.id"), index=True)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     voucher_no: Mapped[str | None] = mapped_column(String(32))
     booked_on: Mapped[dt.date] = mapped_column(Date)
 

@@ -103,18 +103,17 @@ def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]]
         expected_caps = programme_caps()
     book = _Book()
     conn = session.connection()  # plain rows: tens of thousands of them, no ORM objects
-    codes = {hpk: code for hpk, code in conn.execute(select(Household.id, Household.household_id))}
 
     # payments
-    stored_pay = conn.execute(select(Payment.id, Payment.voucher_no, Payment.household_id, Payment.installation_id,
-                                        Payment.central_cny, Payment.local_cny, Payment.total_cny,
-                                        Payment.household_share_cny, Payment.paid_on, Payment.attempt)).all()
+    stored_pay = conn.execute(select(Payment.id, Payment.voucher_no, Household.household_id, Payment.installation_id,
+                                     Payment.central_cny, Payment.local_cny, Payment.total_cny,
+                                     Payment.household_share_cny, Payment.paid_on, Payment.attempt)
+                              .outerjoin(Household, Payment.household_id == Household.id)).all()
     by_logged_id = {int(v["payment_id"]): k for k, v in logged_pay.items() if isinstance(v.get("payment_id"), int)}
     voucher_of: dict[int, str] = {}  # payment id → the logged voucher it stands for
     household_of_payment: dict[int, str | None] = {}
     seen: set[str] = set()
-    for pid, voucher, hpk, iid, central, local, total, share, paid_on, attempt in stored_pay:
-        code = codes.get(hpk)
+    for pid, voucher, code, iid, central, local, total, share, paid_on, attempt in stored_pay:
         household_of_payment[pid] = code
         key = by_logged_id.get(pid, voucher)
         entry = logged_pay.get(key)
@@ -134,12 +133,12 @@ def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]]
 
     # reversals
     stored_rev = conn.execute(select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id,
-                                        PaymentReversal.household_id, PaymentReversal.installation_id,
-                                        PaymentReversal.central_cny, PaymentReversal.local_cny,
-                                        PaymentReversal.total_cny, PaymentReversal.reversed_on)).all()
+                                     Household.household_id, PaymentReversal.installation_id,
+                                     PaymentReversal.central_cny, PaymentReversal.local_cny,
+                                     PaymentReversal.total_cny, PaymentReversal.reversed_on)
+                              .outerjoin(Household, PaymentReversal.household_id == Household.id)).all()
     seen_rev: set[str] = set()
-    for rid, voucher, pid, hpk, iid, central, local, total, reversed_on in stored_rev:
-        code = codes.get(hpk)
+    for rid, voucher, pid, code, iid, central, local, total, reversed_on in stored_rev:
         entry = logged_rev.get(voucher)
         if entry is None:
             book.add("payment_reversal", rid, code, "not_logged", voucher)

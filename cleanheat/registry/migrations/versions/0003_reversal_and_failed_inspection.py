@@ -11,6 +11,7 @@ Create Date: 2026-12-02
   ``payment.installation_id`` an index, so a reversed household can be paid again (at most one
   standing payment, see ``services/payments.py``).
 - ``failed_inspection``: an inspection whose result was 不合格; ``acceptance`` keeps only passed ones.
+- an index on ``fund_ledger.payment_id``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def _payment_rebuilt() -> Iterator[None]:
     if op.get_bind().dialect.name != "sqlite":
         yield
         return
-    op.execute("CREATE TEMP TABLE _fund_ledger_payment AS "
+    op.execute("CREATE TEMP TABLE _fund_ledger_payment (id INTEGER PRIMARY KEY, payment_id INTEGER NOT NULL)")
+    op.execute("INSERT INTO _fund_ledger_payment (id, payment_id) "
                "SELECT id, payment_id FROM fund_ledger WHERE payment_id IS NOT NULL")
     op.execute("UPDATE fund_ledger SET payment_id = NULL WHERE payment_id IS NOT NULL")
     yield
@@ -49,6 +51,10 @@ def _payment_rebuilt() -> Iterator[None]:
 
 
 def upgrade() -> None:
+    # the payment a ledger entry books: looked up by reversals, and by the foreign-key check of every payment
+    # row SQLite's rebuild below drops (without it, a scan of the whole ledger per payment)
+    with op.batch_alter_table("fund_ledger", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fund_ledger_payment_id"), ["payment_id"], unique=False)
     with _payment_rebuilt(), op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempt", sa.Integer(), server_default=sa.text("1"), nullable=False))
         batch_op.drop_constraint("uq_payment_household_id", type_="unique")
@@ -118,3 +124,5 @@ def downgrade() -> None:
         batch_op.create_unique_constraint(batch_op.f("uq_payment_household_id"), ["household_id"])
         batch_op.create_unique_constraint(batch_op.f("uq_payment_installation_id"), ["installation_id"])
         batch_op.drop_column("attempt")
+    with op.batch_alter_table("fund_ledger", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fund_ledger_payment_id"))
