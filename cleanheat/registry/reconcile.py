@@ -99,63 +99,121 @@ def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]]
               expected_caps: Mapping[str, int] | None = None) -> tuple[dict[str, int], list[Mismatch]]:
     """Rows checked per table and the mismatches, for the money entries ``(type, subject, data)`` of the log."""
     logged_pay, logged_rev, logged_caps = _logged(money)
-    if expected_caps is None:
-        expected_caps = programme_caps()
     book = _Book()
-    conn = session.connection()  # plain rows: tens of thousands of them, no ORM objects
+    r = _Reconciliation(session.connection(), book)  # plain rows: tens of thousands of them, no ORM objects
+    r.payments(logged_pay)
+    r.reversals(logged_rev)
+    r.ledger(logged_pay, logged_rev)
+    r.envelopes(programme_caps() if expected_caps is None else expected_caps, logged_caps)
+    return r.checked, book.found
 
-    # payments
-    stored_pay = conn.execute(select(Payment.id, Payment.voucher_no, Household.household_id, Payment.installation_id,
-                                     Payment.central_cny, Payment.local_cny, Payment.total_cny,
-                                     Payment.household_share_cny, Payment.paid_on, Payment.attempt)
-                              .outerjoin(Household, Payment.household_id == Household.id)).all()
-    by_logged_id = {int(v["payment_id"]): k for k, v in logged_pay.items() if isinstance(v.get("payment_id"), int)}
-    voucher_of: dict[int, str] = {}  # payment id → the logged voucher it stands for
-    household_of_payment: dict[int, str | None] = {}
-    seen: set[str] = set()
-    for pid, voucher, code, iid, central, local, total, share, paid_on, attempt in stored_pay:
-        household_of_payment[pid] = code
-        key = by_logged_id.get(pid, voucher)
-        entry = logged_pay.get(key)
-        if entry is None or key in seen:
-            book.add("payment", pid, code, "not_logged", voucher)
-            continue
-        seen.add(key)
-        voucher_of[pid] = key
-        g = entry.get
-        book.compare("payment", pid, code, key, _PAYMENT_FIELDS,
-                     (g("voucher_no"), g("household_id"), g("installation_id"), g("central_cny"), g("local_cny"),
-                      g("total_cny"), g("household_share_cny"), g("paid_on"), g("attempt")),
-                     (voucher, code, iid, central, local, total, share, _iso(paid_on), attempt))
-    for key, entry in logged_pay.items():
-        if key not in seen:
-            book.add("payment", entry.get("payment_id"), entry["household_id"], "deleted", key)
 
-    # reversals
-    stored_rev = conn.execute(select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id,
-                                     Household.household_id, PaymentReversal.installation_id,
-                                     PaymentReversal.central_cny, PaymentReversal.local_cny,
-                                     PaymentReversal.total_cny, PaymentReversal.reversed_on)
-                              .outerjoin(Household, PaymentReversal.household_id == Household.id)).all()
-    seen_rev: set[str] = set()
-    for rid, voucher, pid, code, iid, central, local, total, reversed_on in stored_rev:
-        entry = logged_rev.get(voucher)
-        if entry is None:
-            book.add("payment_reversal", rid, code, "not_logged", voucher)
-            continue
-        seen_rev.add(voucher)
-        g = entry.get
-        book.compare("payment_reversal", rid, code, voucher, _REVERSAL_FIELDS,
-                     (g("household_id"), g("payment_voucher_no"), g("installation_id"), g("central_cny"),
-                      g("local_cny"), g("total_cny"), g("reversed_on")),
-                     (code, voucher_of.get(pid), iid, central, local, total, _iso(reversed_on)))
-    for key, entry in logged_rev.items():
-        if key not in seen_rev:
-            book.add("payment_reversal", entry.get("reversal_id"), entry["household_id"], "deleted", key)
+class _Reconciliation:
+    """One table at a time against the log; payments first (the others point at them)."""
 
-    # fund ledger: one pay entry per non-zero part of a payment, one recover entry per part of a reversal
-    envelopes = conn.execute(select(FundEnvelope.id, FundEnvelope.source, FundEnvelope.cap_cny)).all()
-    source_of = {e.id: e.source for e in envelopes}
+    def __init__(self, conn: Any, book: _Book) -> None:
+        self.conn, self.book = conn, book
+        self.checked: dict[str, int] = {}
+        self.voucher_of: dict[int, str] = {}  # payment id → the logged voucher it stands for
+        self.household_of_payment: dict[int, str | None] = {}
+        self.source_of: dict[int, str] = {}
+
+    def payments(self, logged: Mapping[str, dict[str, Any]]) -> None:
+        rows = self.conn.execute(
+            select(Payment.id, Payment.voucher_no, Household.household_id, Payment.installation_id,
+                   Payment.central_cny, Payment.local_cny, Payment.total_cny, Payment.household_share_cny,
+                   Payment.paid_on, Payment.attempt)
+            .outerjoin(Household, Payment.household_id == Household.id)).all()
+        self.checked["payment"] = len(rows)
+        by_logged_id = {int(v["payment_id"]): k for k, v in logged.items() if isinstance(v.get("payment_id"), int)}
+        seen: set[str] = set()
+        for pid, voucher, code, iid, central, local, total, share, paid_on, attempt in rows:
+            self.household_of_payment[pid] = code
+            key = by_logged_id.get(pid, voucher)
+            entry = logged.get(key)
+            if entry is None or key in seen:
+                self.book.add("payment", pid, code, "not_logged", voucher)
+                continue
+            seen.add(key)
+            self.voucher_of[pid] = key
+            g = entry.get
+            self.book.compare("payment", pid, code, key, _PAYMENT_FIELDS,
+                              (g("voucher_no"), g("household_id"), g("installation_id"), g("central_cny"),
+                               g("local_cny"), g("total_cny"), g("household_share_cny"), g("paid_on"), g("attempt")),
+                              (voucher, code, iid, central, local, total, share, _iso(paid_on), attempt))
+        for key, entry in logged.items():
+            if key not in seen:
+                self.book.add("payment", entry.get("payment_id"), entry["household_id"], "deleted", key)
+
+    def reversals(self, logged: Mapping[str, dict[str, Any]]) -> None:
+        rows = self.conn.execute(
+            select(PaymentReversal.id, PaymentReversal.voucher_no, PaymentReversal.payment_id, Household.household_id,
+                   PaymentReversal.installation_id, PaymentReversal.central_cny, PaymentReversal.local_cny,
+                   PaymentReversal.total_cny, PaymentReversal.reversed_on)
+            .outerjoin(Household, PaymentReversal.household_id == Household.id)).all()
+        self.checked["payment_reversal"] = len(rows)
+        seen: set[str] = set()
+        for rid, voucher, pid, code, iid, central, local, total, reversed_on in rows:
+            entry = logged.get(voucher)
+            if entry is None:
+                self.book.add("payment_reversal", rid, code, "not_logged", voucher)
+                continue
+            seen.add(voucher)
+            g = entry.get
+            self.book.compare("payment_reversal", rid, code, voucher, _REVERSAL_FIELDS,
+                              (g("household_id"), g("payment_voucher_no"), g("installation_id"), g("central_cny"),
+                               g("local_cny"), g("total_cny"), g("reversed_on")),
+                              (code, self.voucher_of.get(pid), iid, central, local, total, _iso(reversed_on)))
+        for key, entry in logged.items():
+            if key not in seen:
+                self.book.add("payment_reversal", entry.get("reversal_id"), entry["household_id"], "deleted", key)
+
+    def ledger(self, logged_pay: Mapping[str, dict[str, Any]], logged_rev: Mapping[str, dict[str, Any]]) -> None:
+        """One ``pay`` entry per non-zero part of a payment, one ``recover`` entry per part of a reversal."""
+        self.source_of = {i: src for i, src in self.conn.execute(select(FundEnvelope.id, FundEnvelope.source))}
+        expected = _expected_ledger(logged_pay, logged_rev)
+        rows = self.conn.execute(
+            select(FundLedgerEntry.id, FundLedgerEntry.kind, FundLedgerEntry.envelope_id, FundLedgerEntry.amount_cny,
+                   FundLedgerEntry.installation_id, FundLedgerEntry.payment_id, FundLedgerEntry.voucher_no,
+                   FundLedgerEntry.booked_on).where(FundLedgerEntry.kind != "commit")).all()
+        self.checked["fund_ledger"] = len(rows)
+        seen: set[tuple[str, str, str]] = set()
+        for eid, kind, env_id, amount, inst, link, ref, booked_on in rows:
+            key = (ref or "", kind, self.source_of.get(env_id, "?"))
+            want = expected.get(key)
+            if want is None or key in seen:
+                self.book.add("fund_ledger", eid, self.household_of_payment.get(link) if link else None,
+                              "not_logged", ref)
+                continue
+            seen.add(key)
+            self.book.compare("fund_ledger", eid, want[0], ref, _LEDGER_FIELDS, want[1],
+                              (amount, inst, _iso(booked_on), self.voucher_of.get(link) if link else None))
+        for key, want in expected.items():
+            if key not in seen:
+                self.book.add("fund_ledger", None, want[0], "deleted", key[0])
+
+    def envelopes(self, expected: Mapping[str, int], logged: Mapping[str, set[int]]) -> None:
+        """The programme's caps (no command changes a cap); a run that logged another cap saw a changed one."""
+        rows = self.conn.execute(select(FundEnvelope.id, FundEnvelope.source, FundEnvelope.cap_cny)).all()
+        self.checked["fund_envelope"] = len(rows)
+        found = self.book.found
+        for eid, source, cap in rows:
+            if source not in expected:
+                found.append(Mismatch("fund_envelope", eid, None, "not_logged", name=source))
+            elif cap != expected[source]:
+                found.append(Mismatch("fund_envelope", eid, None, "changed", "cap_cny", expected[source], cap,
+                                      name=source))
+            else:  # changed and changed back: a run logged the changed cap
+                for seen_cap in sorted(logged.get(source, set()) - {cap}):
+                    found.append(Mismatch("fund_envelope", eid, None, "changed", "cap_cny", expected[source],
+                                          seen_cap, name=f"{source}, as a run saw it"))
+        for source in sorted((set(expected) & set(logged)) - {src for _, src, _ in rows}):
+            found.append(Mismatch("fund_envelope", None, None, "deleted", name=source))
+
+
+def _expected_ledger(logged_pay: Mapping[str, dict[str, Any]], logged_rev: Mapping[str, dict[str, Any]]
+                     ) -> dict[tuple[str, str, str], tuple[str | None, tuple[Any, ...]]]:
+    """(voucher, kind, envelope) → (household, the entry's logged fields) for every logged money movement."""
     expected: dict[tuple[str, str, str], tuple[str | None, tuple[Any, ...]]] = {}
     for kind, sign, entries, date_key in (("pay", 1, logged_pay, "paid_on"),
                                           ("recover", -1, logged_rev, "reversed_on")):
@@ -166,41 +224,4 @@ def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]]
                     expected[(voucher, kind, source)] = (entry["household_id"], (
                         sign * amount, entry.get("installation_id"), entry.get(date_key),
                         voucher if kind == "pay" else entry.get("payment_voucher_no")))
-    stored_ledger = conn.execute(
-        select(FundLedgerEntry.id, FundLedgerEntry.kind, FundLedgerEntry.envelope_id, FundLedgerEntry.amount_cny,
-               FundLedgerEntry.installation_id, FundLedgerEntry.payment_id, FundLedgerEntry.voucher_no,
-               FundLedgerEntry.booked_on).where(FundLedgerEntry.kind != "commit")).all()
-    seen_ledger: set[tuple[str, str, str]] = set()
-    for eid, kind, env_id, amount, inst, link, ref, booked_on in stored_ledger:
-        lkey = (ref or "", kind, source_of.get(env_id, "?"))
-        want = expected.get(lkey)
-        if want is None or lkey in seen_ledger:
-            book.add("fund_ledger", eid, household_of_payment.get(link) if link else None, "not_logged", ref)
-            continue
-        seen_ledger.add(lkey)
-        book.compare("fund_ledger", eid, want[0], ref, _LEDGER_FIELDS, want[1],
-                     (amount, inst, _iso(booked_on), voucher_of.get(link) if link else None))
-    for lkey, want in expected.items():
-        if lkey not in seen_ledger:
-            book.add("fund_ledger", None, want[0], "deleted", lkey[0])
-
-    # envelopes: the programme's caps (no command changes a cap); a run that logged another cap saw a changed one
-    stored_sources = set()
-    for env in envelopes:
-        stored_sources.add(env.source)
-        if env.source not in expected_caps:
-            book.found.append(Mismatch("fund_envelope", env.id, None, "not_logged", name=env.source))
-        elif env.cap_cny != expected_caps[env.source]:
-            book.found.append(Mismatch("fund_envelope", env.id, None, "changed", "cap_cny",
-                                       expected_caps[env.source], env.cap_cny, name=env.source))
-        else:  # changed and changed back: a run logged the changed cap
-            for seen_cap in sorted(logged_caps.get(env.source, set()) - {env.cap_cny}):
-                book.found.append(Mismatch("fund_envelope", env.id, None, "changed", "cap_cny",
-                                           expected_caps[env.source], seen_cap, name=f"{env.source}, as a run saw it"))
-    for source in sorted(set(expected_caps) - stored_sources):
-        if source in logged_caps:
-            book.found.append(Mismatch("fund_envelope", None, None, "deleted", name=source))
-
-    checked = {"payment": len(stored_pay), "payment_reversal": len(stored_rev), "fund_ledger": len(stored_ledger),
-               "fund_envelope": len(envelopes)}
-    return checked, book.found
+    return expected

@@ -581,6 +581,31 @@ def _household_by_code(session: Session, household_id: str) -> Household:
     return hh
 
 
+def _standing_payment(session: Session, household_id: str | None, installation_id: int | None
+                      ) -> tuple[Household, Payment, str]:
+    """The household, its standing payment (of the household, or of the installation) and a label for messages."""
+    if household_id is not None:
+        hh = _household_by_code(session, household_id)
+        where = Payment.household_id == hh.id
+    else:
+        inst = session.get(Installation, installation_id)
+        if inst is None:
+            raise NotFound(f"no installation {installation_id}")
+        owner = session.get(Household, inst.household_id)
+        assert owner is not None
+        hh, where = owner, Payment.installation_id == installation_id
+    label = f"household {hh.household_id}" + (f" installation {installation_id}" if installation_id else "")
+    payment = session.execute(select(Payment).where(where, standing())).scalars().first()
+    if payment is not None:
+        return hh, payment, label
+    last = session.execute(select(PaymentReversal).join(Payment, PaymentReversal.payment_id == Payment.id)
+                           .where(where).order_by(PaymentReversal.id.desc())).scalars().first()
+    if last is not None:
+        raise Conflict(f"{label}: its payment was already recovered on {last.reversed_on} (voucher "
+                       f"{last.voucher_no}, by {last.actor}); nothing to reverse")
+    raise Conflict(f"{label} has not been paid; nothing to reverse")
+
+
 def reverse_payment(
     *,
     session: Session,
@@ -614,26 +639,7 @@ def reverse_payment(
         raise InputError("name the household or the installation whose payment is recovered", field="household_id")
     on = on or clock.today()
     envelopes = _lock_envelopes(session)
-    if household_id is not None:
-        hh = _household_by_code(session, household_id)
-        where = Payment.household_id == hh.id
-    else:
-        inst = session.get(Installation, installation_id)
-        if inst is None:
-            raise NotFound(f"no installation {installation_id}")
-        owner = session.get(Household, inst.household_id)
-        assert owner is not None
-        hh = owner
-        where = Payment.installation_id == installation_id
-    label = f"household {hh.household_id}" + (f" installation {installation_id}" if installation_id else "")
-    payment = session.execute(select(Payment).where(where, standing())).scalars().first()
-    if payment is None:
-        last = session.execute(select(PaymentReversal).join(Payment, PaymentReversal.payment_id == Payment.id)
-                               .where(where).order_by(PaymentReversal.id.desc())).scalars().first()
-        if last is not None:
-            raise Conflict(f"{label}: its payment was already recovered on {last.reversed_on} (voucher "
-                           f"{last.voucher_no}, by {last.actor}); nothing to reverse")
-        raise Conflict(f"{label} has not been paid; nothing to reverse")
+    hh, payment, label = _standing_payment(session, household_id, installation_id)
     if on < payment.paid_on:
         raise InputError(f"recovered on {on}, before the payment of {payment.paid_on}", record=label,
                          field="on")
