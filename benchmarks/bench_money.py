@@ -45,7 +45,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def measure(url: str, *, load: bool, seed: int) -> dict[str, float | str]:
     out: dict[str, float | str] = {}
-    engine = db.open_database(url)
+    engine = db.open_database(url, create=load)
     try:
         if load:
             with db.session_scope(engine) as s:

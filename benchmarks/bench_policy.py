@@ -30,7 +30,7 @@ from cleanheat.demo.yanchi import generate_households
 from cleanheat.policy.decide import decide
 from cleanheat.policy.engine import default_tree, reason_texts, to_columns
 from cleanheat.policy.rules import yanchi
-from cleanheat.policy.rules.yanchi import FIELDS
+from cleanheat.policy.rules.yanchi import FIELDS, LEDGER_FIELDS
 
 
 def timed(fn: Any, repeat: int = 1) -> tuple[float, Any]:
@@ -55,19 +55,23 @@ def loop_yanchi(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         dv = tree[name].effective(on) if on is not None else None
         return tree[name].neutral() if dv is None or dv.value is None else dv.value
 
-    def reason(rule: str, code: int, values: dict[str, Any]) -> dict[str, str]:
+    def reason(rule: str, code: int, values: dict[str, Any]) -> dict[str, Any]:
         r = by_rule[rule]
-        zh, en = reason_texts(r, code, values)
-        return {"rule": rule, "clause": r.clause, "detail": zh, "detail_en": en}
+        zh, en = reason_texts(r, code, values, tree)
+        return {"rule": rule, "clause": r.clause, "detail": zh, "detail_en": en, "passed": r.passed(code)}
+
+    programme_start = tree["yanchi.programme.open"].true_span()[0]
 
     out = []
     for r in records:
         installed = dt.date.fromisoformat(r["installed_on"])
         accepted = dt.date.fromisoformat(r["accepted_on"]) if r.get("accepted_on") else None
+        assessed = max(installed, programme_start) if programme_start else installed
         values = {name: value(name, installed) for name in (
-            "yanchi.eligibility.technologies", "yanchi.eligibility.min_heated_area_m2", "yanchi.programme.open",
-            "yanchi.self_install.eligible", "yanchi.enterprise.registration_required", "yanchi.subsidy.central_cny",
-            "yanchi.subsidy.local_cny", "yanchi.subsidy.no_local_technologies")}
+            "yanchi.programme.open", "yanchi.self_install.eligible", "yanchi.enterprise.registration_required",
+            "yanchi.subsidy.central_cny", "yanchi.subsidy.local_cny", "yanchi.subsidy.no_local_technologies")}
+        values |= {name: value(name, assessed) for name in (
+            "yanchi.eligibility.technologies", "yanchi.eligibility.min_heated_area_m2")}
         clean = r["technology"] in values["yanchi.eligibility.technologies"]
         area_ok = r["heated_area_m2"] >= values["yanchi.eligibility.min_heated_area_m2"]
         in_prog = values["yanchi.programme.open"]
@@ -94,7 +98,7 @@ def loop_yanchi(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             reason("minimum_heated_area", (2 if r["dwelling"] == "cave" else 1) if area_ok else 0, values),
             reason("once_per_household", int(first), values),
             reason("installer", installer, values),
-            reason("acceptance", acceptance, values),
+            reason("acceptance", acceptance if eligible else {1: 3, 0: 4}.get(acceptance, acceptance), values),
         ]
         if eligible:
             reasons.append(reason("central_subsidy", 1, values))
@@ -142,7 +146,7 @@ def main() -> None:
     many = generate_households(1, big)
     t_big, _ = timed(lambda: decide("yanchi", many).to_records())
     rows.append((f"yanchi: {big:,} from dicts (validate + rules + reasons)", big, t_big))
-    cols = to_columns(many, FIELDS, "household_id")
+    cols = to_columns(many, FIELDS, "household_id", LEDGER_FIELDS)
     from cleanheat.policy.rules.yanchi import check_records
 
     check_records(cols, many)

@@ -76,7 +76,7 @@ class Backend:
 def bench(backend: Backend, seed: int) -> dict[str, float | str]:
     out: dict[str, float | str] = {}
     # demo load, full
-    engine = db.open_database(backend.fresh_url())
+    engine = db.open_database(backend.fresh_url(), create=True)
     try:
         def load() -> dict[str, Any]:
             with db.session_scope(engine) as s:
@@ -105,7 +105,7 @@ def bench(backend: Backend, seed: int) -> dict[str, float | str]:
     finally:
         engine.dispose()
     # batch payment of the whole programme
-    engine = db.open_database(backend.fresh_url())
+    engine = db.open_database(backend.fresh_url(), create=True)
     try:
         with db.session_scope(engine) as s:
             load_demo(session=s, seed=seed, pay=False)

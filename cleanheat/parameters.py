@@ -22,7 +22,9 @@ of its kind (0, ``False``, no date, the empty list).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,9 +36,41 @@ import yaml
 
 from cleanheat.errors import ParameterError
 
-__all__ = ["NAT", "DatedValue", "Parameter", "ParameterTree", "jsonable"]
+__all__ = [
+    "DEFAULTS_ROOT",
+    "NAT",
+    "POLICY_ROOT",
+    "DatedValue",
+    "Parameter",
+    "ParameterTree",
+    "all_parameters",
+    "defaults_tree",
+    "jsonable",
+    "values_under",
+]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+POLICY_ROOT = PACKAGE_ROOT / "policy" / "parameters"
+"""Policy parameters (``yanchi.*``, ``beijing.*``): every number of the programmes' documents."""
+
+DEFAULTS_ROOT = PACKAGE_ROOT / "data" / "defaults"
+"""Engineering defaults (``technologies.*``, ``building.*``, ``climate.*``, ``tariffs.*``, ``prices.*`` …)."""
 
 NAT = np.datetime64("NaT", "D")
+
+WHOLE_UNITS = frozenset({"currency-CNY", "household", "day"})
+"""Units whose values are whole numbers: yuan (STYLE §2), households, days."""
+
+FRACTION_UNITS = frozenset({"ratio"})
+"""Units whose values lie in 0–1 (a support ratio)."""
+
+NON_NEGATIVE_UNITS = frozenset({"m2", "m", "kW", "kWh", "hour", "L", "a", "currency-CNY/kWh", "currency-CNY/kg",
+                                "currency-CNY/m3"})
+"""Units of quantities that cannot be negative (areas, lengths, powers, energies, durations, prices)."""
+
+
+def _num(x: float) -> str:
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +93,71 @@ class Parameter:
     values: tuple[DatedValue, ...]
     source_file: str = ""
     overridden: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def whole(self) -> bool:
+        """Whether values are whole numbers (yuan, households, days): a reform may not give 2500.5."""
+        return self.unit in WHOLE_UNITS or (self.unit is None and self.kind == "int")
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The valid range of a numeric value: ``metadata.min``/``max``, else by unit (ratio 0–1, amounts ≥ 0)."""
+        lo, hi = self.minimum, self.maximum
+        if self.unit in FRACTION_UNITS:
+            lo = 0.0 if lo is None else lo
+            hi = 1.0 if hi is None else hi
+        if self.unit in NON_NEGATIVE_UNITS or self.unit in WHOLE_UNITS:
+            lo = 0.0 if lo is None else lo
+        return lo, hi
+
+    def check_value(self, value: Any) -> Any:
+        """A reform value checked against the parameter's kind, unit and range, never converted lossily.
+
+        An area (m²) takes 59.5; a whole-yuan amount refuses 2500.5; a boolean takes only
+        true/false; a number outside :meth:`bounds` (a Carnot fraction of 5) is refused.
+
+        Raises
+        ------
+        ParameterError
+            The value does not fit, with the reason.
+        """
+        kind = self.kind
+        unit = f" ({self.unit})" if self.unit not in (None, "", "1") else ""
+        if value is None:
+            return None
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ParameterError(f"{self.name} takes true or false, got {value!r}")
+            return value
+        if kind in ("int", "float"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ParameterError(f"{self.name} takes a number{unit}, got {value!r}")
+            if not math.isfinite(value):
+                raise ParameterError(f"{self.name} takes a finite number, got {value!r}")
+            if self.whole:
+                if float(value) != int(value):
+                    raise ParameterError(f"{self.name} takes a whole number{unit}, got {value!r} "
+                                         "(it would not be rounded)")
+                value = int(value)
+            lo, hi = self.bounds()
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                rng = f"{_num(lo) if lo is not None else '−∞'}–{_num(hi) if hi is not None else '∞'}"
+                raise ParameterError(f"{self.name} must be within {rng}{unit}, got {value!r}")
+            return value
+        if kind == "date":
+            if isinstance(value, dt.date):
+                return value
+            return _as_date(value, self.name)
+        if kind == "list":
+            if not isinstance(value, list | tuple | frozenset):
+                raise ParameterError(f"{self.name} takes a list, got {value!r}")
+            return list(value)
+        if kind == "str" and not isinstance(value, str):
+            raise ParameterError(f"{self.name} takes a text value, got {value!r}")
+        if kind == "dict" and not isinstance(value, Mapping):
+            raise ParameterError(f"{self.name} takes a mapping, got {value!r}")
+        return value
 
     @property
     def kind(self) -> str:
@@ -81,6 +180,20 @@ class Parameter:
             else:
                 break
         return found
+
+    def true_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first span of dates over which the value is true (a window such as the programme's).
+
+        Returns ``(first day, last day)``; the last day is ``None`` when the span is open-ended,
+        and both are ``None`` when the value is never true. For a number, "true" is non-zero.
+        """
+        start: dt.date | None = None
+        for dv in self.values:
+            if dv.value and start is None:
+                start = dv.start
+            elif not dv.value and start is not None:
+                return start, dv.start - dt.timedelta(days=1)
+        return start, None
 
     def at(self, on: dt.date) -> Any:
         """The value on a date.
@@ -203,6 +316,9 @@ def _parse_parameter(name: str, raw: Mapping[str, Any], source: str) -> Paramete
     values.sort(key=lambda v: v.start)
     if "reference" not in meta:
         raise ParameterError(f"{source}: metadata.reference is required (document + clause)")
+    for bound in ("min", "max"):
+        if bound in meta and (isinstance(meta[bound], bool) or not isinstance(meta[bound], int | float)):
+            raise ParameterError(f"{source}: metadata.{bound} must be a number, got {meta[bound]!r}")
     return Parameter(
         name=name,
         description=str(raw.get("description", "")),
@@ -211,6 +327,8 @@ def _parse_parameter(name: str, raw: Mapping[str, Any], source: str) -> Paramete
         documentation=str(raw.get("documentation", "")).strip(),
         values=tuple(values),
         source_file=source,
+        minimum=meta.get("min"),
+        maximum=meta.get("max"),
     )
 
 
@@ -241,6 +359,14 @@ class ParameterTree:
         except KeyError:
             raise ParameterError(f"no parameter named {name!r}") from None
 
+    def get_suggesting(self, name: str) -> Parameter:
+        """The parameter of that name; the error names the nearest one (``did you mean …``)."""
+        if name in self._parameters:
+            return self._parameters[name]
+        close = difflib.get_close_matches(name, list(self._parameters), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ParameterError(f"no parameter named {name!r}{hint}")
+
     def __contains__(self, name: object) -> bool:
         return name in self._parameters
 
@@ -263,13 +389,19 @@ class ParameterTree:
         """A reform: the same tree with some values replaced.
 
         Without ``start`` the new value replaces every value in force (dates where the
-        parameter is not in force stay so); with ``start`` it applies from that date on.
+        parameter is not in force stay so); with ``start`` it applies from that date on. Each
+        value is checked by :meth:`Parameter.check_value` (kind, whole units, range): a value of
+        the wrong type is refused, never truncated.
+
+        Raises
+        ------
+        ParameterError
+            An unknown parameter (with the nearest name) or a value that does not fit it.
         """
         params = dict(self._parameters)
         for name, value in overrides.items():
-            old = self[name]
-            if old.kind in ("int", "float") and isinstance(value, int | float) and not isinstance(value, bool):
-                value = type(old.values[-1].value if old.values[-1].value is not None else value)(value)
+            old = self.get_suggesting(name)
+            value = old.check_value(value)
             if start is None:
                 vals = tuple(DatedValue(v.start, None if v.value is None else value) for v in old.values)
             else:
@@ -278,3 +410,36 @@ class ParameterTree:
         return ParameterTree(params)
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# The one namespace: every parameter by the name `cleanheat params` shows
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def defaults_tree() -> ParameterTree:
+    """The engineering defaults (``cleanheat/data/defaults``), loaded once; names from that root.
+
+    The one loader of the defaults: the technology catalogue, the building envelope classes,
+    the sites and the tariffs all read this tree, so a default has one name everywhere —
+    the name ``cleanheat params`` lists and ``simulate --param`` takes
+    (``technologies.gshp.borehole_length_m``).
+    """
+    return ParameterTree.load(DEFAULTS_ROOT)
+
+
+@functools.cache
+def all_parameters() -> ParameterTree:
+    """Policy parameters and engineering defaults in one tree (what ``cleanheat params`` browses)."""
+    return ParameterTree.load(POLICY_ROOT, DEFAULTS_ROOT)
+
+
+def values_under(tree: ParameterTree, prefix: str, on: dt.date) -> dict[str, Any]:
+    """The values on a date of every parameter below ``prefix``, by their name below it.
+
+    ``values_under(defaults_tree(), "technologies", d)["gshp.eta_carnot"]`` is the value of
+    ``technologies.gshp.eta_carnot``.
+    """
+    cut = len(prefix) + 1
+    return {name[cut:]: tree[name].at(on) for name in tree.names(prefix)}

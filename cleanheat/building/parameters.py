@@ -11,13 +11,13 @@ import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from cleanheat.building.heat_load import DWELLINGS, ENVELOPES, EnvelopeClass, wall_u_value
+from cleanheat.parameters import DEFAULTS_ROOT
 
 __all__ = ["BUILDING_DEFAULTS_ROOT", "BuildingDefaults", "building_defaults"]
 
-BUILDING_DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults" / "building"
+BUILDING_DEFAULTS_ROOT = DEFAULTS_ROOT / "building"
 _ON = dt.date(2021, 6, 1)
 
 
@@ -45,12 +45,12 @@ class BuildingDefaults:
 @functools.cache
 def building_defaults(on: dt.date = _ON) -> BuildingDefaults:
     """Read the building parameter files at a date and derive every envelope class."""
-    from cleanheat.parameters import ParameterTree
+    from cleanheat.parameters import defaults_tree
 
-    tree = ParameterTree.load(BUILDING_DEFAULTS_ROOT)
+    tree = defaults_tree()
 
     def p(name: str) -> float:
-        return float(tree[name].at(on))
+        return float(tree[f"building.{name}"].at(on))
 
     lam_brick = p("materials.conductivity_clay_brick")
     lam_mortar = p("materials.conductivity_lime_cement_mortar")

@@ -25,10 +25,12 @@ def simulate(
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
     on: str = typer.Option("2026-01-01", "--on", help="Date of the tariff and prices (YYYY-MM-DD)."),
     param: list[str] = typer.Option(  # noqa: B006
-        [], "--param", help="Replace a technology default for every house: NAME=VALUE "
-        "(e.g. other_high_tech.eta_carnot=0.5, solar.aux_kind=heat_pump); repeatable."),
+        [], "--param", help="Replace a technology default for every house: NAME=VALUE, NAME as `cleanheat params` "
+        "shows it (e.g. technologies.other_high_tech.eta_carnot=0.5, technologies.solar.aux_kind=heat_pump); "
+        "repeatable."),
     weather: Path = typer.Option(None, "--weather", help="A typical-year EPW file: registered as a site that the "
-                                 "houses name in their `site` field (see --site-name)."),
+                                 "houses name in their `site` field (see --site-name); with one site in the "
+                                 "houses, they all use it."),
     site_name: str = typer.Option(None, "--site-name", help="Name of the --weather site (default: the file's city)."),
     tariff_region: str = typer.Option("ningxia", "--tariff-region",
                                       help="Tariff and prices of the --weather site: ningxia or beijing."),
@@ -39,9 +41,11 @@ def simulate(
     energy by carrier, seasonal efficiency, running cost, CO₂, unmet hours and heat, delivered
     heat and peak electric demand.
     """
+    import sys
+
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.errors import InputError
-    from cleanheat.simulate.records import simulate_records
+    from cleanheat.simulate.records import canonical_override_names, simulate_records
 
     try:
         on_date = dt.date.fromisoformat(on)
@@ -56,14 +60,12 @@ def simulate(
             overrides[name.strip()] = float(value)
         except ValueError:
             overrides[name.strip()] = value.strip()  # a code, e.g. solar.aux_kind=heat_pump
-    if weather is not None:
-        from cleanheat.climate.sites import add_site_from_epw
-
-        if tariff_region not in ("ningxia", "beijing"):
-            raise InputError(f"--tariff-region must be ningxia or beijing, got {tariff_region!r}")
-        add_site_from_epw(weather, name=site_name, tariff_region=tariff_region,
-                          grid_region="northwest" if tariff_region == "ningxia" else "north_china")
+    overrides, notices = canonical_override_names(overrides)
+    for notice in notices:
+        print(notice, file=sys.stderr)
     records, was_list = read_json_records(file)
+    if weather is not None:
+        records = _use_weather(records, weather, site_name, tariff_region)
     if hourly is not None and not 0 <= house < len(records):
         raise InputError(f"--house {house} is not a record index (0–{len(records) - 1})")
     results, series = simulate_records(records, on=on_date, hourly_index=house if hourly is not None else None,
@@ -74,6 +76,44 @@ def simulate(
         _print_tables(results)
         return
     write_json(results if was_list else results[0], pretty=pretty)
+
+
+def _use_weather(records: list[Any], weather: Path, site_name: str | None, tariff_region: str) -> list[Any]:
+    """Register the --weather file as a site; houses of one other site are moved onto it, with a note.
+
+    A house naming a site other than the new one would silently not use the file: when all the
+    houses name one single site, they are simulated on the file's weather instead (stderr says
+    so); when they name several, those not naming the new site are listed in a warning.
+    """
+    import sys
+
+    from cleanheat.climate.sites import add_site_from_epw
+    from cleanheat.errors import InputError
+
+    if tariff_region not in ("ningxia", "beijing"):
+        raise InputError(f"--tariff-region must be ningxia or beijing, got {tariff_region!r}",
+                         field="--tariff-region")
+    try:
+        site = add_site_from_epw(weather, name=site_name, tariff_region=tariff_region,
+                                 grid_region="northwest" if tariff_region == "ningxia" else "north_china")
+    except InputError as exc:
+        if exc.field == "name":
+            raise InputError(f"{exc.reason}: give the --weather site another name with --site-name NAME",
+                             field="--site-name") from None
+        raise
+    if "filled" in site.source:
+        print(f"注意 note: {site.source}", file=sys.stderr)
+    named = {r.get("site") for r in records if isinstance(r, dict)}
+    if named == {site.name} or not named:
+        return records
+    others = sorted(str(n) for n in named if n != site.name)
+    if len(named) == 1:
+        print(f"注意 note: every house names the site {others[0]!r}; simulated on the --weather file as site "
+              f"{site.name!r} instead", file=sys.stderr)
+        return [dict(r, site=site.name) if isinstance(r, dict) else r for r in records]
+    print(f"警告 warning: houses naming {', '.join(map(repr, others))} do not use the --weather file; name "
+          f"the site {site.name!r} in their `site` field to use it", file=sys.stderr)
+    return records
 
 
 def _write_csv(path: Path, series: dict[str, Any]) -> None:
@@ -91,26 +131,36 @@ def _write_csv(path: Path, series: dict[str, Any]) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
 
 
+SIMULATE_COLUMNS = (
+    "取暖方式 method", "用电 kWh\nelectricity", "谷电 kWh\nvalley", "燃气 m³\ngas", "生物质 kg\nbiomass",
+    "燃煤 kg\ncoal", "季节能效\nefficiency", "运行费用 元\ncost", "CO₂ kg", "不满足 h\nunmet", "峰值 kW\npeak",
+)
+"""The ``simulate --table`` headers: Chinese first, English and the unit beside."""
+
+
 def _print_tables(results: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from cleanheat.codes import technology_label
+
     console = Console()
     if not console.is_terminal:
-        console = Console(width=160)
+        console = Console(width=180)
     for i, r in enumerate(results):
-        title = (f"{r.get('house_id', f'record {i}')} — {r['site']}: design {r['design_heat_load_kw']} kW, "
-                 f"season {r['season_heat_demand_kwh']:.0f} kWh")
+        title = (f"{r.get('house_id', f'record {i}')} — 站点 site {r['site']}: "
+                 f"设计热负荷 design {r['design_heat_load_kw']} kW, "
+                 f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh")
         t = Table(title=title)
-        for c in ("technology", "electricity kWh", "valley kWh", "gas m³", "biomass kg", "coal kg", "efficiency",
-                  "cost CNY", "CO₂ kg", "unmet h", "peak kW"):
-            t.add_column(c, justify="left" if c == "technology" else "right")
+        for c in SIMULATE_COLUMNS:
+            first = c == SIMULATE_COLUMNS[0]
+            t.add_column(c, justify="left" if first else "right", no_wrap=first)
         for o in r["options"]:
             e = o["energy"]
-            t.add_row(o["technology"], f"{e['electricity_kwh']:.0f}", f"{e['electricity_valley_kwh']:.0f}",
-                      f"{e['gas_m3']:.0f}", f"{e['biomass_kg']:.0f}", f"{e['coal_kg']:.0f}",
-                      f"{o['seasonal_efficiency']:.2f}", f"{o['running_cost_cny']:.0f}", f"{o['co2_kg']:.0f}",
-                      str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}")
+            t.add_row(technology_label(o["technology"]), f"{e['electricity_kwh']:,.0f}",
+                      f"{e['electricity_valley_kwh']:,.0f}", f"{e['gas_m3']:,.0f}", f"{e['biomass_kg']:,.0f}",
+                      f"{e['coal_kg']:,.0f}", f"{o['seasonal_efficiency']:.2f}", f"{o['running_cost_cny']:,}",
+                      f"{o['co2_kg']:,.0f}", str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}")
         console.print(t)
 
 

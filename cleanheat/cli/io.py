@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from cleanheat.errors import InputError
 
 __all__ = ["read_json_records", "write_json"]
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
 
 def read_json_records(source: str) -> tuple[list[Any], bool]:
     """Read a JSON object or list from a path or ``-`` (stdin).
@@ -20,6 +23,9 @@ def read_json_records(source: str) -> tuple[list[Any], bool]:
     -------
     records, was_list
         The records as a list, and whether the input was a list (one object in gives one out).
+
+    A UTF-8 byte order mark at the start is accepted; ``NaN`` and ``Infinity`` are refused
+    (they are not JSON, though Python's ``json`` would read them).
 
     Raises
     ------
@@ -36,10 +42,15 @@ def read_json_records(source: str) -> tuple[list[Any], bool]:
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror}") from None
         where = source
+    if data.startswith(UTF8_BOM):  # Notepad's "UTF-8" writes one
+        data = data[len(UTF8_BOM):]
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"{where} is not valid JSON: {exc}") from None
+        hint = ""
+        if re.search(rb"(?<![\w\"])-?(NaN|Infinity)(?![\w\"])", data):
+            hint = " (NaN and Infinity are not numbers: give a finite number or leave the field out)"
+        raise InputError(f"{where} is not valid JSON: {exc}{hint}") from None
     if isinstance(obj, dict):
         return [obj], False
     if isinstance(obj, list):

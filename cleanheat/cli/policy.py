@@ -29,6 +29,8 @@ def subsidy_yanchi(
     file: str = typer.Argument(..., help=FILE_HELP),
     trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+    table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON: status, "
+                               "amounts and the conditions not met."),
 ) -> None:
     """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
     from cleanheat.cli.io import read_json_records, write_json
@@ -36,7 +38,38 @@ def subsidy_yanchi(
 
     records, was_list = read_json_records(file)
     out = decide_yanchi(records, trace=trace)
+    if table:
+        _print_decisions(out)
+        return
     write_json(out if was_list else out[0], pretty=pretty)
+
+
+STATUS_LABELS = {"payable": "可发放 payable", "pending_acceptance": "待验收 pending", "ineligible": "不符合 ineligible"}
+"""The decision statuses, Chinese first (the same words as the budget table)."""
+
+DECISION_COLUMNS = (
+    ("household_id", "农户编号 household"), ("status", "状态 status"), ("central_cny", "中央资金 central 元"),
+    ("local_cny", "县财政 county 元"), ("total_cny", "补贴合计 subsidy 元"),
+    ("household_share_cny", "农户自筹 household 元"),
+)
+
+
+def _print_decisions(decisions: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from cleanheat.cli.render import console as make_console
+
+    console = make_console()
+    table = Table(title="盐池县清洁取暖补贴 subsidy decisions (盐政办发〔2022〕8号)", show_lines=True)
+    for key, label in DECISION_COLUMNS:
+        table.add_column(label, justify="left" if key in ("household_id", "status") else "right",
+                         no_wrap=key != "status")
+    table.add_column("未满足的条件 conditions not met", overflow="fold")
+    for d in decisions:
+        failed = "；".join(r["detail"] for r in d["reasons"] if not r.get("passed", True)) or "—"
+        table.add_row(d["household_id"], STATUS_LABELS.get(d["status"], d["status"]),
+                      *[f"{d[k]:,}" for k, _ in DECISION_COLUMNS[2:]], failed)
+    console.print(table)
 
 
 @funding_app.command("beijing")
@@ -77,6 +110,22 @@ def params_command(
     _print_params(view, on_date)
 
 
+UNIT_LABELS = {
+    "currency-CNY": "元", "currency-CNY/kWh": "元/kWh", "currency-CNY/kg": "元/kg", "currency-CNY/m3": "元/m³",
+    "1": "—", "": "—", "ratio": "比例 ratio", "m2": "m²", "household": "户 households", "boolean": "是/否 yes/no",
+    "bool": "是/否 yes/no", "day": "天 days", "hour": "小时 h", "degC": "°C", "deg": "°", "m3": "m³", "a": "年 years",
+    "date": "日期 date",
+}
+"""Units as people read them (``currency-CNY`` → 元, ``1`` → —); others are shown as written."""
+
+
+def unit_label(unit: str | None) -> str:
+    """A parameter's unit for a table: 元 for currency-CNY, — for a dimensionless ``1``."""
+    if unit is None:
+        return "—"
+    return UNIT_LABELS.get(unit, unit.replace("m2", "m²").replace("m3", "m³").replace("degC", "°C"))
+
+
 def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
     from rich.panel import Panel
     from rich.table import Table
@@ -87,34 +136,41 @@ def _print_params(view: dict[str, Any], on_date: dt.date | None) -> None:
     params = view["parameters"]
     if len(params) == 1 and view["path"] == params[0]["name"]:
         p = params[0]
-        head = f"[bold]{p['name']}[/bold]\n{p['description']}\nunit: {p['unit']}   reference: {p['reference']}"
-        console.print(Panel(head, title="parameter"))
-        table = Table("from", "value", title="dated values")
+        head = (f"[bold]{p['name']}[/bold]\n{p['description']}\n"
+                f"单位 unit: {unit_label(p['unit'])}   依据 reference: {p['reference']}")
+        if "range" in p and (p["range"]["min"] is not None or p["range"]["max"] is not None):
+            lo, hi = p["range"]["min"], p["range"]["max"]
+            head += (f"\n取值范围 valid range: {'−∞' if lo is None else f'{lo:g}'} – {'∞' if hi is None else f'{hi:g}'}"
+                     + ("（整数 whole numbers）" if p["range"]["whole"] else ""))
+        console.print(Panel(head, title="参数 parameter"))
+        table = Table("起始日期 from", "数值 value", title="各时期数值 dated values")
         for v in p["values"]:
             table.add_row(v["from"], _show(v["value"]))
         console.print(table)
         if on_date is not None:
-            console.print(f"on {on_date.isoformat()}: [bold]{_show(p['on']['value'])}[/bold] "
-                          f"(in force from {p['on']['effective_from']})")
+            console.print(f"{on_date.isoformat()} 当日 on that date: [bold]{_show(p['on']['value'])}[/bold] "
+                          f"(自 in force from {p['on']['effective_from']})")
         if p["documentation"]:
             console.print(Panel(p["documentation"], title="原文 / documentation"))
         return
-    title = f"parameters under {view['path'] or '(all)'}" + (f" on {on_date.isoformat()}" if on_date else "")
+    title = (f"参数 parameters under {view['path'] or '(all)'}"
+             + (f"，{on_date.isoformat()} 当日 on {on_date.isoformat()}" if on_date else ""))
     table = Table(title=title)
-    table.add_column("parameter", no_wrap=True)
-    table.add_column("value" + (" on date" if on_date else " (latest)"), max_width=40, overflow="ellipsis")
-    table.add_column("unit", no_wrap=True)
-    table.add_column("reference", max_width=60, no_wrap=True, overflow="ellipsis")
+    table.add_column("参数 parameter", no_wrap=True)
+    table.add_column("数值 value" + (" on date" if on_date else " (最新 latest)"), max_width=40, overflow="ellipsis")
+    table.add_column("单位 unit", no_wrap=True)
+    table.add_column("依据 reference", max_width=60, no_wrap=True, overflow="ellipsis")
     for p in params:
         value = p["on"]["value"] if on_date else (p["values"][-1]["value"] if p["values"] else None)
-        table.add_row(p["name"], _show(value), p["unit"] or "", p["reference"])
+        table.add_row(p["name"], _show(value), unit_label(p["unit"]), p["reference"])
     console.print(table)
-    console.print("A parameter in full (values, reference, original text): cleanheat params NAME")
+    console.print("查看单个参数（各时期数值、依据、原文） A parameter in full: cleanheat params NAME — "
+                  "the same NAME that `budget --set` and `simulate --param` take")
 
 
 def _show(value: Any) -> str:
     if value is None:
-        return "— (not in force)"
+        return "— (未施行 not in force)"
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, dict):

@@ -19,34 +19,32 @@ import numpy as np
 
 from cleanheat.climate.normals import MonthlyNormals
 from cleanheat.errors import InputError
-from cleanheat.parameters import ParameterTree
+from cleanheat.parameters import ParameterTree, defaults_tree
 
 __all__ = [
-    "DEFAULTS_ROOT",
-    "GROUND_TEMP_OFFSET_K",
     "Site",
     "add_site_from_epw",
     "add_site_from_normals",
-    "default_parameters",
     "get_site",
+    "ground_temp_offset_k",
     "site_names",
 ]
-
-DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults"
-"""Root of the engineering-default parameter files (climate, tariffs, prices, factors, building)."""
 
 YANCHI_TOWNSHIPS = ("花马池镇", "惠安堡镇", "大水坑镇", "高沙窝镇", "王乐井乡", "青山乡", "冯记沟乡", "麻黄山乡")
 """The eight townships of Yanchi county (盐池县); each maps to the Yanchi site."""
 
 BUILTIN_SITES = ("yanchi", "beijing")
 
-GROUND_TEMP_OFFSET_K = 1.5
-"""Default excess of the undisturbed ground temperature over the annual mean air temperature. [K]
 
-Rule of thumb: at 10–100 m depth the ground is 1–2 K warmer than the annual mean air (snow
-cover, solar gain on the surface and the geothermal gradient); see the parameter file
-``climate/ground_temp_offset_k.yaml`` (unconfirmed), whose value the built-in sites use.
-"""
+
+def ground_temp_offset_k() -> float:
+    """Excess of the undisturbed ground temperature over the annual mean air temperature. [K]
+
+    Rule of thumb: at 10–100 m depth the ground is 1–2 K warmer than the annual mean air (snow
+    cover, solar gain on the surface and the geothermal gradient). One source for every site,
+    built-in or user: the parameter ``climate.ground_temp_offset_k`` (unconfirmed).
+    """
+    return float(_latest(defaults_tree(), "climate.ground_temp_offset_k"))
 
 _REGIONS = {
     # site: (tariff/price region, grid region of the emission factor)
@@ -133,12 +131,6 @@ class Site:
 # --------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def default_parameters() -> ParameterTree:
-    """The engineering-default parameter tree (``cleanheat/data/defaults``), loaded once."""
-    return ParameterTree.load(DEFAULTS_ROOT)
-
-
 def _latest(tree: ParameterTree, name: str) -> Any:
     """The latest value of a parameter (site data are not dated by policy)."""
     param = tree[name]
@@ -152,7 +144,7 @@ def _month_day(text: str) -> tuple[int, int]:
 
 @functools.cache
 def _builtin_site(name: str) -> Site:
-    tree = default_parameters()
+    tree = defaults_tree()
     p = f"climate.{name}."
     normals = MonthlyNormals.from_min_max(
         _latest(tree, p + "temp_mean_c"),
@@ -161,7 +153,7 @@ def _builtin_site(name: str) -> Site:
         _latest(tree, p + "ghi_daily_mj_m2"),
         source=tree[p + "temp_mean_c"].reference,
     )
-    offset_k = float(_latest(tree, "climate.ground_temp_offset_k"))
+    offset_k = ground_temp_offset_k()
     tariff_region, grid_region = _REGIONS[name]
     return Site(
         name=name,
@@ -245,10 +237,10 @@ def add_site_from_normals(
 
     ``design_temp_c`` defaults to :func:`cleanheat.climate.weather.derive_design_temp_c`
     (20 generated years, confidence C); ``undisturbed_ground_temp_c`` to the annual mean air
-    temperature plus :data:`GROUND_TEMP_OFFSET_K`. [°C]
+    temperature plus :func:`ground_temp_offset_k`. [°C]
     """
     ground_c = (
-        normals.annual_mean_temp_c + GROUND_TEMP_OFFSET_K
+        normals.annual_mean_temp_c + ground_temp_offset_k()
         if undisturbed_ground_temp_c is None
         else undisturbed_ground_temp_c
     )
@@ -290,7 +282,7 @@ def add_site_from_epw(
     Location, elevation and time zone come from the file's LOCATION header; ``name`` defaults
     to its city. ``design_temp_c`` defaults to the design statistic of the file's year (see
     :func:`cleanheat.climate.weather.derived_design_temp_c`), the ground temperature to the
-    file's annual mean plus :data:`GROUND_TEMP_OFFSET_K`. [°C]
+    file's annual mean plus :func:`ground_temp_offset_k`. [°C]
 
     Raises
     ------
@@ -312,13 +304,13 @@ def add_site_from_epw(
         heating_season_start=heating_season_start,
         heating_season_end=heating_season_end,
         undisturbed_ground_temp_c=(
-            annual_c + GROUND_TEMP_OFFSET_K if undisturbed_ground_temp_c is None else undisturbed_ground_temp_c
+            annual_c + ground_temp_offset_k() if undisturbed_ground_temp_c is None else undisturbed_ground_temp_c
         ),
         normals=base.normals,
         epw_path=Path(path).resolve(),
         tariff_region=tariff_region,
         grid_region=grid_region,
-        source=f"EPW file {Path(path).name}",
+        source=base.source,
     )
     return _register(site)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pvlib
 
 from cleanheat.climate.normals import MonthlyNormals, monthly_means
-from cleanheat.climate.sites import GROUND_TEMP_OFFSET_K, Site, get_site
+from cleanheat.climate.sites import Site, get_site, ground_temp_offset_k
 from cleanheat.climate.typical_year import (
     HOURS_PER_YEAR,
     TypicalYear,
@@ -27,6 +27,9 @@ from cleanheat.units import FloatArray
 
 __all__ = [
     "DESIGN_UNPROTECTED_DAYS",
+    "EPW_MISSING_FLAGS",
+    "EPW_VALID_RANGE",
+    "MAX_FILLED_GAP_H",
     "degree_days_k_d",
     "derive_design_temp_c",
     "derived_design_temp_c",
@@ -47,6 +50,68 @@ Calibrated on Beijing: GB 50736-2012 App. A gives −7.6 °C from 1971–2000 da
 statistic on the ASHRAE IWEC typical year gives −5.3 °C (a typical year lacks the extreme
 cold spells of a 30-year record), hence −2.3 K. Derived (confidence C), one station only.
 """
+
+
+EPW_MISSING_FLAGS: dict[str, float] = {
+    "temp_air": 99.9, "temp_dew": 99.9, "relative_humidity": 999.0, "atmospheric_pressure": 999999.0,
+    "ghi": 9999.0, "dni": 9999.0, "dhi": 9999.0, "ghi_infrared": 9999.0, "wind_direction": 999.0,
+    "wind_speed": 999.0,
+}
+"""The EPW "missing" value of each field (EnergyPlus Auxiliary Programs, EPW data dictionary):
+99.9 °C is no temperature but a missing dry-bulb reading, 9999 W/m² a missing irradiance."""
+
+EPW_VALID_RANGE: dict[str, tuple[float, float]] = {
+    "temp_air": (-70.0, 70.0), "ghi": (0.0, 9998.0), "dni": (0.0, 9998.0), "dhi": (0.0, 9998.0),
+}
+"""Valid ranges of the fields the simulation reads (dry bulb −70…70 °C per the EPW dictionary,
+irradiance ≥ 0): a value outside is treated as missing."""
+
+MAX_FILLED_GAP_H = 6
+"""Longest run of missing hours that :func:`read_epw` fills (linearly between the neighbours). [h]
+
+A few hours of a day's course are well bridged by a straight line; a longer gap would invent a
+day's weather, so a file with one is refused.
+"""
+
+
+def _fill_gaps(values: FloatArray, field: str, where: str) -> tuple[FloatArray, int]:
+    """Missing values (flag, NaN, out of range) filled linearly over runs ≤ :data:`MAX_FILLED_GAP_H` h.
+
+    The year wraps (31 Dec 23:00 → 1 Jan 00:00), as a typical year does.
+
+    Raises
+    ------
+    InputError
+        A run of missing hours longer than :data:`MAX_FILLED_GAP_H`, or a field missing entirely.
+    """
+    lo, hi = EPW_VALID_RANGE[field]
+    flag = EPW_MISSING_FLAGS[field]
+    bad = ~np.isfinite(values) | (values >= flag) | (values < lo) | (values > hi)
+    n_bad = int(bad.sum())
+    if n_bad == 0:
+        return values, 0
+    if n_bad == values.size:
+        raise InputError(f"weather file {where}: every hour of {field} is missing", field="epw_path")
+    n = values.size
+    start = int(np.flatnonzero(~bad)[0])  # rotate so that the year starts on a valid hour
+    rolled = np.roll(values, -start)
+    rbad = np.roll(bad, -start)
+    edges = np.diff(np.concatenate([[0], rbad.astype(np.int8), [0]]))
+    runs = list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+    longest = max(b - a for a, b in runs)
+    if longest > MAX_FILLED_GAP_H:
+        a, b = max(runs, key=lambda r: r[1] - r[0])
+        first = (a + start) % n
+        day, hour = divmod(first, 24)
+        raise InputError(
+            f"weather file {where}: {n_bad} hours of {field} are missing (EPW flag {flag:g} or out of range), "
+            f"the longest gap {b - a} h from hour {first} (day {day + 1} of the year, {hour:02d}:00); "
+            f"only gaps up to {MAX_FILLED_GAP_H} h are filled", field="epw_path")
+    good = np.flatnonzero(~rbad)
+    filled = rolled.copy()
+    filled[rbad] = np.interp(np.flatnonzero(rbad), np.concatenate([good, [n]]),
+                             np.concatenate([rolled[good], [rolled[good[0]]]]))
+    return np.roll(filled, start), n_bad
 
 
 def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
@@ -70,12 +135,19 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
     Raises
     ------
     InputError
-        If the file is missing or is not an 8760/8784-hour EPW file.
+        If the file is missing or is not an 8760/8784-hour EPW file, or if a field the
+        simulation reads (dry bulb, GHI, DNI, DHI) has a gap of missing values longer than
+        :data:`MAX_FILLED_GAP_H` hours.
 
     Notes
     -----
     EPW hour *h* covers (h−1):00–h:00 local standard time; pvlib labels it by its start,
     as :class:`TypicalYear` does.
+
+    Missing values (the EPW flags of :data:`EPW_MISSING_FLAGS`, e.g. 99.9 °C, and values outside
+    :data:`EPW_VALID_RANGE`) are not weather: gaps up to :data:`MAX_FILLED_GAP_H` hours are
+    filled by linear interpolation between the neighbouring hours, and the year's ``source``
+    (and the site's) says how many hours of which field were filled.
     """
     p = Path(path)
     if not p.is_file():
@@ -92,10 +164,16 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
     tz = "UTC" if offset_h == 0 else f"Etc/GMT{-int(offset_h):+d}"
     if offset_h != int(offset_h):
         raise InputError(f"weather file {str(p)!r}: fractional time zone {offset_h} not supported", field="epw_path")
-    temp = data["temp_air"].to_numpy(dtype=np.float64)
-    ghi = np.clip(data["ghi"].to_numpy(dtype=np.float64), 0.0, None)
-    dni = np.clip(data["dni"].to_numpy(dtype=np.float64), 0.0, None)
-    dhi = np.clip(data["dhi"].to_numpy(dtype=np.float64), 0.0, None)
+    where = repr(str(p))
+    columns = {}
+    filled_h: dict[str, int] = {}
+    for fld in ("temp_air", "ghi", "dni", "dhi"):
+        columns[fld], k = _fill_gaps(data[fld].to_numpy(dtype=np.float64), fld, where)
+        if k:
+            filled_h[fld] = k
+    temp, ghi, dni, dhi = (columns[f] for f in ("temp_air", "ghi", "dni", "dhi"))
+    filled_note = "".join(f"; filled {k} h of missing {f} (linear, gaps ≤ {MAX_FILLED_GAP_H} h)"
+                          for f, k in filled_h.items())
     daily_ghi_mj = ghi.reshape(365, 24).sum(axis=1) * 3600.0 / 1e6
     day_t = temp.reshape(365, 24)
     normals = MonthlyNormals(
@@ -113,10 +191,10 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
         design_temp_c=float("nan"),
         heating_season_start=(11, 1),
         heating_season_end=(3, 31),
-        undisturbed_ground_temp_c=float(temp.mean()) + GROUND_TEMP_OFFSET_K,
+        undisturbed_ground_temp_c=float(temp.mean()) + ground_temp_offset_k(),
         normals=normals,
         epw_path=p.resolve(),
-        source=f"EPW file {p.name}",
+        source=f"EPW file {p.name}{filled_note}",
     )
     time = hourly_index(tz)
     solpos = solar_geometry(site, time)
@@ -130,7 +208,7 @@ def read_epw(path: str | Path, name: str | None = None) -> TypicalYear:
         solar_zenith_deg=solpos["apparent_zenith"].to_numpy(),
         solar_azimuth_deg=solpos["azimuth"].to_numpy(),
         dni_extra_w_m2=solpos["dni_extra"].to_numpy(),
-        source=f"EPW file {p}",
+        source=f"EPW file {p}{filled_note}",
     )
     from dataclasses import replace
 

@@ -1,7 +1,8 @@
 """A deterministic synthetic Yanchi programme: 27,000 households over the eight townships.
 
-The households follow the plan's targets (SPEC §3; 2021's 3000 split in proportion to each
-township's 2022 + 2023 targets, largest remainder), with areas, dwellings, methods, dates and
+The households follow the plan's targets as the dated parameters ``yanchi.targets.<year>`` give
+them (SPEC §3; 2021's 3000 split in proportion to each township's 2022 + 2023 targets, largest
+remainder: :func:`cleanheat.policy.programme.township_targets`), with areas, dwellings, methods, dates and
 invoices drawn to look like a county ledger (台账): some areas under 60 m², cave dwellings in
 the hilly south, gas boilers only where gas reaches, invoices inside the guide's cost ranges
 (附件2 安装成本, per 60 m², scaled by area), a few self-installations, a few unregistered
@@ -15,19 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from cleanheat.policy.programme import township_targets
 from cleanheat.policy.rules.yanchi import TOWNSHIPS
 
-__all__ = ["TARGETS", "ENTERPRISE_CODES", "generate_households", "township_year_targets"]
+__all__ = ["ENTERPRISE_CODES", "generate_households", "township_year_targets"]
 
-TARGETS: dict[int, dict[str, int]] = {
-    2022: {"花马池镇": 1000, "惠安堡镇": 3500, "大水坑镇": 3000, "高沙窝镇": 1500, "王乐井乡": 2500, "青山乡": 1000,
-           "冯记沟乡": 1200, "麻黄山乡": 300},
-    2023: {"花马池镇": 2000, "惠安堡镇": 1500, "大水坑镇": 1000, "高沙窝镇": 1000, "王乐井乡": 2000, "青山乡": 1000,
-           "冯记沟乡": 1200, "麻黄山乡": 300},
-}
-"""Township targets of the plan (盐政办发〔2022〕8号 三(三), 附件1)."""
-
-TARGET_2021 = 3000
 
 # Methods and their share of households (synthetic; the plan sets no split). Cost ranges per 60 m²
 # are the guide's (附件2 安装成本); those it does not give are assumptions, marked None → assumed.
@@ -56,15 +49,8 @@ VILLAGE_STEMS = ("柳杨堡", "皖记沟", "红井子", "萌城", "东塘", "西
 
 
 def township_year_targets() -> dict[int, dict[str, int]]:
-    """Households per township and year; 2021 split in proportion to 2022 + 2023 (largest remainder)."""
-    later = {t: TARGETS[2022][t] + TARGETS[2023][t] for t in TOWNSHIPS}
-    total_later = sum(later.values())
-    exact = {t: TARGET_2021 * later[t] / total_later for t in TOWNSHIPS}
-    floor = {t: int(v) for t, v in exact.items()}
-    left = TARGET_2021 - sum(floor.values())
-    for t in sorted(TOWNSHIPS, key=lambda t: (-(exact[t] - floor[t]), TOWNSHIPS.index(t)))[:left]:
-        floor[t] += 1
-    return {2021: floor, 2022: dict(TARGETS[2022]), 2023: dict(TARGETS[2023])}
+    """Households per township and year, from the dated targets (:func:`.programme.township_targets`)."""
+    return township_targets()
 
 
 def _scaled(counts: dict[str, int], factor: float) -> dict[str, int]:
@@ -90,7 +76,7 @@ def generate_households(seed: int = 0, n: int = 27000) -> list[dict[str, Any]]:
     plan = township_year_targets()
     factor = n / 27000
     cells: list[tuple[int, str, int]] = []
-    for year in (2021, 2022, 2023):
+    for year in sorted(plan):
         for t, c in _scaled(plan[year], factor).items():
             cells.append((year, t, c))
     diff = n - sum(c for _, _, c in cells)

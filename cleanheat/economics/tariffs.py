@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cleanheat.climate.sites import Site, default_parameters, get_site
+from cleanheat.climate.sites import Site, get_site
 from cleanheat.errors import ParameterError
-from cleanheat.parameters import ParameterTree
+from cleanheat.parameters import ParameterTree, defaults_tree
 from cleanheat.units import BoolArray, FloatArray, IntArray
 
 __all__ = ["PERIODS", "EmissionFactors", "Prices", "Tariff"]
@@ -90,7 +90,7 @@ class Tariff:
         ParameterError
             If the region has no tariff, or a parameter has no value on that date.
         """
-        tree = tree or default_parameters()
+        tree = tree or defaults_tree()
         p = f"tariffs.{region}."
         if not tree.is_folder(f"tariffs.{region}"):
             raise ParameterError(f"no tariff for region {region!r}")
@@ -199,7 +199,7 @@ class Prices:
         ParameterError
             If the region has no prices or a value is not in force on that date.
         """
-        tree = tree or default_parameters()
+        tree = tree or defaults_tree()
         region = _site(site).tariff_region
         if not tree.is_folder(f"prices.{region}"):
             raise ParameterError(f"no fuel prices for region {region!r}")
@@ -256,7 +256,7 @@ class EmissionFactors:
         ParameterError
             If the grid region has no factor or a value is not in force on that date.
         """
-        tree = tree or default_parameters()
+        tree = tree or defaults_tree()
         region = _site(site).grid_region
         f = "emission_factors.fuel."
         return cls(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from cleanheat.errors import InputError
+from cleanheat.errors import InputError, ParameterError
 from cleanheat.policy.decide import decide
 from cleanheat.policy.engine import ParameterTree, default_tree
 from cleanheat.policy.rules.yanchi import TOWNSHIPS
@@ -67,10 +67,15 @@ class Budget:
 def parse_overrides(pairs: Sequence[str], tree: ParameterTree) -> dict[str, Any]:
     """``["yanchi.subsidy.local_cny=2000"]`` → ``{"yanchi.subsidy.local_cny": 2000}``, checked against the tree.
 
+    The names are those ``cleanheat params`` shows; each value is checked by
+    :meth:`cleanheat.parameters.Parameter.check_value` (kind, whole yuan, range), exactly as
+    :meth:`ParameterTree.with_overrides` checks a reform given in Python.
+
     Raises
     ------
     InputError
-        A pair without ``=``, an unknown parameter, or a value of the wrong kind.
+        A pair without ``=``, an unknown parameter (with the nearest name), or a value that
+        does not fit the parameter.
     """
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -78,20 +83,13 @@ def parse_overrides(pairs: Sequence[str], tree: ParameterTree) -> dict[str, Any]
         if not sep or not name.strip():
             raise InputError(f"--set expects PARAM=VALUE, got {pair!r}", field="--set")
         name = name.strip()
-        if name not in tree:
-            raise InputError(f"no parameter named {name!r} (see `cleanheat params`)", field="--set")
-        value = yaml.safe_load(raw)
-        kind = tree[name].kind
-        ok = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "float": isinstance(value, int | float) and not isinstance(value, bool),
-            "bool": isinstance(value, bool),
-            "list": isinstance(value, list),
-        }.get(kind, True)
-        if not ok:
-            raise InputError(f"{name} takes a {kind} value, got {raw!r}", field="--set")
-        if kind == "int" and isinstance(value, int) and value < 0:
-            raise InputError(f"{name} must be ≥ 0, got {raw!r}", field="--set")
+        try:
+            param = tree.get_suggesting(name)
+            value = param.check_value(yaml.safe_load(raw))
+        except ParameterError as exc:
+            raise InputError(f"{exc} (see `cleanheat params`)", field="--set") from None
+        except yaml.YAMLError:
+            raise InputError(f"{name}: cannot read the value {raw!r}", field="--set") from None
         out[name] = value
     return out
 

@@ -47,6 +47,7 @@ def jurisdiction(name: str) -> Jurisdiction:
         return Jurisdiction(
             name="yanchi", fields=y.FIELDS, id_field="household_id", period_field="installed_on", rules=y.RULES,
             reasons=y.REASONS, reason_codes=y.reason_codes, outputs=y.outputs, check=y.check_records,
+            ignored_fields=y.LEDGER_FIELDS,
         )
     if name == "beijing":
         from cleanheat.policy.rules import beijing as b
@@ -99,14 +100,15 @@ class Decisions:
                 row["trace"] = traces[v]
         return rows
 
-    def _reason_list(self, codes: np.ndarray, i: int) -> list[dict[str, str]]:
+    def _reason_list(self, codes: np.ndarray, i: int) -> list[dict[str, Any]]:
         values = param_values_for(self.tree, self.trace, i)
         out = []
         for reason, code in zip(self.jurisdiction.reasons, codes.tolist(), strict=True):
             if code < 0:
                 continue
-            zh, en = reason_texts(reason, code, values)
-            out.append({"rule": reason.rule, "clause": reason.clause, "detail": zh, "detail_en": en})
+            zh, en = reason_texts(reason, code, values, self.tree)
+            out.append({"rule": reason.rule, "clause": reason.clause, "detail": zh, "detail_en": en,
+                        "passed": reason.passed(code)})
         return out
 
     def _trace_record(self, i: int) -> dict[str, Any]:
@@ -173,7 +175,7 @@ def decide(
         tree = default_tree() if j.parameter_root is None else ParameterTree.load(j.parameter_root)
     records = list(records)
     if columns is None:
-        cols = to_columns(records, j.fields, j.id_field)
+        cols = to_columns(records, j.fields, j.id_field, j.ignored_fields)
         if j.check is not None:
             j.check(cols, records)
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanheat.errors import ParameterError
-from cleanheat.parameters import DatedValue, Parameter, ParameterTree, jsonable
+from cleanheat.parameters import POLICY_ROOT, DatedValue, Parameter, ParameterTree, jsonable
 from cleanheat.records import Field, to_columns
 
 __all__ = [
@@ -49,7 +50,8 @@ __all__ = [
     "PARAMETERS_ROOT",
 ]
 
-PARAMETERS_ROOT = Path(__file__).parent / "parameters"
+PARAMETERS_ROOT = POLICY_ROOT
+"""The policy parameters' root (:data:`cleanheat.parameters.POLICY_ROOT`)."""
 
 
 @functools.cache
@@ -148,6 +150,11 @@ class ParameterAccess:
     def on(self, dates: npt.NDArray[np.datetime64], basis: str) -> ParameterAccess:
         return ParameterAccess(self._tree, dates, basis, self._trace)
 
+    def first_true(self, name: str) -> np.datetime64:
+        """The first day on which a window parameter is true (``NaT`` if never), for every record alike."""
+        start, _ = self._tree[name].true_span()
+        return np.datetime64("NaT", "D") if start is None else np.datetime64(start, "D")
+
     def get(self, name: str) -> Any:
         param = self._tree[name]
         table_values, idx = param.values_at(self._dates)
@@ -176,13 +183,27 @@ class ParameterAccess:
 class Reason:
     """How one rule explains itself: a code per outcome with a line in Chinese and English.
 
-    The templates may name parameters in braces (``{yanchi.subsidy.central_cny}``); they are
-    filled from the values the record read.
+    The templates name parameters in braces, never a number or date of their own, so that a
+    reform's values show in its reasons:
+
+    * ``{yanchi.subsidy.central_cny}`` — the value the record read;
+    * ``{yanchi.self_install.eligible:from}`` — the first day the parameter is true;
+    * ``{yanchi.programme.open:span}`` — the window over which it is true
+      (``2021年1月1日至2023年12月31日`` / ``2021-01-01 to 2023-12-31``, or ``…起`` / ``from …``
+      when open-ended).
+
+    ``fails`` are the codes that are a failed condition (``passed: false`` in the output);
+    every other code is a condition met or information (``passed: true``).
     """
 
     rule: str
     clause: str
     details: Mapping[int, tuple[str, str]]
+    fails: frozenset[int] = frozenset()
+
+    def passed(self, code: int) -> bool:
+        """Whether the outcome ``code`` is a condition met (or information) rather than a failure."""
+        return code not in self.fails
 
 
 R = TypeVar("R")
@@ -270,22 +291,53 @@ class Entity:
 # --------------------------------------------------------------------------------------------
 
 
-def reason_texts(reason: Reason, code: int, values: Mapping[str, Any]) -> tuple[str, str]:
-    """Fill a reason's templates with parameter values (``{a.b.c}`` → the value read)."""
+_TOKEN = re.compile(r"\{([A-Za-z0-9_.]+)(?::(from|span))?\}")
+
+
+def reason_texts(reason: Reason, code: int, values: Mapping[str, Any],
+                 tree: ParameterTree | None = None) -> tuple[str, str]:
+    """Fill a reason's templates: ``{a.b.c}`` → the value read; ``{a.b.c:from}``, ``{a.b.c:span}`` → its dates.
+
+    Dates come from ``tree`` (the run's parameters, a reform's included); a token that cannot
+    be filled is left as it is (a test then sees it).
+    """
     zh, en = reason.details[code]
-    for name, value in values.items():
-        token = "{" + name + "}"
-        if token in zh or token in en:
-            text = _format_value(value)
-            zh, en = zh.replace(token, text), en.replace(token, text)
-    return zh, en
+    return _fill(zh, values, tree, "zh"), _fill(en, values, tree, "en")
 
 
-def _format_value(value: Any) -> str:
+def _fill(text: str, values: Mapping[str, Any], tree: ParameterTree | None, lang: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        name, form = m.group(1), m.group(2)
+        if form is None:
+            return _format_value(values[name], lang) if name in values else m.group(0)
+        if tree is None or name not in tree:
+            return m.group(0)
+        start, end = tree[name].true_span()
+        if start is None:
+            return "—"
+        if form == "from":
+            return _format_date(start, lang)
+        if end is None:
+            return f"{_format_date(start, lang)}起" if lang == "zh" else f"from {_format_date(start, lang)}"
+        joiner = "至" if lang == "zh" else " to "
+        return f"{_format_date(start, lang)}{joiner}{_format_date(end, lang)}"
+
+    return _TOKEN.sub(one, text) if "{" in text else text
+
+
+def _format_date(d: dt.date, lang: str) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
+
+
+def _format_value(value: Any, lang: str = "en") -> str:
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float) and value < 1:
         return f"{value:.0%}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return _format_date(value, lang)
     if isinstance(value, frozenset | list | tuple):
         return "、".join(sorted(value))
     return str(value)
@@ -333,6 +385,9 @@ class Jurisdiction:
         may add or replace columns.
     parameter_root : Path, optional
         Where its parameter folder lives, when not inside the package's.
+    ignored_fields : tuple of str
+        Fields a record may carry for other uses (the ledger's name, phone…): neither read nor
+        refused. Any other unknown field is an input error.
     """
 
     name: str
@@ -345,3 +400,4 @@ class Jurisdiction:
     outputs: Callable[[Entity], dict[str, np.ndarray]]
     check: Callable[[dict[str, np.ndarray], list[Any]], None] | None = None
     parameter_root: Path | None = None
+    ignored_fields: tuple[str, ...] = ()

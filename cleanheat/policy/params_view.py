@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from pathlib import Path
+import difflib
 from typing import Any
 
 from cleanheat.errors import InputError
-from cleanheat.parameters import ParameterTree, jsonable
-from cleanheat.policy.engine import PARAMETERS_ROOT
+from cleanheat.parameters import ParameterTree, all_parameters, jsonable
 
-__all__ = ["DEFAULTS_ROOT", "describe", "load_all_parameters"]
-
-DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults"
-"""Engineering defaults (tariffs, prices, emission factors, climate normals), same schema."""
+__all__ = ["describe", "load_all_parameters"]
 
 
-@functools.cache
 def load_all_parameters() -> ParameterTree:
-    """Policy parameters and engineering defaults in one tree."""
-    roots = [PARAMETERS_ROOT] + ([DEFAULTS_ROOT] if DEFAULTS_ROOT.is_dir() else [])
-    return ParameterTree.load(*roots)
+    """Policy parameters and engineering defaults in one tree (:func:`cleanheat.parameters.all_parameters`)."""
+    return all_parameters()
 
 
 def describe(tree: ParameterTree, path: str, on: dt.date | None) -> dict[str, Any]:
@@ -35,7 +28,10 @@ def describe(tree: ParameterTree, path: str, on: dt.date | None) -> dict[str, An
     path = path.strip().strip(".").replace("/", ".")
     names = tree.names(path)
     if not names:
-        raise InputError(f"no parameter or folder named {path!r} (try `cleanheat params` for the tree)",
+        folders = {".".join(n.split(".")[:k]) for n in tree.names() for k in range(1, n.count(".") + 1)}
+        close = difflib.get_close_matches(path, [*tree.names(), *folders], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise InputError(f"no parameter or folder named {path!r}{hint} (try `cleanheat params` for the tree)",
                          field="PATH")
     out = []
     for name in names:
@@ -48,6 +44,9 @@ def describe(tree: ParameterTree, path: str, on: dt.date | None) -> dict[str, An
             "documentation": p.documentation,
             "values": [{"from": v.start.isoformat(), "value": jsonable(v.value)} for v in p.values],
         }
+        if p.kind in ("int", "float"):
+            lo, hi = p.bounds()
+            entry["range"] = {"min": lo, "max": hi, "whole": p.whole}
         if on is not None:
             dv = p.effective(on)
             entry["on"] = {

@@ -1,7 +1,28 @@
 """Engines, sessions, schema migrations (Alembic, shipped in the package), backup and restore.
 
-A backup is a gzip'd JSON document holding every row of every table and the schema revision;
-it restores into SQLite or PostgreSQL alike.
+Opening a database (:func:`open_database`) never creates or migrates one unless asked:
+
+- ``create=True`` may create a new SQLite file (and its folder) and build the schema in an empty
+  database; only ``db upgrade``, ``db restore`` and ``demo load`` ask for it. Any other command
+  on a mistyped path gets "no cleanheat database at …", never a new empty programme.
+- ``migrate=True`` may upgrade an older schema on opening (for a deployment's prestart step). No
+  CLI command asks for it: ``db upgrade`` opens with ``check=False`` and migrates on purpose,
+  ``db restore`` brings the target to the backup's revision itself. Every other command on an
+  older schema is told to run ``cleanheat db upgrade``: a clerk's read command on a shared
+  PostgreSQL database never runs DDL.
+- ``check=False`` opens the database at whatever revision it is (``db info``, ``db backup``).
+
+Sessions (:func:`session_scope`) are writers by default: on SQLite they take the write lock at
+``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way. ``read_only=True`` gives a
+plain deferred ``BEGIN`` on SQLite (a reader does not wait behind a writer's lock to start) and a
+``READ ONLY`` transaction on PostgreSQL (a write fails).
+
+A backup is a gzip'd JSON document holding every row of every table and the schema revision; it
+is read in one consistent snapshot (one read-only transaction, ``REPEATABLE READ`` on PostgreSQL),
+written to a temporary file beside the target and renamed over it (a failed backup leaves the old
+file whole). Instants are written in ISO 8601 with their offset (``+00:00``); a restore reads a
+naive instant of an older backup as UTC. It restores into SQLite or PostgreSQL alike, whatever the
+server's ``TimeZone``.
 """
 
 from __future__ import annotations
@@ -9,6 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +42,15 @@ from sqlalchemy import Date, DateTime, Engine, create_engine, event, func, inser
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
-from cleanheat.errors import Conflict, InputError, RegistryError
+from cleanheat.clock import as_utc, now_utc
+from cleanheat.errors import Conflict, InputError, NotFound, RegistryError
 from cleanheat.registry.models import Base
 
 __all__ = [
     "BACKUP_FORMAT",
+    "READ_ONLY",
     "audit_guard_lifted",
     "backup",
     "current_revision",
@@ -48,6 +74,8 @@ SQLITE_AUDIT_TRIGGERS = (
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
 )
 """The append-only triggers of migration 0002 on SQLite (kept equal to it)."""
+READ_ONLY = "cleanheat_read_only"
+"""Execution option of a read-only connection (a plain deferred ``BEGIN`` on SQLite)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,26 +88,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    """Take SQLite's write lock at the start of every transaction, so two writers (two clerks paying at
-    once) queue up instead of one failing half-way with "database is locked"; the busy timeout is 30 s."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take SQLite's write lock at the start of every writing transaction, so two writers (two clerks
+    paying at once) queue up instead of one failing half-way with "database is locked"; the busy
+    timeout is 30 s. A read-only connection (:data:`READ_ONLY`) starts a plain deferred transaction."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, foreign keys are enforced.
+def _looks_like_a_path(url: str) -> bool:
+    return "://" not in url and (url.startswith(("/", ".", "~")) or "/" in url or "\\" in url
+                                 or url.endswith((".sqlite3", ".sqlite", ".db")))
+
+
+def _parse_url(url: str) -> Any:
+    try:
+        return make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
+        if _looks_like_a_path(url):
+            absolute = Path(url).expanduser().resolve()
+            raise InputError(f"not a database URL: {url!r}; for a SQLite file write sqlite:///{absolute}",
+                             field="database_url") from None
+        raise InputError(f"not a database URL: {url!r} ({exc})", field="database_url") from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (``None``: not SQLite, or an in-memory database)."""
+    parsed = _parse_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def make_engine(url: str, *, create: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``, foreign keys enforced; with ``create``, a SQLite file's folder is created.
+
+    The engine itself never checks that the database exists (:func:`open_database` does).
 
     Raises
     ------
     InputError
-        If the URL cannot be parsed.
+        If the URL cannot be parsed (a plain path gets the hint to write ``sqlite:///…``).
     """
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
-        raise InputError(f"not a database URL: {url!r} ({exc})", field="database_url") from None
+    parsed = _parse_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
+            if create and parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -128,16 +180,68 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     return rev
 
 
-def open_database(url: str, *, migrate: bool = True, **kwargs: Any) -> Engine:
-    """An engine on ``url`` whose schema is at the newest revision (migrated if needed)."""
-    engine = make_engine(url, **kwargs)
+CREATE_HINT = "create it with `cleanheat db upgrade` or `cleanheat demo load`"
+UPGRADE_HINT = "run `cleanheat db upgrade`"
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
+def open_database(url: str, *, create: bool = False, migrate: bool = False, check: bool = True,
+                  **kwargs: Any) -> Engine:
+    """An engine on the cleanheat database at ``url``, its schema at the newest revision.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://…``).
+    create : bool
+        May create a new database: a missing SQLite file (and its folder), and the schema in a
+        database that has none (an empty SQLite file, an empty PostgreSQL schema).
+    migrate : bool
+        May upgrade an older schema to the newest revision.
+    check : bool
+        Bring the schema to the newest revision (as ``create`` and ``migrate`` allow) or refuse
+        the database. Without the check the database is opened at whatever revision it is
+        (``db info`` shows it, ``db upgrade`` migrates it, ``db backup`` saves it); ``create``
+        still decides whether a missing SQLite file may be made.
+    **kwargs
+        Passed to :func:`sqlalchemy.create_engine`.
+
+    Raises
+    ------
+    NotFound
+        No SQLite file at the path (and not ``create``): "no cleanheat database at …".
+    RegistryError
+        The database cannot be opened, holds no cleanheat schema, its schema is older (and not
+        ``migrate``: "run `cleanheat db upgrade`") or newer than this package.
+    InputError
+        The URL cannot be parsed.
+    """
+    path = sqlite_file(url)
+    if path is not None and not create and not path.is_file():
+        raise NotFound(f"no cleanheat database at {path}; {CREATE_HINT}")
+    engine = make_engine(url, create=create, **kwargs)
     try:
-        if migrate:
-            if current_revision(engine) != head_revision():
-                upgrade(engine)
+        rev = current_revision(engine)
+        head = head_revision()
+        if rev == head or not check:
+            return engine
+        if rev is None:
+            if not create:
+                raise RegistryError(f"{_safe_url(engine)} holds no cleanheat schema; {CREATE_HINT}")
+            upgrade(engine)
+        elif rev not in _known_revisions():
+            raise RegistryError(f"{_safe_url(engine)} is at schema revision {rev!r}, unknown to this cleanheat "
+                                f"(at {head}): it was written by a newer cleanheat; upgrade the package")
+        elif migrate:
+            upgrade(engine)
         else:
-            with engine.connect():
-                pass
+            raise RegistryError(f"{_safe_url(engine)} is at schema revision {rev}, this cleanheat needs {head}; "
+                                f"{UPGRADE_HINT}")
     except OperationalError as exc:
         engine.dispose()
         raise RegistryError(f"cannot open the database {_safe_url(engine)}: {exc.orig}") from None
@@ -147,10 +251,20 @@ def open_database(url: str, *, migrate: bool = True, **kwargs: Any) -> Engine:
     return engine
 
 
+def _read_only(engine: Engine) -> Engine:
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error.
+
+    With ``read_only`` the transaction only reads: a plain deferred ``BEGIN`` on SQLite (it does
+    not queue behind a writer to start), ``READ ONLY`` on PostgreSQL (a write is refused).
+    """
+    factory = sessionmaker(_read_only(engine) if read_only else engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
 
@@ -207,6 +321,7 @@ def info(engine: Engine) -> dict[str, Any]:
     }
     if engine.url.get_backend_name() == "sqlite":
         out["file"] = engine.url.database
+        out["exists"] = True
     out["tables"] = table_counts(engine) if rev is not None else {}
     return out
 
@@ -216,34 +331,105 @@ def info(engine: Engine) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _jsonable_row(row: Any) -> list[Any]:
-    return list(row)
+def _is_a(col: Any, kind: type) -> bool:
+    """Whether a column holds ``kind`` values (through a TypeDecorator such as UTCDateTime too)."""
+    typ = col.type.impl if isinstance(col.type, TypeDecorator) else col.type
+    return isinstance(typ, kind)
+
+
+def _encoder(col: Any) -> Any:
+    if _is_a(col, DateTime):
+        return lambda v: None if v is None else as_utc(v).isoformat()
+    return None
+
+
+def _snapshot(engine: Engine) -> Any:
+    """A connection for one consistent read of every table: REPEATABLE READ, read only on PostgreSQL;
+    a deferred read transaction on SQLite (its shared lock keeps writers from committing meanwhile)."""
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True,
+                                                  **{READ_ONLY: True})
+    return engine.connect().execution_options(**{READ_ONLY: True})
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` would, for every thread at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
+    """Write ``data`` to a temporary file in ``path``'s folder, flush it to disk and rename it over
+    ``path``: the target is either the old file or the whole new one, never a truncated mix.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written (the old file, if any, is left as it was).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+    tmp = Path(tmp_name)
+    try:
+        # the mode a plain open() would give (or the replaced file's), not mkstemp's 0600
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(fd, mode)
+        with os.fdopen(fd, "wb") as raw:
+            if gzipped:
+                with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, compresslevel=6) as fh:
+                    fh.write(data)
+            else:
+                raw.write(data)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def backup(engine: Engine, path: Path) -> dict[str, int]:
-    """Write every row of every table to ``path`` (gzip'd JSON); returns rows per table."""
-    rev = current_revision(engine)
-    if rev is None:
-        raise RegistryError(f"{_safe_url(engine)} has no cleanheat schema: nothing to back up")
+    """Write every row of every table to ``path`` (gzip'd JSON), read in one snapshot; returns rows per table.
+
+    The file is written beside ``path`` and renamed over it (:func:`write_atomically`); instants are
+    ISO 8601 in UTC with their offset (``2022-08-01T01:00:00+00:00``).
+    """
     tables: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
+    with _snapshot(engine) as conn, conn.begin():
+        from alembic.runtime.migration import MigrationContext
+
+        rev = MigrationContext.configure(conn).get_current_revision()
+        if rev is None:
+            raise RegistryError(f"{_safe_url(engine)} has no cleanheat schema: nothing to back up")
         for t in _tables():
             pk = list(t.primary_key.columns)
-            rows = conn.execute(select(t).order_by(*pk)).all()
-            tables[t.name] = {"columns": [c.name for c in t.columns], "rows": [list(r) for r in rows]}
+            encoders = [_encoder(c) for c in t.columns]
+            rows = []
+            for r in conn.execute(select(t).order_by(*pk)):
+                rows.append([enc(v) if enc else v for enc, v in zip(encoders, r, strict=True)])
+            tables[t.name] = {"columns": [c.name for c in t.columns], "rows": rows}
             counts[t.name] = len(rows)
     doc = {
         "format": BACKUP_FORMAT,
         "version": 1,
         "revision": rev,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        "created_at": now_utc().isoformat(),
         "tables": tables,
     }
     data = orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wb", compresslevel=6) as fh:
-        fh.write(data)
+    write_atomically(path, data, gzipped=True)
     return counts
 
 
@@ -260,10 +446,15 @@ def _read_backup(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _instant(v: str) -> dt.datetime:
+    """An instant of a backup: ISO 8601 with its offset; a naive value (older backups of SQLite) is UTC."""
+    return as_utc(dt.datetime.fromisoformat(v))
+
+
 def _decoder(col: Any) -> Any:
-    if isinstance(col.type, DateTime):
-        return lambda v: None if v is None else dt.datetime.fromisoformat(v)
-    if isinstance(col.type, Date):
+    if _is_a(col, DateTime):
+        return lambda v: None if v is None else _instant(v)
+    if _is_a(col, Date):
         return lambda v: None if v is None else dt.date.fromisoformat(v)
     return None
 
@@ -281,10 +472,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> dict[str, int
     doc = _read_backup(path)
     if doc["revision"] != head_revision():
         # Older backups are restored into their own revision, then migrated forward.
-        from alembic.script import ScriptDirectory
-
-        known = {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
-        if doc["revision"] not in known:
+        if doc["revision"] not in _known_revisions():
             raise InputError(f"{path}: schema revision {doc['revision']!r} is unknown to this cleanheat")
         raise InputError(
             f"{path}: backup of schema revision {doc['revision']}, this cleanheat is at {head_revision()}; "

@@ -27,7 +27,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from cleanheat.clock import as_utc, now_utc
 
 __all__ = [
     "Acceptance",
@@ -55,6 +59,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "Township",
+    "UTCDateTime",
     "Village",
 ]
 
@@ -68,7 +73,35 @@ NAMING = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current instant, aware, in UTC (the default of every ``*_at`` column)."""
+    return now_utc()
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An instant: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, ISO text in UTC on SQLite; always read back
+    as an aware UTC ``datetime``.
+
+    A naive value is refused on the way in (it has no instant), an aware one is stored as UTC. SQLite
+    keeps no offset, so its values are written in UTC and read back with UTC attached; PostgreSQL
+    hands values back in the session's ``TimeZone`` and they are turned to UTC. Either way the
+    same instant comes back, whatever the server's or host's time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"an instant needs a datetime, got {value!r}")
+        if value.tzinfo is None:
+            raise ValueError(f"a naive datetime {value.isoformat()} is not an instant; give it a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):
@@ -76,7 +109,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {
         dict[str, Any]: JSON,
         list[Any]: JSON,
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
     }
 
 

@@ -91,8 +91,7 @@ def programme_caps() -> dict[str, int]:
     """The envelope caps the programme's parameters give (what ``places.ensure_reference_data`` stores)."""
     from cleanheat.registry.services import places
 
-    return {source: int(places._tree_value(name, dt.date(2022, 3, 1)) or 0)
-            for source, name in places._ENVELOPE_PARAMETERS.items()}
+    return {source: places.envelope_cap_cny(source) for source in places.ENVELOPE_SOURCES}
 
 
 def reconcile(session: Session, money: Iterable[tuple[str, str, dict[str, Any]]], *,

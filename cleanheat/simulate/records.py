@@ -30,7 +30,8 @@ from cleanheat.simulate.season import (
 )
 from cleanheat.technologies.catalogue import TECHNOLOGIES
 
-__all__ = ["HouseRecords", "validate_records", "cost_inputs", "climate_for", "simulate_records", "option_dicts",
+__all__ = ["HouseRecords", "canonical_override_names", "validate_records",
+           "cost_inputs", "climate_for", "simulate_records", "option_dicts",
            "TARIFF_KEYS", "PRICE_KEYS"]
 
 DWELLING_CODES = ("brick", "cave", "other")
@@ -75,6 +76,14 @@ def _number(v: Any, label: str, field: str, positive: bool = False) -> float:
     return float(v)
 
 
+MAX_HEATED_AREA_M2 = 2000
+"""Plausibility bound of a house's heated area. [m²]
+
+The simulation models one rural household (a farmhouse of 60–300 m², a cave dwelling, a
+courtyard); 2,000 m² is far above any of them, so a larger value is a typing or unit error
+(80,000 for 80) rather than a house. A district or a block of flats is not a house record.
+"""
+
 def validate_records(records: Sequence[Any]) -> HouseRecords:
     """
     Check house records field by field.
@@ -82,29 +91,44 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
     Raises
     ------
     InputError
-        Naming the record (``record i (house_id=…)``) and the field, on the first error.
+        Naming the record (``record i (house_id=…)``) and the field; every fault of every record
+        in one error (:class:`cleanheat.records.RecordErrors`) when there are several.
     """
     from cleanheat.climate.sites import get_site
-    from cleanheat.records import Field, to_columns
+    from cleanheat.records import Field, RecordErrors, raise_all, to_columns
 
     fields = [
         Field("house_id", "str", required=False),
         Field("site", "str"),
-        Field("heated_area_m2", "number"),
+        Field("heated_area_m2", "number", maximum=MAX_HEATED_AREA_M2),
         Field("dwelling", "code", choices=DWELLING_CODES),
         Field("envelope", "code", choices=ENVELOPE_CODES),
         Field("gas_available", "bool", required=False, default=True),
         Field("night_setback", "bool", required=False, default=False),
         Field("emitter", "code", required=False, choices=EMITTER_CODES, default=""),
     ]
-    cols = to_columns(records, fields, "house_id")
+    errors: list[InputError] = []
+    cols: dict[str, np.ndarray] = {}
+    try:
+        cols = to_columns(records, fields, "house_id", ignored=("tariff", "prices"))
+    except RecordErrors as exc:
+        errors.extend(exc.errors)
+    except InputError as exc:
+        errors.append(exc)
     labels = [_label(r, i) for i, r in enumerate(records)]
     site_keys = []
     known: dict[str, str] = {}
     for i, rec in enumerate(records):
-        if not cols["heated_area_m2"][i] > 0:
-            raise InputError(f"must be > 0, got {rec['heated_area_m2']!r}", record=labels[i], field="heated_area_m2")
-        name = str(cols["site"][i])
+        if not isinstance(rec, Mapping):
+            site_keys.append("")
+            continue
+        area = rec.get("heated_area_m2")
+        if isinstance(area, int | float) and not isinstance(area, bool) and area == 0:
+            errors.append(InputError(f"must be > 0, got {area!r}", record=labels[i], field="heated_area_m2"))
+        name = rec.get("site")
+        if not isinstance(name, str):
+            site_keys.append("")
+            continue
         if name in known:
             site_keys.append(known[name])
             continue
@@ -112,43 +136,23 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
             known[name] = get_site(name).name
             site_keys.append(known[name])
         except InputError as exc:
-            raise InputError(exc.reason, record=labels[i], field="site") from None
-        except (KeyError, ValueError):
-            raise InputError(f"unknown site {rec['site']!r}", record=labels[i], field="site") from None
+            errors.append(InputError(exc.reason, record=labels[i], field="site"))
+            site_keys.append("")
     tariffs: list[dict[str, Any]] = []
     prices: list[dict[str, float]] = []
     for i, rec in enumerate(records):
-        t = rec.get("tariff") or {}
-        if not isinstance(t, Mapping):
-            raise InputError(f"must be an object, got {t!r}", record=labels[i], field="tariff")
-        clean_t: dict[str, Any] = {}
-        for k, v in t.items():
-            f = f"tariff.{k}"
-            if k not in TARIFF_KEYS:
-                raise InputError(f"unknown item {k!r}; expected one of {', '.join(TARIFF_KEYS)}", record=labels[i],
-                                 field=f)
-            if k == "price_by_hour_cny_per_kwh":
-                if not isinstance(v, list) or len(v) != 24:
-                    raise InputError("must be a list of 24 prices (hour 0–23)", record=labels[i], field=f)
-                clean_t[k] = [_number(x, labels[i], f) for x in v]
-            elif k == "valley_hours":
-                if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool)
-                                                      and 0 <= x <= 23 for x in v):
-                    raise InputError("must be a list of hours 0–23", record=labels[i], field=f)
-                clean_t[k] = sorted(set(v))
-            else:
-                clean_t[k] = _number(v, labels[i], f)
-        tariffs.append(clean_t)
-        pr = rec.get("prices") or {}
-        if not isinstance(pr, Mapping):
-            raise InputError(f"must be an object, got {pr!r}", record=labels[i], field="prices")
-        clean_p: dict[str, float] = {}
-        for k, v in pr.items():
-            if k not in PRICE_KEYS:
-                raise InputError(f"unknown item {k!r}; expected one of {', '.join(PRICE_KEYS)}", record=labels[i],
-                                 field=f"prices.{k}")
-            clean_p[k] = _number(v, labels[i], f"prices.{k}")
-        prices.append(clean_p)
+        if not isinstance(rec, Mapping):
+            continue
+        try:
+            tariffs.append(_check_tariff(rec.get("tariff") or {}, labels[i]))
+        except InputError as exc:
+            errors.append(exc)
+        try:
+            prices.append(_check_prices(rec.get("prices") or {}, labels[i]))
+        except InputError as exc:
+            errors.append(exc)
+    errors.sort(key=lambda e: int(str(e.record).split()[1]) if e.record else -1)
+    raise_all(errors)
     return HouseRecords(
         house_id=[r.get("house_id") if isinstance(r.get("house_id"), str) else None for r in records],
         site=[str(s) for s in cols["site"]],
@@ -163,6 +167,45 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         prices=prices,
         labels=labels,
     )
+
+
+def _check_tariff(t: Any, label: str) -> dict[str, Any]:
+    if not isinstance(t, Mapping):
+        raise InputError(f"must be an object, got {t!r}", record=label, field="tariff")
+    from cleanheat.records import suggest
+
+    clean_t: dict[str, Any] = {}
+    for k, v in t.items():
+        f = f"tariff.{k}"
+        if k not in TARIFF_KEYS:
+            raise InputError(f"unknown item {k!r}{suggest(str(k), TARIFF_KEYS)}; expected one of "
+                             f"{', '.join(TARIFF_KEYS)}", record=label, field=f)
+        if k == "price_by_hour_cny_per_kwh":
+            if not isinstance(v, list) or len(v) != 24:
+                raise InputError("must be a list of 24 prices (hour 0–23)", record=label, field=f)
+            clean_t[k] = [_number(x, label, f) for x in v]
+        elif k == "valley_hours":
+            if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool)
+                                                  and 0 <= x <= 23 for x in v):
+                raise InputError("must be a list of hours 0–23", record=label, field=f)
+            clean_t[k] = sorted(set(v))
+        else:
+            clean_t[k] = _number(v, label, f)
+    return clean_t
+
+
+def _check_prices(pr: Any, label: str) -> dict[str, float]:
+    if not isinstance(pr, Mapping):
+        raise InputError(f"must be an object, got {pr!r}", record=label, field="prices")
+    from cleanheat.records import suggest
+
+    clean_p: dict[str, float] = {}
+    for k, v in pr.items():
+        if k not in PRICE_KEYS:
+            raise InputError(f"unknown item {k!r}{suggest(str(k), PRICE_KEYS)}; expected one of "
+                             f"{', '.join(PRICE_KEYS)}", record=label, field=f"prices.{k}")
+        clean_p[k] = _number(v, label, f"prices.{k}")
+    return clean_p
 
 
 @functools.cache
@@ -283,28 +326,80 @@ def _emitter_supply_c(emitter: np.ndarray) -> np.ndarray | None:
     return np.array([p[f"emitters.{e}_supply_c"] if e else np.nan for e in emitter.tolist()], dtype=float)
 
 
-def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Technology overrides: known names, values of the default's kind."""
-    from cleanheat.technologies.catalogue import technology_parameters
+def canonical_override_names(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Overrides under the names of the one parameter namespace, and a notice per deprecated short name.
 
-    defaults = technology_parameters()
+    ``technologies.gshp.borehole_length_m`` is the name (the one ``cleanheat params`` shows);
+    the old short name ``gshp.borehole_length_m`` still works, with a deprecation notice.
+    """
+    from cleanheat.parameters import defaults_tree
+    from cleanheat.technologies.catalogue import TECHNOLOGY_PREFIX
+
+    tree = defaults_tree()
     out: dict[str, Any] = {}
+    notices: list[str] = []
     for name, value in overrides.items():
-        if name not in defaults:
-            raise InputError(f"unknown technology parameter {name!r}", field=name)
-        if isinstance(defaults[name], list):
+        full = f"{TECHNOLOGY_PREFIX}.{name}"
+        if name not in tree and full in tree:
+            notices.append(f"已弃用 deprecated: --param {name} is the old short name; use {full} "
+                           f"(the name `cleanheat params` shows)")
+            name = full
+        out[name] = value
+    return out, notices
+
+
+def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Technology overrides by their full name: known, of the default's kind, within its range.
+
+    Returns them keyed as :func:`cleanheat.technologies.catalogue.technology_parameters` keys
+    them (below ``technologies.``).
+
+    Raises
+    ------
+    InputError
+        An unknown name (with the nearest), a parameter that is not a technology default, a
+        datasheet list, or a value of the wrong kind or outside the parameter's range
+        (``technologies.other_high_tech.eta_carnot=5``).
+    """
+    import warnings
+
+    from cleanheat.errors import ParameterError
+    from cleanheat.parameters import all_parameters
+    from cleanheat.technologies.catalogue import TECHNOLOGY_PREFIX
+
+    named, notices = canonical_override_names(overrides)
+    for notice in notices:
+        warnings.warn(notice, DeprecationWarning, stacklevel=3)
+    tree = all_parameters()
+    out: dict[str, Any] = {}
+    for name, value in named.items():
+        try:
+            param = tree.get_suggesting(name)
+        except ParameterError as exc:
+            raise InputError(f"{exc} (see `cleanheat params {TECHNOLOGY_PREFIX}`)", field=name) from None
+        if not name.startswith(TECHNOLOGY_PREFIX + "."):
+            raise InputError(f"simulate --param replaces technology defaults ({TECHNOLOGY_PREFIX}.…) only, "
+                             f"not {name}", field=name)
+        key = name[len(TECHNOLOGY_PREFIX) + 1:]
+        kind = param.kind
+        if kind == "list":
             raise InputError("datasheet point lists cannot be overridden here", field=name)
-        if isinstance(defaults[name], str):
-            if name == "solar.aux_kind" and value not in SOLAR_AUX_KINDS:
+        if kind == "str":
+            if key == "solar.aux_kind" and value not in SOLAR_AUX_KINDS:
                 raise InputError(f"must be one of {', '.join(SOLAR_AUX_KINDS)}, got {value!r}", field=name)
-            out[name] = str(value)
+            out[key] = str(value)
             continue
-        if isinstance(defaults[name], bool):
+        if kind == "bool":
             if value not in (0, 1, True, False):
                 raise InputError(f"must be 0 or 1, got {value!r}", field=name)
-            out[name] = bool(value)
+            out[key] = bool(value)
             continue
-        out[name] = _number(value, "override", name)
+        number = _number(value, "override", name) if not isinstance(value, int | float) or isinstance(value, bool) \
+            else value
+        try:
+            out[key] = float(param.check_value(number))
+        except ParameterError as exc:
+            raise InputError(str(exc), field=name) from None
     return out
 
 
@@ -330,8 +425,9 @@ def simulate_records(
     hourly_index : int or None
         Record whose hourly series to return as well.
     overrides : mapping or None
-        Technology defaults to replace for every house, by dotted name
-        (``other_high_tech.eta_carnot``, ``gshp.borehole_length_m`` …).
+        Technology defaults to replace for every house, by the name ``cleanheat params`` shows
+        (``technologies.other_high_tech.eta_carnot``, ``technologies.gshp.borehole_length_m`` …);
+        the old short names (``gshp.borehole_length_m``) work with a DeprecationWarning.
 
     Raises
     ------

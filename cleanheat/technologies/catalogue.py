@@ -24,24 +24,29 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from pathlib import Path
 from typing import Any
 
 from cleanheat.codes import TECHNOLOGIES, Technology
+from cleanheat.parameters import DEFAULTS_ROOT
 
-__all__ = ["Technology", "TECHNOLOGIES", "TECHNOLOGY_DEFAULTS_ROOT", "technology_parameters"]
+__all__ = ["Technology", "TECHNOLOGIES", "TECHNOLOGY_DEFAULTS_ROOT", "TECHNOLOGY_PREFIX", "technology_parameters"]
 
-TECHNOLOGY_DEFAULTS_ROOT = Path(__file__).resolve().parent.parent / "data" / "defaults" / "technologies"
+TECHNOLOGY_PREFIX = "technologies"
+"""Where the technology defaults sit in the one parameter namespace (``technologies.gshp.eta_carnot``)."""
+
+TECHNOLOGY_DEFAULTS_ROOT = DEFAULTS_ROOT / TECHNOLOGY_PREFIX
 
 
 @functools.cache
 def technology_parameters(on: dt.date = dt.date(2021, 6, 1)) -> dict[str, Any]:
-    """Every technology default at a date, by dotted name (``gshp.borehole_length_m`` …).
+    """Every technology default at a date, keyed by its name below ``technologies.`` (``gshp.borehole_length_m``).
 
-    Values come from ``cleanheat/data/defaults/technologies/**.yaml`` (STYLE §4 schema; each
-    file's ``metadata.reference`` gives the source or says it is unconfirmed).
+    The parameter's full name, the one ``cleanheat params`` shows and ``simulate --param``
+    takes, is ``technologies.`` + that key. Values come from
+    ``cleanheat/data/defaults/technologies/**.yaml`` through the one loader
+    :func:`cleanheat.parameters.defaults_tree` (STYLE §4 schema; each file's
+    ``metadata.reference`` gives the source or says it is unconfirmed).
     """
-    from cleanheat.parameters import ParameterTree
+    from cleanheat.parameters import defaults_tree, values_under
 
-    tree = ParameterTree.load(TECHNOLOGY_DEFAULTS_ROOT)
-    return {p.name: p.at(on) for p in tree}
+    return values_under(defaults_tree(), TECHNOLOGY_PREFIX, on)

@@ -222,3 +222,46 @@ def test_version(capsys):
 
     code, out, _ = run(["--version"], capsys)
     assert code == 0 and out.strip() == __version__
+
+
+def test_params_typo_gets_a_suggestion(capsys):
+    code, out, err = run(["params", "yanchi.subsidy.locl_cny"], capsys)
+    assert code == 2 and out == "" and "did you mean 'yanchi.subsidy.local_cny'" in err
+
+
+def test_params_table_is_bilingual_with_readable_units(capsys):
+    code, out, _ = run(["params", "yanchi.subsidy"], capsys)
+    assert code == 0
+    assert "参数 parameter" in out and "单位 unit" in out and "依据 reference" in out
+    assert "元" in out and "currency-CNY" not in out
+    code, out, _ = run(["params", "technologies.gshp"], capsys)
+    assert code == 0 and "technologies.gshp.borehole_length_m" in out
+    code, out, _ = run(["params", "technologies.other_high_tech.eta_carnot"], capsys)
+    assert "单位 unit: —" in out and "取值范围 valid range: 0 – 1" in out
+
+
+def test_params_json_gives_the_valid_range(capsys):
+    code, out, _ = run(["params", "yanchi.subsidy.local_cny", "--json"], capsys)
+    assert json.loads(out)["parameters"][0]["range"] == {"min": 0.0, "max": None, "whole": True}
+
+
+def test_subsidy_table_names_the_failed_conditions_in_chinese(tmp_path, capsys):
+    bad = dict(H, household_id="CC-9", heated_area_m2=45)
+    code, out, _ = run(["subsidy", "yanchi", write(tmp_path, [H, bad]), "--table"], capsys)
+    assert code == 0
+    assert "农户自筹 household 元" in out and "可发放 payable" in out and "不符合 ineligible" in out
+    assert "清洁取暖面积低于60平方米" in out and "9,900" in out
+
+
+def test_funding_beijing_takes_chinese_zone_names(tmp_path, capsys):
+    code, out, _ = run(["funding", "beijing", write(tmp_path, dict(P, zone="城市副中心"))], capsys)
+    assert code == 0 and json.loads(out)["project_id"] == "CC-P1"
+    code, out, err = run(["funding", "beijing", write(tmp_path, dict(P, zone="副中心区"))], capsys)
+    assert code == 2 and "city_sub_center 城市副中心" in err
+
+
+def test_funding_beijing_refuses_misspelt_top_level_fields(tmp_path, capsys):
+    code, out, err = run(["funding", "beijing", write(tmp_path, dict(P, ground_heat_balance_okk=True,
+                                                                     applied_onn="2021-05-10"))], capsys)
+    assert code == 2 and out == ""
+    assert "2 errors" in err and "did you mean 'ground_heat_balance_ok'" in err and "did you mean 'applied_on'" in err

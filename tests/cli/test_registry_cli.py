@@ -137,13 +137,28 @@ def test_reports_and_assessment(demo_file: Path, tmp_path: Path, capsys: pytest.
     assert code == 2
 
 
+def test_demo_revocation_is_made_by_the_assessment(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ENT-12 is revoked by running the 2023-H2 assessment in the demo load, not typed into its history."""
+    code, out, _ = run(["enterprise", "status", "--json", "ENT-12", "--on", "2024-01-01", "--database-url",
+                        url(demo_file)], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["status"] == "revoked"
+    last = doc["history"][-1]
+    assert last["status"] == "revoked" and last["effective_on"] == "2024-01-01"  # the day after the half
+    assert last["actor"] == "县清洁取暖领导小组" and last["why"].startswith("2023-H2 assessment: ")
+    code, out, _ = run(["audit", "log", "--json", "--resource", "assessment/2023-H2", "--database-url",
+                        url(demo_file)], capsys)
+    (entry,) = json.loads(out)
+    assert entry["data"]["revoked"] == ["ENT-12"]
+
+
 # --------------------------------------------------------------------------------------------
 # db commands
 # --------------------------------------------------------------------------------------------
 
 
 def _small(path: Path) -> None:
-    engine = db.open_database(url(path))
+    engine = db.open_database(url(path), create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)
@@ -180,7 +195,9 @@ def test_db_info_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("CLEANHEAT_DATABASE_URL", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     code, out, _ = run(["db", "info", "--json"], capsys)
-    assert code == 0 and json.loads(out)["file"] == str(tmp_path / "xdg" / "cleanheat" / "cleanheat.sqlite3")
+    default = tmp_path / "xdg" / "cleanheat" / "cleanheat.sqlite3"
+    assert code == 0 and json.loads(out)["file"] == str(default) and json.loads(out)["exists"] is False
+    assert not default.exists() and not default.parent.exists()  # shown, never created
     monkeypatch.setenv("CLEANHEAT_DATABASE_URL", url(tmp_path / "env.sqlite3"))
     code, out, _ = run(["db", "info", "--json"], capsys)
     assert json.loads(out)["file"] == str(tmp_path / "env.sqlite3")
@@ -287,6 +304,7 @@ def test_ledger_template_round_trip(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_ledger_import_unknown_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["db", "upgrade", "--database-url", url(tmp_path / "x.sqlite3")], capsys)[0] == 0
     code, _, err = run(["ledger", "import", "--json", str(tmp_path / "none.csv"), "--actor", "x", "--database-url",
                         url(tmp_path / "x.sqlite3")], capsys)
     assert code == 2 and "cannot read" in err
@@ -339,6 +357,7 @@ def test_enterprise_accept_duplicates_ticket_payment(tmp_path: Path, capsys: pyt
 
 def test_beijing_projects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     u = ["--database-url", url(tmp_path / "bj.sqlite3")]
+    assert run(["db", "upgrade", *u], capsys)[0] == 0
     rec = {"project_id": "BJ-C1", "zone": "plain_new_towns", "source": "sewage", "kind": "expansion",
            "heated_area_m2": 120000, "investment_cny": {"water_intake": 3000000, "heat_pump_units": 4000000},
            "ground_heat_balance_ok": True, "applied_on": "2021-05-10"}
@@ -369,6 +388,7 @@ def test_unwritable_output_is_an_input_error(tmp_path: Path, capsys: pytest.Capt
     blocker.write_text("x")
     target = blocker / "out.xlsx"  # a path below a regular file cannot be created
     u = ["--database-url", url(tmp_path / "u.sqlite3")]
+    assert run(["db", "upgrade", *u], capsys)[0] == 0
     for args in (["ledger", "template", str(target)], ["ledger", "export", "--json", str(target), *u],
                  ["db", "backup", str(target), *u], ["report", "plan", "--json", "--xlsx", str(target), *u]):
         code, _, err = run(args, capsys)
@@ -412,7 +432,7 @@ HUMAN_CASES: list[tuple[list[str], list[str], bool, set[str]]] = [
     (["payment", "show", "YC-2021-000002"], ["中央资金 central CNY", "依据 reasons", "条款"], True,
      {"household_id", "installation_id", "voucher_no", "paid_on", "central_cny", "local_cny", "total_cny",
       "household_share_cny", "actor", "reasons", "trace"}),
-    (["ticket", "overdue"], ["超时未响应工单", "工单", "超时小时"], True,
+    (["ticket", "overdue"], ["超时未响应工单", "工单", "超时天数", "(UTC+8)"], True,
      {"ticket", "household_id", "enterprise", "kind", "category", "stage", "respond_by", "hours_late"}),
     (["duplicates", "list"], ["疑似重复农户", "农户", "依据", "相似度"], False, {"a", "b", "reason", "score"}),
     (["enterprise", "status", "ENT-12", "--on", "2023-01-01"], ["企业登记状态", "登记历史 history"], False,

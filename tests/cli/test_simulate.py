@@ -93,7 +93,7 @@ def test_hourly_csv_and_table(monkeypatch, capsys, tmp_path):
 
 def test_param_override_changes_only_that_method(monkeypatch, capsys):
     _, base, _ = _run(monkeypatch, capsys, HOUSE)
-    _, better, _ = _run(monkeypatch, capsys, HOUSE, "--param", "other_high_tech.eta_carnot=0.6")
+    _, better, _ = _run(monkeypatch, capsys, HOUSE, "--param", "technologies.other_high_tech.eta_carnot=0.6")
     b, o = json.loads(base)["options"], json.loads(better)["options"]
     assert o[6]["technology"] == "other_high_tech"
     assert o[6]["seasonal_efficiency"] > b[6]["seasonal_efficiency"]
@@ -160,3 +160,44 @@ def test_user_weather_file_is_used(tmp_path, capsys):
     assert exc.value.code == 0
     # the synthetic file is milder than Yanchi (annual mean 8 °C, no cold spells): less heat demand
     assert 0 < out[0]["season_heat_demand_kwh"] < out[1]["season_heat_demand_kwh"]
+
+
+def test_weather_applies_to_houses_of_one_other_site_and_says_so(tmp_path, capsys):
+    """Before: houses naming `yanchi` silently ignored the --weather file."""
+    from tests.climate.test_epw import _write_epw
+
+    epw = _write_epw(tmp_path / "mine.epw")
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([dict(HOUSE, site="yanchi")]), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(path), "--weather", str(epw), "--site-name", "village two"])
+    cap = capsys.readouterr()
+    assert exc.value.code == 0
+    assert json.loads(cap.out)[0]["site"] == "village two"
+    assert "simulated on the --weather file as site 'village two'" in cap.err
+
+
+def test_weather_warns_for_houses_that_do_not_name_it(tmp_path, capsys):
+    from tests.climate.test_epw import _write_epw
+
+    epw = _write_epw(tmp_path / "mine.epw")
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([dict(HOUSE, site="yanchi"), dict(HOUSE, site="beijing")]), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(path), "--weather", str(epw), "--site-name", "village three"])
+    cap = capsys.readouterr()
+    assert exc.value.code == 0
+    assert "'beijing', 'yanchi' do not use the --weather file" in cap.err
+
+
+def test_weather_site_name_taken_points_to_site_name_option(tmp_path, capsys):
+    from tests.climate.test_epw import _write_epw
+
+    epw = _write_epw(tmp_path / "mine.epw")
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps([HOUSE]), encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(path), "--weather", str(epw), "--site-name", "beijing"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "field '--site-name'" in err and "give the --weather site another name with --site-name" in err

@@ -1,8 +1,9 @@
 """Validation of the typical-year generator against the Beijing IWEC year (issue 4).
 
 Beijing is generated from its own monthly normals (climate/beijing/*.yaml, monthly means of
-the IWEC file) and compared with the file over the heating season 15 Nov – 15 Mar. The only
-test that reads ../shared/data; it skips where the file is absent.
+the IWEC file) and compared with the file over the heating season 15 Nov – 15 Mar. The file ships
+with the tests (tests/data/weather/, provenance and licence in SOURCE.md there), so this runs
+everywhere; it never skips.
 
 Run: ``pytest tests/climate/test_validation_beijing.py -v -s`` (prints the figures).
 """
@@ -22,7 +23,7 @@ from cleanheat.climate import (
     read_epw,
 )
 
-IWEC = Path(__file__).resolve().parents[3] / "shared" / "data" / "weather" / "CHN_Beijing.Beijing.545110_IWEC.epw"
+IWEC = Path(__file__).resolve().parents[1] / "data" / "weather" / "CHN_Beijing.Beijing.545110_IWEC.epw"
 
 
 def _metrics(year):
@@ -38,8 +39,7 @@ def _metrics(year):
 
 @pytest.fixture(scope="module")
 def iwec_metrics():
-    if not IWEC.is_file():
-        pytest.skip(f"IWEC file not available at {IWEC}")
+    assert IWEC.is_file(), f"the validation data ships with the tests: {IWEC}"
     year = read_epw(IWEC, name="beijing")
     year = dataclasses.replace(year, site=get_site("beijing"))
     m = _metrics(year)

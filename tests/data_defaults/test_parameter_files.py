@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from cleanheat.climate.sites import DEFAULTS_ROOT, default_parameters
+from cleanheat.parameters import DEFAULTS_ROOT, defaults_tree
 
 MINE = ("climate", "tariffs", "prices", "fuels", "emission_factors")
 
 
 @pytest.fixture(scope="module")
 def tree():
-    return default_parameters()
+    return defaults_tree()
 
 
 def _mine(tree):
@@ -90,3 +90,38 @@ def test_derived_fuel_numbers_follow_their_inputs(tree):
         0.038931 * 15.3 * 0.99 * 44 / 12, abs=1e-3
     )
     assert tree["fuels.natural_gas_ncv_kwh_per_m3"].at(on) == pytest.approx(38.931 / 3.6, abs=1e-3)
+
+
+def test_every_shipped_value_lies_within_its_parameters_range():
+    from cleanheat.parameters import all_parameters
+
+    checked = 0
+    for p in all_parameters():
+        if p.kind not in ("int", "float"):
+            continue
+        for dv in p.values:
+            if dv.value is not None:
+                assert p.check_value(dv.value) == dv.value, p.name
+                checked += 1
+    assert checked > 150
+
+
+def test_fractions_have_a_range_of_0_to_1():
+    from cleanheat.parameters import all_parameters
+
+    tree = all_parameters()
+    for name in ("technologies.other_high_tech.eta_carnot", "technologies.gshp.eta_carnot",
+                 "technologies.coal_stove.seasonal_efficiency", "beijing.support.retrofit_ratio"):
+        assert tree[name].bounds() == (0, 1), name
+
+
+def test_a_range_that_is_not_a_number_is_refused(tmp_path):
+    from cleanheat.errors import ParameterError
+    from cleanheat.parameters import ParameterTree
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "b.yaml").write_text(
+        "description: x\nmetadata:\n  unit: '1'\n  reference: r\n  max: one\nvalues:\n  2021-01-01:\n    value: 1\n",
+        encoding="utf-8")
+    with pytest.raises(ParameterError, match="metadata.max must be a number"):
+        ParameterTree.load(tmp_path)

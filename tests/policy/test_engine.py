@@ -88,12 +88,12 @@ def test_trace_names_every_parameter_read_with_its_date():
 
 def test_fast_and_slow_validation_agree():
     from cleanheat.demo.yanchi import generate_households
-    from cleanheat.policy.rules.yanchi import FIELDS
+    from cleanheat.policy.rules.yanchi import FIELDS, LEDGER_FIELDS
     from cleanheat.records import _to_columns_slow, to_columns
 
     records = generate_households(seed=3, n=500)
-    fast = to_columns(records, FIELDS, "household_id")
-    slow = _to_columns_slow(records, FIELDS, "household_id")
+    fast = to_columns(records, FIELDS, "household_id", LEDGER_FIELDS)
+    slow = _to_columns_slow(records, FIELDS, "household_id", LEDGER_FIELDS)
     assert fast.keys() == slow.keys()
     for name in fast:
         a, b = fast[name], slow[name]

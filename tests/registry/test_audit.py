@@ -96,7 +96,7 @@ def test_first_entries_from_two_connections_do_not_fork(db_url: str) -> None:
     """Two transactions writing the very first entries at once: one chain, no fork, no error."""
     import threading
 
-    engine = db.open_database(db_url)
+    engine = db.open_database(db_url, create=True)
     try:
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []

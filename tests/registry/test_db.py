@@ -39,7 +39,7 @@ def test_backup_restore_round_trip(engine: Engine, tmp_path: Path) -> None:
     _small_programme(engine)
     path = tmp_path / "registry.backup.json.gz"
     counts = db.backup(engine, path)
-    target = db.open_database(f"sqlite:///{tmp_path / 'restored.sqlite3'}")
+    target = db.open_database(f"sqlite:///{tmp_path / 'restored.sqlite3'}", create=True)
     try:
         restored = db.restore(target, path)
         assert restored == counts
@@ -87,8 +87,8 @@ def test_bad_url_is_an_input_error() -> None:
 def test_sqlite_backup_restores_into_postgresql(tmp_path: Path, pg_schema: str) -> None:
     from .conftest import pg_schema_url
 
-    src = db.open_database(f"sqlite:///{tmp_path / 'src.sqlite3'}")
-    dst = db.open_database(pg_schema_url(pg_schema))
+    src = db.open_database(f"sqlite:///{tmp_path / 'src.sqlite3'}", create=True)
+    dst = db.open_database(pg_schema_url(pg_schema), create=True)
     try:
         _small_programme(src)
         path = tmp_path / "b.json.gz"

@@ -302,9 +302,9 @@ def test_two_clerks_reversing_at_once_reverse_once(backend: str, tmp_path: Path,
                                                    request: pytest.FixtureRequest) -> None:
     if backend == "postgresql":
         url = pg_schema_url(request.getfixturevalue("pg_schema"))
-        engine = db.open_database(url, pool_size=4)
+        engine = db.open_database(url, create=True, pool_size=4)
     else:
-        engine = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+        engine = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite3'}", create=True)
     try:
         _programme(engine, 1)
 
@@ -538,7 +538,7 @@ def test_commands_dry_run_reverse_show_accept_and_verify(tmp_path: Path, capsys:
 
     path = tmp_path / "cli.sqlite3"
     u = ["--database-url", f"sqlite:///{path}"]
-    engine = db.open_database(u[1])
+    engine = db.open_database(u[1], create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)

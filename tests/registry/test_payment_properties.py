@@ -34,7 +34,7 @@ step = st.one_of(
 def test_paid_at_most_once_and_books_balance(houses: list[tuple[str, float, str, int]],
                                              steps: list[tuple[str, object]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = db.open_database(f"sqlite:///{Path(tmp) / 'p.sqlite3'}")
+        engine = db.open_database(f"sqlite:///{Path(tmp) / 'p.sqlite3'}", create=True)
         try:
             with db.session_scope(engine) as s:
                 factories.programme(s)

@@ -175,7 +175,7 @@ def test_phone_normalisation() -> None:
 def test_concurrent_double_payment_on_postgresql(pg_schema: str) -> None:
     """Two clerks pay the same household at the same moment on two connections: exactly one payment."""
     url = pg_schema_url(pg_schema)
-    engine = db.open_database(url, pool_size=4)
+    engine = db.open_database(url, create=True, pool_size=4)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)
@@ -213,7 +213,7 @@ def test_concurrent_double_payment_on_postgresql(pg_schema: str) -> None:
 def test_unique_constraint_backs_the_lock_on_postgresql(pg_schema: str) -> None:
     """Without the envelope lock (a writer bypassing the service), the unique constraint still holds."""
     url = pg_schema_url(pg_schema)
-    engine = db.open_database(url)
+    engine = db.open_database(url, create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)
@@ -231,7 +231,7 @@ def test_unique_constraint_backs_the_lock_on_postgresql(pg_schema: str) -> None:
 
 def test_concurrent_double_payment_on_sqlite(tmp_path) -> None:
     """On SQLite, writers queue on the database lock (BEGIN IMMEDIATE): the second clerk finds the household paid."""
-    engine = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    engine = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite3'}", create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)

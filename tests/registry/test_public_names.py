@@ -42,7 +42,7 @@ def test_schemas_read_the_services_output(tmp_path: pathlib.Path) -> None:
 
     from . import factories
 
-    engine = db.open_database(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    engine = db.open_database(f"sqlite:///{tmp_path / 's.sqlite3'}", create=True)
     try:
         with db.session_scope(engine) as s:
             factories.programme(s)

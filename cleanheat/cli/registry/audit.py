@@ -29,7 +29,7 @@ def audit_verify(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -
     the log: exit 0 when both hold, 1 naming the first broken entry and every money row that differs."""
     from cleanheat.registry import audit
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         v = audit.verify_all(session)
     out = v.as_dict()
     show(out, json_out, lambda c: _draw(c, v))
@@ -83,17 +83,29 @@ def audit_log(resource: str | None = typer.Option(None, "--resource", help="Only
     """Audit entries, oldest first (with --json: CloudEvents JSON)."""
     from cleanheat.registry import audit
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         events = audit.log(session, resource=resource, limit=limit)
-    rows = [{"sequence": e.get("sequence"), "time": str(e.get("time", ""))[:19].replace("T", " "),
+    rows = [{"sequence": e.get("sequence"), "time": _local_time(e.get("time")),
              "actor": e.get("actor"), "action": str(e.get("type", "")).removeprefix("cn.cleanheat."),
              "subject": e.get("subject"), "outcome": e.get("outcome"), "why": e.get("why"),
              "data": render.fmt(e.get("data") or "")} for e in events]
-    labels = {**LABELS, "sequence": "序号 seq", "time": "时间 time (UTC)", "action": "事件 action",
+    labels = {**LABELS, "sequence": "序号 seq", "time": "时间 time (programme time)", "action": "事件 action",
               "subject": "对象 resource", "outcome": "结果 outcome", "data": "数据 data"}
     show(events, json_out, lambda c: c.print(render.records_table(
         f"审计日志 audit log{' · ' + resource if resource else ''} ({len(rows):,} 条 entries)", rows, labels,
         style=lambda r: None if r["outcome"] == "success" else LATE)))
+
+
+def _local_time(value: Any) -> str:
+    """An audit entry's ISO 8601 UTC time as programme time: ``2022-08-01 17:00 (UTC+8)``."""
+    import datetime as dt
+
+    from cleanheat.clock import format_local
+
+    try:
+        return format_local(dt.datetime.fromisoformat(str(value)), seconds=True)
+    except ValueError:
+        return str(value or "")
 
 
 def register(app: typer.Typer) -> None:

@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
     "merged": "并入 merged", "distinct": "不同农户 distinct", "a": "农户 A", "b": "农户 B", "reason": "依据 reason",
     "score": "相似度 score", "ticket": "工单 ticket", "stage": "阶段 stage", "respond_by": "响应期限 respond by",
     "overdue": "超时 overdue", "kind": "类型 kind", "category": "类别 category", "hours_late": "超时小时 hours late",
+    "days_late": "超时天数 days late", "opened_at": "受理时间 opened", "exists": "存在 exists", "hint": "提示 hint",
     "recorded": "已记录 recorded", "project_id": "项目 project", "zone": "区域 zone", "source": "热源 source",
     "heated_area_m2": "供暖面积 area m²", "support_ratio": "支持比例 support ratio",
     "eligible_investment_cny": "核定投资 eligible investment CNY", "support_cny": "支持资金 support CNY",
@@ -106,7 +107,8 @@ def records(rows: list[dict[str, Any]], json_out: bool, title: str, *, keys: lis
 
 def submission(value: str) -> str:
     return {"on_time": "[green]按时 on time[/]", "late": f"[{LATE}]迟报 late[/]",
-            "missing": f"[{MISSING}]未报 missing[/]"}.get(value, value)
+            "missing": f"[{MISSING}]未报 missing[/]", "pending": "未到期 not yet due",
+            "not_due": "不需报送 no report due (outside the programme)"}.get(value, value)
 
 
 def tables_table(title: str, tables: dict[str, int]) -> Any:
@@ -130,10 +132,17 @@ def database_url_of(database_url: str | None) -> str:
 
 
 @contextmanager
-def engine_scope(database_url: str | None, *, migrate: bool = True) -> Iterator[Engine]:
+def engine_scope(database_url: str | None, *, create: bool = False, check: bool = True) -> Iterator[Engine]:
+    """An engine on the registry (:func:`cleanheat.registry.db.open_database`).
+
+    Only ``db upgrade``, ``db restore`` and ``demo load`` pass ``create`` (they may make a new
+    database); no command migrates on the way (``db upgrade`` migrates on purpose), so every other
+    command on a mistyped path or an older schema stops with the hint to run ``cleanheat db upgrade``.
+    ``check=False`` opens a database at any revision (``db info``, ``db backup``, ``db upgrade``).
+    """
     from cleanheat.registry import db
 
-    engine = db.open_database(database_url_of(database_url), migrate=migrate)
+    engine = db.open_database(database_url_of(database_url), create=create, check=check)
     try:
         yield engine
     finally:
@@ -141,10 +150,12 @@ def engine_scope(database_url: str | None, *, migrate: bool = True) -> Iterator[
 
 
 @contextmanager
-def session_scope(database_url: str | None) -> Iterator[Session]:
+def session_scope(database_url: str | None, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction on the registry; ``read_only`` for commands that only read (they never write,
+    and on SQLite they do not queue behind a writer to start)."""
     from cleanheat.registry import db
 
-    with engine_scope(database_url) as engine, db.session_scope(engine) as session:
+    with engine_scope(database_url) as engine, db.session_scope(engine, read_only=read_only) as session:
         yield session
 
 
@@ -182,16 +193,46 @@ def write_xlsx_sheet(path: Path, sheet: str, header: list[str], rows: list[list[
 
 
 def parse_date(value: str | None, field: str) -> Any:
+    """A ``--on`` date; without one, today in the programme time zone (:func:`cleanheat.clock.today`)."""
     import datetime as dt
 
+    from cleanheat.clock import today
     from cleanheat.errors import InputError
 
     if value is None:
-        return dt.date.today()
+        return today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise InputError(f"expected YYYY-MM-DD, got {value!r}", field=field) from None
+
+
+def parse_instant(value: str | None, field: str) -> Any:
+    """A ``--on`` instant given as the programme's wall-clock time: ``2027-06-30 14:30`` or a date alone
+    (``2027-06-30``: 09:00, the office's opening); without one, now. Returns an aware UTC datetime."""
+    import datetime as dt
+
+    from cleanheat.clock import at_local, now_utc
+    from cleanheat.errors import InputError
+
+    if value is None:
+        return now_utc()
+    text = value.strip().replace("T", " ")
+    try:
+        if " " not in text:
+            return at_local(dt.date.fromisoformat(text), dt.time(9))
+        day, clock_time = text.split(" ", 1)
+        return at_local(dt.date.fromisoformat(day), dt.time.fromisoformat(clock_time))
+    except ValueError:
+        raise InputError(f"expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM' (programme time), got {value!r}",
+                         field=field) from None
+
+
+def local(at: Any) -> str:
+    """An instant as the programme's wall-clock time with its offset: ``2022-08-01 17:00 (UTC+8)``."""
+    from cleanheat.clock import format_local
+
+    return format_local(at)
 
 
 def method_name(code: str) -> str:

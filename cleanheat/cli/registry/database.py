@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -35,20 +35,30 @@ def db_upgrade(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> 
     """Create or migrate the schema to the newest revision."""
     from cleanheat.registry import db
 
-    with engine_scope(database_url, migrate=False) as engine:
+    with engine_scope(database_url, create=True, check=False) as engine:
         before = db.current_revision(engine)
         after = db.upgrade(engine)
+        title = ("数据库已是最新版本 database already up to date" if before == after else
+                 "数据库已创建 database created" if before is None else "数据库已升级 database upgraded")
         kv({"database_url": engine.url.render_as_string(hide_password=True), "from_revision": before,
-             "revision": after}, json_out, "数据库已升级 database upgraded")
+             "revision": after}, json_out, title)
 
 
 @db_app.command("info")
 def db_info(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Where the database is, its schema revision and rows per table."""
+    """Where the database is, its schema revision and rows per table (a missing file is shown, never created)."""
+    from cleanheat.cli.registry.common import database_url_of
     from cleanheat.registry import db
 
-    with engine_scope(database_url, migrate=False) as engine:
-        info = db.info(engine)
+    url = database_url_of(database_url)
+    path = db.sqlite_file(url)
+    info: dict[str, Any]
+    if path is not None and not path.is_file():
+        info = {"database_url": url, "backend": "sqlite", "file": str(path), "exists": False,
+                "hint": f"no cleanheat database here; {db.CREATE_HINT}"}
+    else:
+        with engine_scope(database_url, check=False) as engine:
+            info = db.info(engine)
 
     def draw(c: Console) -> None:
         fields = {k: v for k, v in info.items() if k != "tables"}
@@ -66,7 +76,7 @@ def db_backup(file: Path = typer.Argument(..., help="Backup file to write (gzip'
     """Write every row to FILE (restorable into SQLite or PostgreSQL)."""
     from cleanheat.registry import db
 
-    with engine_scope(database_url, migrate=False) as engine, writing(file):
+    with engine_scope(database_url, check=False) as engine, writing(file):
         counts = db.backup(engine, file)
     show({"file": str(file), "rows": sum(counts.values()), "tables": counts}, json_out,
           lambda c: c.print(tables_table(f"已备份到 backed up to {file}", counts)))
@@ -79,7 +89,7 @@ def db_restore(file: Path = typer.Argument(..., help="Backup file written by `cl
     """Restore FILE into the database (refuses a non-empty database without --force)."""
     from cleanheat.registry import db
 
-    with engine_scope(database_url, migrate=False) as engine:
+    with engine_scope(database_url, create=True, check=False) as engine:
         counts = db.restore(engine, file, force=force)
     show({"file": str(file), "rows": sum(counts.values()), "tables": counts}, json_out,
           lambda c: c.print(tables_table(f"已从 {file} 恢复 restored", counts)))
@@ -93,7 +103,7 @@ def demo_load(seed: int = typer.Option(0, "--seed", help="Random seed (same seed
     from cleanheat.registry import db
     from cleanheat.registry.services.demo import load_demo
 
-    with engine_scope(database_url) as engine:
+    with engine_scope(database_url, create=True) as engine:
         if not db.is_empty(engine):
             raise Conflict(f"{engine.url.render_as_string(hide_password=True)} is not empty; "
                            "`demo load` fills an empty database only")

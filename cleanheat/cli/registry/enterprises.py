@@ -65,7 +65,7 @@ def enterprise_status(code: str = typer.Argument(...), on: str | None = typer.Op
     """An enterprise's registration state on a date, and its history."""
     from cleanheat.registry.services import enterprises
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         e = enterprises.get_enterprise(session=session, code=code)
         day = parse_date(on, "--on")
         doc = {"code": e.code, "name": e.name, "on": day.isoformat(),
@@ -95,7 +95,7 @@ def assess_enterprises(half: str = typer.Option(..., "--half", help="YYYY-H1 or 
     """Half-year assessment of each enterprise: usage rate, product quality, heating effect, complaints."""
     from cleanheat.registry.services.assessments import assess
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=not apply) as session:
         rows = assess(session=session, half=half, actor=actor, apply=apply)
     show(rows, json_out, lambda c: _draw_assessment(c, rows, half, applied=apply))
 

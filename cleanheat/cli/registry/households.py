@@ -26,7 +26,7 @@ def duplicates_list(json_out: bool = JSON_OUT, database_url: str | None = DB_URL
     """Suspected duplicates (same identity number, same phone, fuzzy name + address), not yet decided."""
     from cleanheat.registry.services.households import find_duplicates
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         pairs = [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in find_duplicates(session=session)]
     records(pairs, json_out, f"疑似重复农户 suspected duplicate households ({len(pairs):,} 对 pairs)",
              style=lambda r: "yellow")

@@ -73,7 +73,7 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
     """Export the whole ledger (template columns plus payment) to XLSX."""
     from cleanheat.registry.services.ledger import export_xlsx
 
-    with session_scope(database_url) as session, writing(file):
+    with session_scope(database_url, read_only=True) as session, writing(file):
         n = export_xlsx(session=session, path=file)
     kv({"file": str(file), "rows": n}, json_out, "台账已导出 ledger exported")
 
@@ -85,7 +85,7 @@ def ledger_search(query: str = typer.Argument(..., help="Ledger id, identity num
     """Find households by ledger id, identity number, phone or name."""
     from cleanheat.registry.services.households import search
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         found = search(session=session, query=query, limit=limit)
     records(found, json_out, f"台账查询 ledger search: {query}")
 

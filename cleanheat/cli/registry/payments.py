@@ -77,7 +77,7 @@ def pay(
     if not accepted:
         raise InputError("say what to pay: --accepted pays every accepted, unpaid installation", field="--accepted")
     day = _day(paid_on, "--paid-on")
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=dry_run) as session:  # a preview cannot write, even by mistake
         result = pay_accepted(session=session, actor=actor, township=township, paid_on=day, why=why,
                               dry_run=dry_run)
     out = result.as_dict()
@@ -134,7 +134,7 @@ def payment_show(household_id: str = typer.Argument(..., help="Household (ledger
     (its decision with only the failing rules)."""
     from cleanheat.registry.services.payments import get_payment
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         doc = get_payment(session=session, household_id=household_id)
 
     def draw(c: Console) -> None:

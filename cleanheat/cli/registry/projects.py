@@ -47,7 +47,7 @@ def project_list(zone: str | None = typer.Option(None, "--zone"), json_out: bool
     """Recorded Beijing projects."""
     from cleanheat.registry.services import beijing
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         projects = beijing.list_projects(session=session, zone=zone)
     shown = [{**p, "approval_steps": " ".join(f"{s['seq']}:{s['status']}" for s in p["approval_steps"]),
               "obligations": len(p["obligations"])} for p in projects]

@@ -70,7 +70,7 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     """Programme status: households, installations, accepted, paid, money against each envelope."""
     from cleanheat.registry.services.reports import status as compute
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         st = compute(session=session)
     if json_out:
         write_json(st)
@@ -87,7 +87,7 @@ def report_monthly(township: str = typer.Option(..., "--township", help="Townshi
     acceptances, payments, complaints; due by the 25th, late ones flagged."""
     from cleanheat.registry.services.reports import monthly
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rep = monthly(session=session, township=township, month=month)
     if xlsx is not None:
         rows: list[list[Any]] = [[m, v["installed_month"], v["installed_ytd"], v["accepted_month"], v["accepted_ytd"]]
@@ -146,7 +146,7 @@ def report_laggards(month: str = typer.Option(..., "--month"), json_out: bool = 
     """Townships whose monthly report was late or is missing (named, 盐政办发〔2022〕8号 八(三))."""
     from cleanheat.registry.services.reports import laggards
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = laggards(session=session, month=month)
     shown = [{**r, "submission": submission(r["submission"])} for r in rows]
     show(rows, json_out, lambda c: c.print(render.records_table(
@@ -160,7 +160,7 @@ def report_plan(xlsx: Path | None = typer.Option(None, "--xlsx", help="Also writ
     """附件1: township × year, households planned vs done (accepted) and paid."""
     from cleanheat.registry.services.reports import plan
 
-    with session_scope(database_url) as session:
+    with session_scope(database_url, read_only=True) as session:
         rows = plan(session=session)
     if xlsx is not None:
         header = ["乡镇"] + [f"{y}年{w}" for y in (2021, 2022, 2023) for w in ("计划", "完成", "已补贴")] + ["计划合计",

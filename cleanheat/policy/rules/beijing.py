@@ -30,9 +30,11 @@ import numpy as np
 
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
+from cleanheat.records import raise_all
 from cleanheat.units import BoolArray, FloatArray, IntArray
 
-__all__ = ["Zone", "Source", "Kind", "INVESTMENT_ITEMS", "FIELDS", "RULES", "REASONS", "outputs"]
+__all__ = ["Zone", "Source", "Kind", "ZONE_NAMES_ZH", "ZONE_SYNONYMS", "SOURCE_NAMES_ZH", "KIND_NAMES_ZH",
+           "INVESTMENT_ITEMS", "FIELDS", "RULES", "REASONS", "outputs"]
 
 DOC = "京热泵实施意见(2019)"
 
@@ -72,16 +74,63 @@ INVESTMENT_ITEMS: tuple[str, ...] = (
 )
 PERMITS: tuple[str, ...] = ("mining", "water_extraction")
 
+ZONE_NAMES_ZH: dict[str, str] = {
+    Zone.CITY_SUB_CENTER: "城市副中心",
+    Zone.DAXING_AIRPORT: "北京大兴国际机场及临空经济区",
+    Zone.EXPO_2019: "2019年北京世园会",
+    Zone.HUAIROU_SCIENCE_CITY: "怀柔科学城",
+    Zone.FUTURE_SCIENCE_CITY: "未来科学城",
+    Zone.ZHONGGUANCUN_ETDZ: "中关村科学城和北京经济技术开发区",
+    Zone.PLAIN_NEW_TOWNS: "平原新城",
+    Zone.ECOLOGICAL_CONSERVATION: "生态涵养区",
+}
+"""The key zones' names as the opinion writes them (三(一)–(四))."""
+
+ZONE_SYNONYMS: dict[str, str] = {
+    **{zh: code for code, zh in ZONE_NAMES_ZH.items()},
+    "北京城市副中心": Zone.CITY_SUB_CENTER, "副中心": Zone.CITY_SUB_CENTER,
+    "大兴国际机场": Zone.DAXING_AIRPORT, "北京大兴国际机场": Zone.DAXING_AIRPORT, "大兴机场": Zone.DAXING_AIRPORT,
+    "临空经济区": Zone.DAXING_AIRPORT,
+    "世园会": Zone.EXPO_2019, "北京世园会": Zone.EXPO_2019,
+    "中关村科学城": Zone.ZHONGGUANCUN_ETDZ, "北京经济技术开发区": Zone.ZHONGGUANCUN_ETDZ,
+    "经济技术开发区": Zone.ZHONGGUANCUN_ETDZ, "经开区": Zone.ZHONGGUANCUN_ETDZ,
+}
+"""Zone names people write, mapped to the codes (``funding beijing`` accepts them)."""
+
+SOURCE_NAMES_ZH: dict[str, str] = {
+    Source.SHALLOW_GROUND: "浅层地源", Source.RECLAIMED_WATER: "再生水源", Source.SEWAGE: "污水源",
+    Source.WASTE_HEAT: "余热", Source.DEEP_GEOTHERMAL: "深层地热",
+}
+KIND_NAMES_ZH: dict[str, str] = {
+    Kind.NEW_BUILD: "新建", Kind.EXPANSION: "改扩建", Kind.COAL_BOILER_RETROFIT: "既有燃煤锅炉改热泵",
+    Kind.OIL_BOILER_RETROFIT: "既有燃油锅炉改热泵", Kind.RURAL_WHOLE_VILLAGE_COAL: "农村整村煤改浅层地源热泵",
+    Kind.URBAN_COMMUNITY_COAL: "城镇社区统一煤改浅层地源热泵",
+}
+
+MAX_INVESTMENT_ITEM_CNY = 10_000_000_000
+"""Plausibility bound of one investment item of a project. [CNY]
+
+Ten billion yuan (100亿元) per item is beyond any heat-pump project in Beijing (the largest, the
+Daxing airport ground-source system, cost well under one billion); the bound also keeps
+base × basis points inside 64-bit integers (13 items × 10¹⁰ × 10⁴ ≈ 1.3·10¹⁵ ≪ 9.2·10¹⁸),
+where 4·10¹⁵ CNY used to wrap to a negative support.
+"""
+
+MAX_PROJECT_AREA_M2 = 50_000_000
+"""Plausibility bound of a project's heated area: more than twice the city's whole 20 M m² target. [m²]"""
+
 FIELDS: tuple[Field, ...] = (
     Field("project_id", "str"),
-    Field("zone", "code", choices=tuple(Zone)),
-    Field("source", "code", choices=tuple(Source)),
-    Field("kind", "code", choices=tuple(Kind)),
+    Field("zone", "code", choices=tuple(Zone), aliases=ZONE_SYNONYMS, labels=ZONE_NAMES_ZH),
+    Field("source", "code", choices=tuple(Source), labels=SOURCE_NAMES_ZH,
+          aliases={zh: code for code, zh in SOURCE_NAMES_ZH.items()}),
+    Field("kind", "code", choices=tuple(Kind), labels=KIND_NAMES_ZH,
+          aliases={zh: code for code, zh in KIND_NAMES_ZH.items()}),
     Field("government_invested", "bool", required=False, default=False),
     Field("self_funded", "bool", required=False, default=False),
     Field("main_project_specifies_heat_pump", "bool", required=False, default=False),
-    Field("heated_area_m2", "number"),
-    Field("investment_cny", "mapping", choices=INVESTMENT_ITEMS),
+    Field("heated_area_m2", "number", maximum=MAX_PROJECT_AREA_M2),
+    Field("investment_cny", "mapping", choices=INVESTMENT_ITEMS, maximum=MAX_INVESTMENT_ITEM_CNY),
     Field("permits", "mapping", required=False, choices=PERMITS, item_kind="bool"),
     Field("ground_heat_balance_ok", "bool", required=False, default=None, nullable=True),
     Field("enterprise_dishonest", "bool", required=False, default=False),
@@ -110,12 +159,13 @@ def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
             count=len(permits))
     balance = np.array([r.get("ground_heat_balance_ok") for r in records], dtype=object)
     missing = np.flatnonzero((cols["source"] == Source.SHALLOW_GROUND) & (balance == None))  # noqa: E711
-    if missing.size:
-        i = int(missing[0])
-        raise InputError(
+    raise_all([
+        InputError(
             "required for a shallow-ground project (the underground heat-balance review, 五(一)): true or false",
             record=f"record {i} (project_id={cols['project_id'][i]})", field="ground_heat_balance_ok",
         )
+        for i in missing.tolist()
+    ])
     cols["ground_heat_balance_ok"] = np.array([b is not False for b in balance], dtype=bool)
 
 
@@ -327,11 +377,15 @@ def _obligation_lists(bits: IntArray) -> np.ndarray:
 
 REASONS: tuple[Reason, ...] = (
     Reason("validity", f"{DOC} 末段", {
-        1: ("申请日期在意见有效期内（公布之日起30日后施行，至{beijing.policy.expires_on}止）",
-            "Applied while the opinion is in force (from 30 days after publication to {beijing.policy.expires_on})"),
-        0: ("申请日期不在意见有效期内（公布之日起30日后施行，至{beijing.policy.expires_on}止），不予支持",
-            "Applied outside the opinion's validity window: no support under it"),
-    }),
+        1: ("申请日期在意见有效期内（{beijing.policy.published_on}公布，"
+            "公布之日起{beijing.policy.days_to_effect}日后施行，至{beijing.policy.expires_on}止）",
+            "Applied while the opinion is in force (published {beijing.policy.published_on}, in force "
+            "{beijing.policy.days_to_effect} days later until {beijing.policy.expires_on})"),
+        0: ("申请日期不在意见有效期内（{beijing.policy.published_on}公布，"
+            "公布之日起{beijing.policy.days_to_effect}日后施行，至{beijing.policy.expires_on}止），不予支持",
+            "Applied outside the opinion's validity window (published {beijing.policy.published_on}, in force "
+            "{beijing.policy.days_to_effect} days later until {beijing.policy.expires_on}): no support under it"),
+    }, fails=frozenset({0})),
     Reason("funding_case", f"{DOC} 二", {
         0: ("建设单位利用自有资金建设，不申请市政府固定资产投资支持", "Self-funded: no municipal support requested"),
         1: ("政府投资项目或公共机构：按照主体项目支持政策给予资金支持（不在本意见比例内计算）",
@@ -350,7 +404,7 @@ REASONS: tuple[Reason, ...] = (
             "{beijing.support.deep_geothermal_ratio} of heat source and primary network"),
         7: ("深层地热项目未同时取得采矿许可证和取水许可证，不予支持",
             "Deep geothermal without both a mining and a water-extraction licence: not supported"),
-    }),
+    }, fails=frozenset({7})),
     Reason("heat_source_additions", f"{DOC} 二(五)", {
         1: ("配套蓄热（蓄冷）及太阳能补热系统投资纳入热源投资，按热源同比例支持",
             "Thermal storage and solar make-up heat count as heat-source investment at the same ratio"),
@@ -359,24 +413,28 @@ REASONS: tuple[Reason, ...] = (
         1: ("地下冷热负荷平衡计算经审核，能保证冷热平衡", "Underground heat balance reviewed and kept"),
         0: ("不能保证地下冷热平衡，不予核准、不予申报资金申请",
             "Underground heat balance not kept: neither approved nor funded"),
-    }),
+    }, fails=frozenset({0})),
     Reason("dishonest_enterprise", f"{DOC} 五(三)", {
         0: ("存在重大问题的失信企业，限制享受政府性资金支持",
             "Enterprise listed as dishonest (失信): barred from government funding"),
-    }),
+    }, fails=frozenset({0})),
     Reason("approval_route", f"{DOC} 四(一)", {
         0: ("不予核准", "Not approved under this opinion"),
-        1: ("申请30%支持：由所在区发展改革部门核准，市发展改革委审批资金申请报告",
-            "30 % support: the district DRC approves the project, the municipal DRC the fund application report"),
-        2: ("申请50%及以上支持：由市发展改革委审批项目建议书（代可行性研究报告）",
-            "50 % or more: the municipal DRC approves the project proposal in place of the feasibility study"),
+        1: ("申请低于{beijing.approval.municipal_threshold_ratio}的支持："
+            "由所在区发展改革部门核准，市发展改革委审批资金申请报告",
+            "Support below {beijing.approval.municipal_threshold_ratio}: the district DRC approves the project, "
+            "the municipal DRC the fund application report"),
+        2: ("申请{beijing.approval.municipal_threshold_ratio}及以上支持："
+            "由市发展改革委审批项目建议书（代可行性研究报告）",
+            "{beijing.approval.municipal_threshold_ratio} or more: the municipal DRC approves the project proposal "
+            "in place of the feasibility study"),
         3: ("主体项目核准或备案文件已明确配套热泵供暖：不再单独核准，市发展改革委直接审批资金申请报告",
             "Main project already specifies heat pumps: no separate approval; "
             "the municipal DRC approves the fund report"),
         4: ("利用自有资金建设、不申请市政府投资支持的热泵、地热项目：由区发展改革部门核准",
             "Self-funded (or unfunded) heat-pump / geothermal project: the district DRC approves"),
         5: ("政府投资项目：按主体项目审批程序办理", "Government-invested: follows the main project's procedure"),
-    }),
+    }, fails=frozenset({0})),
 )
 
 

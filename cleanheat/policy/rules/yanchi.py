@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from cleanheat.codes import Dwelling, Technology
+from cleanheat.codes import DWELLING_NAMES_ZH, TECHNOLOGY_NAMES_ZH, Dwelling, Technology
 from cleanheat.errors import InputError
 from cleanheat.policy.engine import Entity, Field, ParameterAccess, Reason, RuleSet
+from cleanheat.records import raise_all
 from cleanheat.units import BoolArray, IntArray
 
 __all__ = ["Dwelling", "Technology", "TOWNSHIPS", "JURISDICTION_NAME", "FIELDS", "RULES", "REASONS", "outputs"]
@@ -30,20 +31,43 @@ TOWNSHIPS: tuple[str, ...] = (
 )
 """The eight townships of Yanchi county, in the order of the plan's 附件1."""
 
+MAX_HEATED_AREA_M2 = 2000
+"""Plausibility bound of a household's heated area. [m²]
+
+Not a policy number (the plan sets only the 60 m² minimum): a rural household in Yanchi heats
+60–300 m², and 2,000 m² is far above any farmhouse, courtyard or cave dwelling, so a larger
+value is a typing or unit error (80,000 for 80) that must not be decided as a real house.
+"""
+
+MAX_INVOICE_CNY = 1_000_000
+"""Plausibility bound of one household's invoice. [CNY]
+
+The plan's dearest method (ground-source heat pump) costs a few tens of thousands of yuan per
+household; a million yuan is beyond any real household installation of any programme, and the
+bound keeps every sum of a batch far inside 64-bit integers.
+"""
+
 FIELDS: tuple[Field, ...] = (
     Field("household_id", "str"),
     Field("township", "code", choices=TOWNSHIPS),
-    Field("heated_area_m2", "number"),
-    Field("dwelling", "code", choices=tuple(Dwelling)),
-    Field("technology", "code", choices=tuple(Technology)),
+    Field("heated_area_m2", "number", maximum=MAX_HEATED_AREA_M2),
+    Field("dwelling", "code", choices=tuple(Dwelling), labels=DWELLING_NAMES_ZH,
+          aliases={zh: code for code, zh in DWELLING_NAMES_ZH.items()}),
+    Field("technology", "code", choices=tuple(Technology), labels=TECHNOLOGY_NAMES_ZH,
+          aliases={zh: code for code, zh in TECHNOLOGY_NAMES_ZH.items()}),
     Field("with_rooftop_pv", "bool", required=False, default=False),
-    Field("installed_on", "date"),
+    Field("installed_on", "date", not_future=True),
     Field("self_install", "bool", required=False, default=False),
     Field("enterprise_registered", "bool", required=False, default=None, nullable=True),
     Field("previously_subsidised", "bool", required=False, default=False),
-    Field("accepted_on", "date", required=False, nullable=True),
-    Field("invoice_cny", "int"),
+    Field("accepted_on", "date", required=False, nullable=True, not_future=True),
+    Field("invoice_cny", "int", maximum=MAX_INVOICE_CNY),
 )
+
+LEDGER_FIELDS: tuple[str, ...] = (
+    "name", "id_number", "phone", "village", "address", "year", "enterprise_code",
+)
+"""Fields of the household ledger that a record may carry and a decision does not read."""
 
 RULES = RuleSet(JURISDICTION_NAME)
 rule = RULES.rule
@@ -56,22 +80,27 @@ def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
     ------
     InputError
         Acceptance dated before installation; an enterprise installation without
-        ``enterprise_registered``.
+        ``enterprise_registered``. Every such record is listed, in one error.
     """
-    bad = np.flatnonzero(~np.isnat(cols["accepted_on"]) & (cols["accepted_on"] < cols["installed_on"]))
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(
+    errors: list[InputError] = []
+
+    def label(i: int) -> str:
+        return f"record {i} (household_id={cols['household_id'][i]})"
+
+    early = ~np.isnat(cols["accepted_on"]) & (cols["accepted_on"] < cols["installed_on"])
+    for i in np.flatnonzero(early).tolist():
+        errors.append(InputError(
             f"accepted_on {cols['accepted_on'][i]} is before installed_on {cols['installed_on'][i]}",
-            record=f"record {i} (household_id={cols['household_id'][i]})", field="accepted_on",
-        )
-    missing = [i for i, r in enumerate(records) if not r.get("self_install") and r.get("enterprise_registered") is None]
-    if missing:
-        i = missing[0]
-        raise InputError(
-            "required for an enterprise installation (self_install is false): true or false",
-            record=f"record {i} (household_id={cols['household_id'][i]})", field="enterprise_registered",
-        )
+            record=label(i), field="accepted_on",
+        ))
+    for i, r in enumerate(records):
+        if not r.get("self_install") and r.get("enterprise_registered") is None:
+            errors.append(InputError(
+                "required for an enterprise installation (self_install is false): true or false",
+                record=label(i), field="enterprise_registered",
+            ))
+    errors.sort(key=lambda e: int(str(e.record).split()[1]))
+    raise_all(errors)
     cols["enterprise_registered"] = np.array([bool(r.get("enterprise_registered")) for r in records], dtype=bool)
 
 
@@ -80,23 +109,39 @@ def check_records(cols: dict[str, np.ndarray], records: list[Any]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@rule(reference=f"{DOC} 二(一), 五, 六(二)")
+def assessed_on(h: Entity, p: ParameterAccess) -> np.ndarray:
+    """The date on which the plan's conditions (methods, minimum area) are read.
+
+    The installation date; for an installation before the programme opened
+    (``yanchi.programme.open``), the programme's first day, so that such a household is told
+    every condition of the plan it fails (a 45 m² house: below the minimum area) besides the
+    window, not measured against conditions that were not yet in force (no methods, 0 m²).
+    Its trace then shows the value in force from the programme's first day.
+    """
+    start = p.first_true("yanchi.programme.open")
+    if np.isnat(start):
+        return h.installed_on
+    return np.where(h.installed_on < start, start, h.installed_on)
+
+
 @rule(reference=f"{DOC} 五(一)(二), 六(二)2; SPEC §2 rule 10")
 def clean_method(h: Entity, p: ParameterAccess) -> BoolArray:
-    """The method is one of the seven key or three additional methods (a coal stove is not)."""
-    result: BoolArray = p.yanchi.eligibility.technologies.contains(h.technology)
+    """The method is one of the plan's key or additional methods (``yanchi.eligibility.technologies``)."""
+    result: BoolArray = p.on(h.assessed_on, "installed_on").yanchi.eligibility.technologies.contains(h.technology)
     return result
 
 
 @rule(reference=f"{DOC} 六(二)")
 def area_sufficient(h: Entity, p: ParameterAccess) -> BoolArray:
-    """Heated area at least 60 m², cave dwellings (窑洞) included."""
-    result: BoolArray = h.heated_area_m2 >= p.yanchi.eligibility.min_heated_area_m2
+    """Heated area at least ``yanchi.eligibility.min_heated_area_m2``, cave dwellings (窑洞) included."""
+    result: BoolArray = h.heated_area_m2 >= p.on(h.assessed_on, "installed_on").yanchi.eligibility.min_heated_area_m2
     return result
 
 
 @rule(reference=f"{DOC} 二(一), 三(四); SPEC §2 decision 11")
 def in_programme(h: Entity, p: ParameterAccess) -> BoolArray:
-    """Installed within the 2021–2023 programme (completion by 2023-12-31)."""
+    """Installed within the programme's window (``yanchi.programme.open`` on the installation date)."""
     result: BoolArray = p.yanchi.programme.open
     return result
 
@@ -112,9 +157,10 @@ def first_subsidy(h: Entity, p: ParameterAccess) -> BoolArray:
 def installer_code(h: Entity, p: ParameterAccess) -> IntArray:
     """Who installed, and whether that installation qualifies.
 
-    1 self-installed on or after 2021-06-01; 2 self-installed before; 3 registered enterprise;
-    4 unregistered enterprise before the registration rule (2022-03-01); 5 unregistered
-    enterprise after it (neither accepted nor subsidised).
+    1 self-installed while ``yanchi.self_install.eligible``; 2 self-installed before; 3
+    registered enterprise; 4 unregistered enterprise before the registration rule
+    (``yanchi.enterprise.registration_required``); 5 unregistered enterprise after it
+    (neither accepted nor subsidised).
     """
     self_ok = p.yanchi.self_install.eligible
     required = p.yanchi.enterprise.registration_required
@@ -135,10 +181,19 @@ def installer_ok(h: Entity, p: ParameterAccess) -> BoolArray:
 
 @rule(reference=f"{DOC} 四; SPEC §2 rule 7, decision 11")
 def acceptance_code(h: Entity, p: ParameterAccess) -> IntArray:
-    """0 not yet accepted; 1 accepted on or after 2021-06-01; 2 accepted before (not eligible)."""
+    """0 not yet accepted; 1 accepted while ``yanchi.acceptance.open``; 2 accepted before (not eligible)."""
     accepted = ~np.isnat(h.accepted_on)
     open_on_acceptance = p.on(h.accepted_on, "accepted_on").yanchi.acceptance.open
     return np.where(accepted, np.where(open_on_acceptance, 1, 2), 0).astype(np.int64)
+
+
+@rule(reference=f"{DOC} 四 验收合格后，向农户一次性发放全额补贴")
+def acceptance_shown_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """The acceptance line: as :func:`acceptance_code`, but 3 for an accepted household that is not
+    eligible (accepted in time, yet no subsidy) and 4 for one not yet accepted that is not eligible
+    either: an ineligible household is never told that a subsidy is paid or committed."""
+    code = np.where((h.acceptance_code == 1) & ~h.eligible, 3, h.acceptance_code)
+    return np.where((h.acceptance_code == 0) & ~h.eligible, 4, code).astype(np.int64)
 
 
 @rule(reference=f"{DOC} 四, 六(二)")
@@ -158,7 +213,7 @@ def eligible(h: Entity, p: ParameterAccess) -> BoolArray:
 
 @rule(reference=f"{DOC} 六(二)1–3")
 def central_before_cap_cny(h: Entity, p: ParameterAccess) -> IntArray:
-    """Central-budget part: 3500 CNY for every subsidised method."""
+    """Central-budget part: ``yanchi.subsidy.central_cny`` for every subsidised method."""
     return np.where(h.eligible, p.yanchi.subsidy.central_cny, 0).astype(np.int64)
 
 
@@ -171,7 +226,7 @@ def gets_local_part(h: Entity, p: ParameterAccess) -> BoolArray:
 
 @rule(reference=f"{DOC} 六(二)2–3")
 def local_before_cap_cny(h: Entity, p: ParameterAccess) -> IntArray:
-    """County part: 1800 CNY, none for the gas wall boiler."""
+    """County part: ``yanchi.subsidy.local_cny``, none for the methods of ``no_local_technologies`` (gas)."""
     return np.where(h.eligible & h.gets_local_part, p.yanchi.subsidy.local_cny, 0).astype(np.int64)
 
 
@@ -255,11 +310,13 @@ def first_subsidy_code(h: Entity, p: ParameterAccess) -> IntArray:
 
 @rule(reference=f"{DOC} 五, 六(二)")
 def clean_method_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 a method of the plan; 0 not (a coal stove)."""
     return h.clean_method.astype(np.int64)
 
 
 @rule(reference=f"{DOC} 二(一), 三(四)")
 def programme_code(h: Entity, p: ParameterAccess) -> IntArray:
+    """1 within the window; 0 outside it."""
     return h.in_programme.astype(np.int64)
 
 
@@ -269,12 +326,13 @@ REASONS: tuple[Reason, ...] = (
             "The method is one of the plan's seven key or three additional clean-heating methods"),
         0: ("所选方式不属于本方案的清洁取暖安装方式（如散煤炉），不予补贴",
             "The method is not a clean-heating method of the plan (e.g. a coal stove): no subsidy"),
-    }),
+    }, fails=frozenset({0})),
     Reason("programme_window", f"{DOC} 二(一), 三(四)", {
-        1: ("安装日期在2021—2023年项目实施期内", "Installed within the 2021–2023 programme"),
-        0: ("安装日期不在2021—2023年项目实施期内（完成时间为2023年12月31日），不予补贴",
-            "Installed outside the 2021–2023 programme (completion by 2023-12-31): not eligible"),
-    }),
+        1: ("安装日期在项目实施期内（{yanchi.programme.open:span}）",
+            "Installed within the programme ({yanchi.programme.open:span})"),
+        0: ("安装日期不在项目实施期内（{yanchi.programme.open:span}），不予补贴",
+            "Installed outside the programme ({yanchi.programme.open:span}): not eligible"),
+    }, fails=frozenset({0})),
     Reason("minimum_heated_area", f"{DOC} 六(二)", {
         1: ("清洁取暖面积不低于{yanchi.eligibility.min_heated_area_m2}平方米",
             "Heated area is at least {yanchi.eligibility.min_heated_area_m2} m²"),
@@ -283,30 +341,37 @@ REASONS: tuple[Reason, ...] = (
             "{yanchi.eligibility.min_heated_area_m2} m²"),
         0: ("清洁取暖面积低于{yanchi.eligibility.min_heated_area_m2}平方米，不予补贴",
             "Heated area below {yanchi.eligibility.min_heated_area_m2} m²: not eligible"),
-    }),
+    }, fails=frozenset({0})),
     Reason("once_per_household", f"{DOC} 六(二)4", {
         1: ("农户此前未享受清洁取暖补贴", "The household has not been subsidised before"),
         0: ("农户已享受清洁取暖补贴，每户只补贴一次", "Already subsidised: a household is subsidised once only"),
-    }),
+    }, fails=frozenset({0})),
     Reason("installer", f"{DOC} 四, 六(二)4", {
-        1: ("自主安装，安装于2021年6月1日以后（含当日），按同一标准补贴",
-            "Self-installed on or after 2021-06-01: subsidised at the same rates"),
-        2: ("自主安装于2021年6月1日之前，不予补贴", "Self-installed before 2021-06-01: not eligible"),
+        1: ("自主安装，安装于{yanchi.self_install.eligible:from}以后（含当日），按同一标准补贴",
+            "Self-installed on or after {yanchi.self_install.eligible:from}: subsidised at the same rates"),
+        2: ("自主安装于{yanchi.self_install.eligible:from}之前，不予补贴",
+            "Self-installed before {yanchi.self_install.eligible:from}: not eligible"),
         3: ("由经专家组认定登记的企业安装", "Installed by an enterprise registered by the expert panel"),
-        4: ("方案印发（2022年2月28日）前由未登记企业安装，登记要求尚未施行",
-            "Installed by an unregistered enterprise before the plan (2022-02-28): registration not yet required"),
-        5: ("方案印发后由未经专家组认定登记的企业安装，一律不予验收及补贴",
-            "Installed after the plan by an enterprise not registered by the expert panel: "
-            "neither accepted nor subsidised"),
-    }),
+        4: ("由未登记企业安装于登记要求施行（{yanchi.enterprise.registration_required:from}）之前，登记要求尚未施行",
+            "Installed by an unregistered enterprise before the registration rule "
+            "({yanchi.enterprise.registration_required:from}): registration not yet required"),
+        5: ("登记要求施行（{yanchi.enterprise.registration_required:from}）后由未经专家组认定登记的企业安装，"
+            "一律不予验收及补贴",
+            "Installed after the registration rule ({yanchi.enterprise.registration_required:from}) by an "
+            "enterprise not registered by the expert panel: neither accepted nor subsidised"),
+    }, fails=frozenset({2, 5})),
     Reason("acceptance", f"{DOC} 四", {
         0: ("尚未验收：设备全部安装完毕、达到供暖效果并经县住建局联合验收后一次性发放，应付金额计入资金承诺",
             "Not yet accepted: paid once after county acceptance; the amounts due are commitments, not paid"),
-        1: ("已于2021年6月之后竣工验收合格，一次性发放全额补贴",
-            "Accepted on or after 2021-06-01: the full subsidy is paid once"),
-        2: ("竣工验收早于2021年6月，不属于本项目，不予补贴",
-            "Accepted before June 2021: completed before the programme, not eligible"),
-    }),
+        1: ("已于{yanchi.acceptance.open:from}以后竣工验收合格，一次性发放全额补贴",
+            "Accepted on or after {yanchi.acceptance.open:from}: the full subsidy is paid once"),
+        2: ("竣工验收早于{yanchi.acceptance.open:from}，不属于本项目，不予补贴",
+            "Accepted before {yanchi.acceptance.open:from}: completed before the programme, not eligible"),
+        3: ("已于{yanchi.acceptance.open:from}以后竣工验收合格（因上列条件不符，不予补贴）",
+            "Accepted on or after {yanchi.acceptance.open:from} (no subsidy: a condition above is not met)"),
+        4: ("尚未竣工验收（因上列条件不符，验收后也不予补贴）",
+            "Not yet accepted (no subsidy after acceptance either: a condition above is not met)"),
+    }, fails=frozenset({0, 2, 4})),
     Reason("central_subsidy", f"{DOC} 六(二)1–2", {
         1: ("中央资金补贴{yanchi.subsidy.central_cny}元/户",
             "Central subsidy {yanchi.subsidy.central_cny} CNY per household"),
@@ -329,6 +394,7 @@ REASONS: tuple[Reason, ...] = (
             "subsidy on top, both can be held together"),
     }),
 )
+"""What each rule says, per outcome; every number and date is a parameter token (a reform shows)."""
 
 _REASON_RULES = {
     "clean_method": "clean_method_code",
@@ -336,7 +402,7 @@ _REASON_RULES = {
     "minimum_heated_area": "area_code",
     "once_per_household": "first_subsidy_code",
     "installer": "installer_code",
-    "acceptance": "acceptance_code",
+    "acceptance": "acceptance_shown_code",
     "central_subsidy": "central_shown_code",
     "local_subsidy": "local_code",
     "invoice_cap": "cap_code",

@@ -2,14 +2,18 @@
 
 The plan assesses equipment usage rate, product quality and heating effect every half-year and
 revokes the registration of enterprises with poor quality, poor service or many complaints. It
-gives no numbers; ours (module constants, documented in docs/architecture.md) are:
+gives no numbers; ours (dated parameters ``yanchi.assessment.*``, read on the half's last day,
+documented in docs/architecture.md) are:
 
 - usage rate = share of the enterprise's accepted installations without a ``not_in_use`` ticket;
 - product quality = share without a ``quality`` ticket; heating effect = share without a
   ``heating_effect`` ticket; service = share of tickets answered within the response limit;
-- revocation when complaints per 100 accepted installations in the half ≥ :data:`COMPLAINTS_PER_100`,
-  or quality < :data:`MIN_QUALITY`, or heating effect < :data:`MIN_HEATING_EFFECT`, or service <
-  :data:`MIN_SERVICE`.
+- revocation when complaints per 100 accepted installations in the half ≥ ``complaints_per_100``
+  (3), or quality < ``min_product_quality`` (0.97), or heating effect < ``min_heating_effect``
+  (0.97), or service < ``min_service`` (0.80).
+
+A half runs over civil dates of the programme time zone: a ticket opened at 20:00 UTC on 30 June
+is opened on 1 July in Yanchi and counts in the second half.
 """
 
 from __future__ import annotations
@@ -21,17 +25,35 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from cleanheat.errors import InputError
+from cleanheat.clock import at_local
+from cleanheat.errors import InputError, ParameterError
+from cleanheat.parameters import ParameterTree
+from cleanheat.policy.programme import value_on
 from cleanheat.registry import audit
 from cleanheat.registry.models import Acceptance, Enterprise, EnterpriseAssessment, Installation, Ticket
 from cleanheat.registry.services import enterprises
 
-__all__ = ["COMPLAINTS_PER_100", "MIN_HEATING_EFFECT", "MIN_QUALITY", "MIN_SERVICE", "assess", "parse_half"]
+__all__ = ["THRESHOLDS", "assess", "parse_half", "thresholds"]
 
-COMPLAINTS_PER_100 = 3.0
-MIN_QUALITY = 0.97
-MIN_HEATING_EFFECT = 0.97
-MIN_SERVICE = 0.80
+THRESHOLDS = ("complaints_per_100", "min_product_quality", "min_heating_effect", "min_service")
+"""The four numbers of the rule, parameters ``yanchi.assessment.<name>``."""
+
+
+def thresholds(on: dt.date, tree: ParameterTree | None = None) -> dict[str, float]:
+    """The assessment thresholds in force on ``on`` (the last day of the half assessed).
+
+    Raises
+    ------
+    ParameterError
+        A threshold is not in force on that date.
+    """
+    out = {}
+    for name in THRESHOLDS:
+        value = value_on(f"yanchi.assessment.{name}", on, tree)
+        if value is None:
+            raise ParameterError(f"parameter yanchi.assessment.{name} has no value in force on {on.isoformat()}")
+        out[name] = float(value)
+    return out
 
 
 def parse_half(half: str) -> tuple[dt.date, dt.date]:
@@ -48,15 +70,14 @@ def parse_half(half: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, 7, 1), dt.date(year, 12, 31)
 
 
-def _aware(d: dt.date, end: bool = False) -> dt.datetime:
-    t = dt.time(23, 59, 59) if end else dt.time(0)
-    return dt.datetime.combine(d, t, dt.UTC)
-
-
-def assess(*, session: Session, half: str, actor: str, apply: bool = False) -> list[dict[str, Any]]:
+def assess(*, session: Session, half: str, actor: str, apply: bool = False,
+           tree: ParameterTree | None = None) -> list[dict[str, Any]]:
     """Assess every enterprise registered during the half; with ``apply``, store the assessment and revoke
     the registration of those the rule names (audited)."""
     start, end = parse_half(half)
+    limits = thresholds(end, tree)
+    complaints_per_100, min_quality = limits["complaints_per_100"], limits["min_product_quality"]
+    min_heating, min_service = limits["min_heating_effect"], limits["min_service"]
     half = f"{start.year}-H{1 if start.month == 1 else 2}"
     accepted: Counter[int | None] = Counter()
     for eid, in session.execute(
@@ -68,20 +89,18 @@ def assess(*, session: Session, half: str, actor: str, apply: bool = False) -> l
     complaints: Counter[int] = Counter()
     answered: Counter[int] = Counter()
     on_time: Counter[int] = Counter()
-    s_at, e_at = _aware(start), _aware(end, True)
-    for eid, kind, cat, opened, respond_by, responded, overdue in session.execute(
+    s_at, after = at_local(start), at_local(end + dt.timedelta(days=1))  # the half: [s_at, after)
+    for eid, kind, cat, opened, due, responded, overdue in session.execute(
         select(Ticket.enterprise_id, Ticket.kind, Ticket.category, Ticket.opened_at, Ticket.respond_by,
                Ticket.responded_at, Ticket.overdue).where(Ticket.enterprise_id.is_not(None))
     ):
-        o = opened if opened.tzinfo else opened.replace(tzinfo=dt.UTC)
-        due = respond_by if respond_by.tzinfo else respond_by.replace(tzinfo=dt.UTC)
-        if o > e_at or eid is None:
+        if opened >= after or eid is None:
             continue
         cats[eid][cat] += 1  # state of the equipment: everything reported up to the end of the half
-        if o >= s_at:
+        if opened >= s_at:
             if kind == "complaint":
                 complaints[eid] += 1
-            if due <= e_at:  # tickets whose response was due within the half
+            if due < after:  # tickets whose response was due within the half
                 answered[eid] += 1
                 on_time[eid] += responded is not None and not overdue
     out: list[dict[str, Any]] = []
@@ -98,14 +117,14 @@ def assess(*, session: Session, half: str, actor: str, apply: bool = False) -> l
         service = on_time[e.id] / answered[e.id] if answered.get(e.id) else 1.0
         per100 = 100 * complaints.get(e.id, 0) / n if n else 0.0
         why: list[str] = []
-        if per100 >= COMPLAINTS_PER_100:
-            why.append(f"{per100:.1f} complaints per 100 installations ≥ {COMPLAINTS_PER_100}")
-        if quality < MIN_QUALITY:
-            why.append(f"product quality {quality:.3f} < {MIN_QUALITY}")
-        if heating < MIN_HEATING_EFFECT:
-            why.append(f"heating effect {heating:.3f} < {MIN_HEATING_EFFECT}")
-        if service < MIN_SERVICE:
-            why.append(f"service {service:.3f} < {MIN_SERVICE} (answered within the response limit)")
+        if per100 >= complaints_per_100:
+            why.append(f"{per100:.1f} complaints per 100 installations ≥ {complaints_per_100:g}")
+        if quality < min_quality:
+            why.append(f"product quality {quality:.3f} < {min_quality:g}")
+        if heating < min_heating:
+            why.append(f"heating effect {heating:.3f} < {min_heating:g}")
+        if service < min_service:
+            why.append(f"service {service:.3f} < {min_service:g} (answered within the response limit)")
         out.append({
             "enterprise": e.code, "name": e.name, "half": half, "status": book.status_on(e.id, end),
             "installations": n, "usage_rate": round(usage, 4), "product_quality": round(quality, 4),

@@ -4,7 +4,12 @@
 totals as SPEC §3), thirty registered enterprises plus three that were rejected, revoked or never
 registered (they carry the generator's unregistered installations), installations, acceptances that
 pass the registry's guards, monthly payment runs through the payment service, after-sales tickets and
-complaints, monthly township reports, and about two hundred Beijing projects decided by the rules engine.
+complaints (opened during office hours in the programme time zone), monthly township reports, and
+about two hundred Beijing projects decided by the rules engine.
+
+One enterprise, :data:`POOR_SERVICE` (ENT-12), answers its tickets slowly; the 2023-H2 assessment is
+run through the assessment service (with ``apply``) at the end of the load, and it is that run that
+revokes ENT-12's registration, as it would in the county.
 """
 
 from __future__ import annotations
@@ -17,20 +22,24 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cleanheat.clock import at_local
 from cleanheat.errors import Conflict
 from cleanheat.registry import audit
 from cleanheat.registry.models import (
+    Acceptance,
     Enterprise,
     EnterpriseStatus,
     Household,
+    Installation,
     MonthlyReport,
+    Ticket,
     Township,
     Village,
 )
-from cleanheat.registry.services import beijing, installations, payments, places, reports, tickets
+from cleanheat.registry.services import assessments, beijing, installations, payments, places, reports, tickets
 from cleanheat.registry.services.households import normalise_phone
 
-__all__ = ["ROGUE_ENTERPRISES", "load_demo"]
+__all__ = ["POOR_SERVICE", "ROGUE_ENTERPRISES", "demo_tickets", "load_demo"]
 
 REGISTERED_ON = dt.date(2021, 3, 20)
 ROGUE_ENTERPRISES: dict[str, tuple[str, list[tuple[str, dt.date]]]] = {
@@ -41,9 +50,13 @@ ROGUE_ENTERPRISES: dict[str, tuple[str, list[tuple[str, dt.date]]]] = {
     "ENT-33": ("吴忠市新能热力科技有限公司", [("submitted", dt.date(2022, 4, 1)), ("reviewed", dt.date(2022, 5, 1))]),
 }
 """Enterprises that were not registered when they installed (rejected, revoked, still in review)."""
-REVOKED_AFTER_ASSESSMENT = {"ENT-12": dt.date(2024, 1, 20)}
-"""A registered enterprise revoked after the 2023-H2 assessment (no installation of it is affected)."""
+POOR_SERVICE = "ENT-12"
+"""A registered enterprise with slow service and more complaints: the 2023-H2 assessment revokes it."""
+ASSESSED_HALF = "2023-H2"
+"""The half the demo assesses at the end of its load (with ``apply``)."""
 PAY_LAG_DAYS = 25
+TICKETS_UNTIL = dt.date(2024, 1, 31)
+"""The demo's last day: no ticket is opened, answered or closed after it."""
 
 
 def _enterprise_name(code: str) -> str:
@@ -74,8 +87,6 @@ def _insert_enterprises(session: Session, codes: list[str], actor: str) -> dict[
             name = _enterprise_name(code)
             steps = [("submitted", dt.date(2021, 3, 1)), ("reviewed", dt.date(2021, 3, 10)),
                      ("registered", REGISTERED_ON)]
-            if code in REVOKED_AFTER_ASSESSMENT:
-                steps.append(("revoked", REVOKED_AFTER_ASSESSMENT[code]))
         e = Enterprise(code=code, name=name, status=steps[-1][0])
         session.add(e)
         session.flush()
@@ -85,6 +96,51 @@ def _insert_enterprises(session: Session, codes: list[str], actor: str) -> dict[
                             "why": "demo programme"})
     session.execute(insert(EnterpriseStatus), history)
     return ids
+
+
+def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, share: float = 0.05,
+                 poor_service: str = POOR_SERVICE) -> int:
+    """Synthetic tickets and complaints on accepted installations, opened between 09:00 and 18:00 in the
+    programme time zone; the enterprise ``poor_service`` answers slowly and draws more complaints."""
+    rows = session.execute(
+        select(Installation.id, Installation.household_id, Installation.enterprise_id, Acceptance.accepted_on,
+               Enterprise.code)
+        .join(Acceptance, Acceptance.installation_id == Installation.id)
+        .outerjoin(Enterprise, Enterprise.id == Installation.enterprise_id).order_by(Installation.id)
+    ).all()
+    if not rows:
+        return 0
+    n = int(len(rows) * share)
+    picks = np.sort(rng.choice(len(rows), size=n, replace=False))
+    end = at_local(TICKETS_UNTIL, dt.time(18))
+    out: list[dict[str, Any]] = []
+    for k in picks.tolist():
+        iid, hpk, eid, acc, code = rows[k]
+        opened = at_local(acc, dt.time(9)) + dt.timedelta(days=int(rng.integers(5, 200)),
+                                                          hours=int(rng.integers(0, 9)))
+        if opened > end:
+            opened = end - dt.timedelta(days=int(rng.integers(1, 25)))
+        bad = code == poor_service
+        kind = "complaint" if rng.random() < (0.7 if bad else 0.35) else "service"
+        cat = str(rng.choice(tickets.CATEGORIES, p=[.35, .2, .25, .1, .1] if bad else [.25, .15, .2, .15, .25]))
+        lag_h = float(rng.exponential(60 if bad else 8))
+        responded = opened + dt.timedelta(hours=lag_h) if rng.random() < (0.9 if bad else 0.99) else None
+        closed = responded + dt.timedelta(days=int(rng.integers(1, 10))) if responded and rng.random() < 0.8 else None
+        if responded and responded > end:
+            responded, closed = None, None
+        if closed and closed > end:
+            closed = None
+        stage = "closed" if closed else ("responded" if responded else "opened")
+        respond_by = opened + tickets.response_limit(opened)
+        out.append({"kind": kind, "category": cat, "household_id": hpk, "installation_id": iid,
+                    "enterprise_id": eid, "stage": stage, "description": f"demo {cat}",
+                    "opened_at": opened, "respond_by": respond_by, "responded_at": responded,
+                    "closed_at": closed, "overdue": bool(responded is not None and responded > respond_by)})
+    if out:
+        session.execute(insert(Ticket), out)
+    audit.record(session, actor=actor, action="ticket.demo_loaded", resource="programme/yanchi",
+                 data={"tickets": len(out)})
+    return len(out)
 
 
 def _beijing_records(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
@@ -231,12 +287,13 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             paid.central_cny += run_result.central_cny
             paid.local_cny += run_result.local_cny
 
-    n_tickets = tickets.demo_tickets(session=session, rng=rng, actor=actor)
+    n_tickets = demo_tickets(session=session, rng=rng, actor=actor)
 
     # monthly reports, submitted around the 25th (some late)
     n_reports = 0
     report_rows = []
-    months = [f"{y}-{m:02d}" for y in (2021, 2022, 2023) for m in range(1, 13) if (y, m) >= (2021, 6)]
+    months = [f"{y}-{m:02d}" for y in places.programme_years() for m in range(1, 13)
+              if reports.due_on(f"{y}-{m:02d}") is not None]
     figures = reports.monthly_all(session=session, months=months)
     tid_by_name = places.township_ids(session=session)
     for (town, month), fig in sorted(figures.items()):
@@ -244,7 +301,8 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
         day = int(rng.choice([15, 18, 20, 22, 23, 24, 25, 25, 26, 28], p=[.1, .1, .15, .15, .1, .1, .1, .1, .05, .05]))
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
         submitted = dt.date(y, m, day) if day <= 28 else nxt - dt.timedelta(days=1)
-        late = submitted > dt.date(y, m, reports.DUE_DAY)
+        report_due = reports.due_on(month)
+        late = report_due is not None and submitted > report_due
         report_rows.append({"township_id": tid_by_name[town], "month": month, "submitted_on": submitted,
                             "late": late, "figures": fig})
         n_reports += 1
@@ -254,6 +312,9 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
     bj = beijing.record_projects(session=session, records=_beijing_records(rng, n_beijing), actor=actor,
                                  audit_each=False)
     beijing.ensure_zone_targets(session=session)
+
+    # the half-yearly assessment, run as the county runs it: it revokes the registration it names
+    assessed = assessments.assess(session=session, half=ASSESSED_HALF, actor="县清洁取暖领导小组", apply=True)
 
     summary = {
         "seed": seed,
@@ -267,6 +328,7 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
         "tickets": n_tickets,
         "monthly_reports": n_reports,
         "beijing_projects": bj,
+        "revoked_by_assessment": [r["enterprise"] for r in assessed if r["outcome"] == "revoke"],
         "townships": len(session.execute(select(Township.id)).all()),
     }
     audit.record(session, actor=actor, action="demo.loaded", resource="programme/yanchi",

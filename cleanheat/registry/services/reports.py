@@ -1,6 +1,13 @@
 """Reports computed from the ledger: programme status against the envelopes, the monthly township report
 (月报表, due by the 25th, 盐政办发〔2022〕8号 八(三)) and the plan table (附件1: township × year,
-planned vs done)."""
+planned vs done).
+
+Targets are read from the dated parameters (``yanchi.targets.<year>``, :func:`places.targets`), the due
+day from ``yanchi.reports.due_day`` read on the month's first day: a month outside the programme has
+no due day, so its report is "not due" (不需报送), never "missing". Lateness is judged on the
+programme's civil date (:func:`cleanheat.clock.today`); a ticket counts in the month of its opening
+in the programme time zone.
+"""
 
 from __future__ import annotations
 
@@ -12,27 +19,38 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cleanheat.clock import local_date
+from cleanheat.clock import today as programme_today
 from cleanheat.errors import InputError
+from cleanheat.parameters import ParameterTree
+from cleanheat.policy.programme import value_on
 from cleanheat.registry.models import (
     Acceptance,
     Household,
     Installation,
     MonthlyReport,
     Payment,
-    Target,
     Ticket,
     Township,
     Village,
 )
 from cleanheat.registry.services.payments import envelope_spending
 from cleanheat.registry.services.payments import envelope_warnings as payment_envelope_warnings
-from cleanheat.registry.services.places import get_township
+from cleanheat.registry.services.places import get_township, programme_years, targets
 
-__all__ = ["DUE_DAY", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month", "plan", "status",
-           "submit_monthly"]
+__all__ = ["DUE_DAY_PARAMETER", "due_on", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month",
+           "plan", "status", "submit_monthly"]
 
-DUE_DAY = 25
-"""Monthly reports are due by the 25th (每月25日前), the day itself counting as on time."""
+DUE_DAY_PARAMETER = "yanchi.reports.due_day"
+"""Monthly reports are due by the 25th (每月25日前), the day itself counting as on time; no report is due
+outside the programme (the parameter is not in force there)."""
+
+
+def due_on(month: str, tree: ParameterTree | None = None) -> dt.date | None:
+    """The date by which the report of ``month`` (``YYYY-MM``) is due; ``None``: no report is due that month."""
+    y, m = parse_month(month)
+    day = value_on(DUE_DAY_PARAMETER, dt.date(y, m, 1), tree)
+    return None if day is None else dt.date(y, m, min(int(day), _month_end(y, m).day))
 
 
 def parse_month(month: str) -> tuple[int, int]:
@@ -68,8 +86,7 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
     parsed = {m: parse_month(m) for m in months}
     towns = sorted(townships) if townships is not None else [
         t for (t,) in session.execute(select(Township.name).order_by(Township.id))]
-    targets = {(t, y): n for t, y, n in session.execute(
-        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
+    year_targets = targets()
     inst = _ledger_rows(session)
     tickets = session.execute(
         select(Township.name, Ticket.kind, Ticket.opened_at, Ticket.closed_at)
@@ -92,9 +109,10 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
     comp_month: dict[tuple[str, int, int], int] = Counter()
     open_items: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for town, kind, opened, closed, in tickets:
+        opened_on = local_date(opened)
         if kind == "complaint":
-            comp_month[(town, opened.year, opened.month)] += 1
-        open_items[town].append((opened.date(), closed.date() if closed else None))
+            comp_month[(town, opened_on.year, opened_on.month)] += 1
+        open_items[town].append((opened_on, local_date(closed) if closed else None))
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for town in towns:
         for month in months:
@@ -113,7 +131,7 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
             this_inst = inst_month.get((town, y, m), Counter())
             this_acc = acc_month.get((town, y, m), Counter())
             this_paid = paid_month.get((town, y, m), [0, 0])
-            target = targets.get((town, y))
+            target = year_targets.get((town, y))
             methods = sorted(set(inst_ytd) | set(acc_ytd))
             out[(town, month)] = {
                 "township": town,
@@ -138,27 +156,32 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
     return out
 
 
-def monthly(*, session: Session, township: str, month: str) -> dict[str, Any]:
-    """The monthly report of a township, with its submission (on time by the 25th, or late)."""
-    y, m = parse_month(month)
+def monthly(*, session: Session, township: str, month: str, today: dt.date | None = None) -> dict[str, Any]:
+    """The monthly report of a township, with its submission: ``on_time`` (by the 25th), ``late``,
+    ``missing`` (due and not filed), ``pending`` (not filed, not yet due) or ``not_due`` (a month
+    outside the programme). ``today`` defaults to the programme's civil date."""
     t = get_township(session=session, name=township)
     fig = monthly_all(session=session, months=[month], townships=[township])[(township, month)]
     sub = session.execute(select(MonthlyReport).where(MonthlyReport.township_id == t.id,
                                                       MonthlyReport.month == month)).scalar_one_or_none()
-    fig["due_on"] = dt.date(y, m, DUE_DAY).isoformat()
+    due = due_on(month)
+    today = today or programme_today()
+    fig["due_on"] = due.isoformat() if due else None
     fig["submitted_on"] = sub.submitted_on.isoformat() if sub else None
-    fig["late"] = bool(sub.late) if sub else dt.date.today() > dt.date(y, m, DUE_DAY)
-    fig["submission"] = "late" if fig["late"] and sub else ("on_time" if sub else "missing")
+    if sub is not None:
+        fig["late"] = bool(sub.late)
+        fig["submission"] = "late" if sub.late else "on_time"
+    else:
+        fig["late"] = due is not None and today > due
+        fig["submission"] = "not_due" if due is None else ("missing" if today > due else "pending")
     return fig
 
 
 def plan(*, session: Session) -> list[dict[str, Any]]:
     """附件1 layout: one row per township, per year planned (target) vs done (accepted) and paid."""
-    targets: dict[str, dict[int, int]] = defaultdict(dict)
-    for town, year, n in session.execute(
-        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id)
-    ):
-        targets[town][year] = n
+    year_targets: dict[str, dict[int, int]] = defaultdict(dict)
+    for (town, year), n in targets().items():
+        year_targets[town][year] = n
     done: dict[tuple[str, int], int] = Counter()
     paid: dict[tuple[str, int], int] = Counter()
     for town, _tech, inst_on, acc_on, paid_on, _total in _ledger_rows(session):
@@ -167,14 +190,15 @@ def plan(*, session: Session) -> list[dict[str, Any]]:
         if paid_on is not None:
             paid[(town, inst_on.year)] += 1
     rows = []
+    years = programme_years()
     for (town,) in session.execute(select(Township.name).order_by(Township.id)):
         row: dict[str, Any] = {"township": town}
-        for year in (2021, 2022, 2023):
-            row[f"planned_{year}"] = targets[town].get(year, 0)
+        for year in years:
+            row[f"planned_{year}"] = year_targets[town].get(year, 0)
             row[f"done_{year}"] = done.get((town, year), 0)
             row[f"paid_{year}"] = paid.get((town, year), 0)
-        row["planned_total"] = sum(row[f"planned_{y}"] for y in (2021, 2022, 2023))
-        row["done_total"] = sum(row[f"done_{y}"] for y in (2021, 2022, 2023))
+        row["planned_total"] = sum(row[f"planned_{y}"] for y in years)
+        row["done_total"] = sum(row[f"done_{y}"] for y in years)
         rows.append(row)
     if rows:
         total: dict[str, Any] = {"township": "合计"}
@@ -210,20 +234,19 @@ def status(*, session: Session) -> dict[str, Any]:
             cell["paid"] += 1
             cell["central_paid_cny"] += int(pay[iid][0])
             cell["local_paid_cny"] += int(pay[iid][1])
-    targets = {(t, y): n for t, y, n in session.execute(
-        select(Township.name, Target.year, Target.households).join(Target, Target.township_id == Township.id))}
+    year_targets = targets()
     order = {name: k for k, (name,) in enumerate(session.execute(select(Township.name).order_by(Township.id)))}
-    keys = sorted(set(per) | set(targets), key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
+    keys = sorted(set(per) | set(year_targets), key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
     envelopes = envelope_spending(session=session)
-    total_target = sum(targets.values()) or 1
+    total_target = sum(year_targets.values()) or 1
     by_ty = []
     for t, y in keys:
-        row: dict[str, Any] = {"township": t, "year": y, "target": targets.get((t, y)), **per.get((t, y), {
+        row: dict[str, Any] = {"township": t, "year": y, "target": year_targets.get((t, y)), **per.get((t, y), {
             "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})}
         # the township-year's share of each envelope, in proportion to its target households
         for source, key in (("central", "central_envelope_share_cny"), ("county", "county_envelope_share_cny")):
-            if source in envelopes and targets.get((t, y)):
-                row[key] = envelopes[source]["cap_cny"] * targets[(t, y)] // total_target
+            if source in envelopes and year_targets.get((t, y)):
+                row[key] = envelopes[source]["cap_cny"] * year_targets[(t, y)] // total_target
         by_ty.append(row)
     warnings = envelope_warnings(envelopes)
     return {
@@ -262,20 +285,29 @@ def submit_monthly(*, session: Session, township: str, month: str, submitted_on:
     if session.execute(select(MonthlyReport.id).where(MonthlyReport.township_id == t.id,
                                                       MonthlyReport.month == month)).first():
         raise Conflict(f"{township} already filed its {month} report")
+    due = due_on(month)
+    if due is None:
+        raise InputError(f"{month} is outside the programme: no monthly report is due (不需报送)", field="month")
     fig = monthly_all(session=session, months=[month], townships=[township])[(township, month)]
-    late = submitted_on > dt.date(y, m, DUE_DAY)
+    late = submitted_on > due
     session.add(MonthlyReport(township_id=t.id, month=month, submitted_on=submitted_on, late=late, figures=fig))
     audit.record(session, actor=actor, action="report.monthly.filed", resource=f"township/{township}",
                  outcome="late" if late else "success", data={"month": month, "submitted_on": submitted_on.isoformat()})
-    return {**fig, "submitted_on": submitted_on.isoformat(), "due_on": dt.date(y, m, DUE_DAY).isoformat(),
+    return {**fig, "submitted_on": submitted_on.isoformat(), "due_on": due.isoformat(),
             "late": late, "submission": "late" if late else "on_time"}
 
 
 def laggards(*, session: Session, month: str, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Townships whose report of ``month`` was late or is missing past the 25th (named, 八(三))."""
-    y, m = parse_month(month)
-    today = today or dt.date.today()
-    due = dt.date(y, m, DUE_DAY)
+    """Townships whose report of ``month`` was late or is missing past the 25th (named, 八(三)).
+
+    A month outside the programme has no due report: nobody lags (an empty list). ``today`` defaults
+    to the programme's civil date.
+    """
+    parse_month(month)
+    due = due_on(month)
+    if due is None:
+        return []
+    today = today or programme_today()
     filed = {r.township_id: r for r in session.execute(
         select(MonthlyReport).where(MonthlyReport.month == month)).scalars()}
     out = []

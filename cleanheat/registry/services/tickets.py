@@ -2,8 +2,12 @@
 service period (盐政办发〔2022〕8号 八(四): 不低于5年的售后保证体系).
 
 Stages: ``opened`` → ``assigned`` → ``responded`` → ``resolved`` → ``closed``. A ticket not responded to
-within :data:`RESPONSE_LIMIT_HOURS` of opening is overdue; a ticket may be opened only within
-:data:`SERVICE_YEARS` years of the installation's acceptance.
+within the response limit (``yanchi.after_sales.response_limit_hours``, read on the opening date) is
+overdue; a ticket may be opened only within the service period from the installation's acceptance
+(``yanchi.after_sales.service_years``, read on the acceptance date): from the acceptance date to the
+same day that many years later, that day included, an acceptance on 29 February ending on 28 February
+(:func:`cleanheat.clock.add_years`). The opening date is the programme's civil date of ``opened_at``.
+Times are instants (aware UTC); a ticket raised earlier is recorded with its own ``opened_at``.
 """
 
 from __future__ import annotations
@@ -11,51 +15,80 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cleanheat.clock import add_years, format_local, local_date, now_utc
 from cleanheat.errors import Conflict, InputError, NotFound
+from cleanheat.parameters import ParameterTree
+from cleanheat.policy.programme import value_on
 from cleanheat.registry import audit
 from cleanheat.registry.models import Acceptance, Installation, Ticket, TicketEvent
 from cleanheat.registry.services.households import get_household
 
-__all__ = ["CATEGORIES", "KINDS", "RESPONSE_LIMIT_HOURS", "SERVICE_YEARS", "STAGES", "advance", "open_ticket",
-           "overdue"]
+__all__ = ["CATEGORIES", "KINDS", "RESPONSE_LIMIT_PARAMETER", "SERVICE_YEARS_PARAMETER", "STAGES", "advance",
+           "open_ticket", "overdue", "response_limit", "service_end"]
 
 KINDS = ("complaint", "service")
 CATEGORIES = ("quality", "service", "heating_effect", "not_in_use", "other")
 STAGES = ("opened", "assigned", "responded", "resolved", "closed")
 NEXT = {"opened": ("assigned", "responded"), "assigned": ("responded",), "responded": ("resolved",),
         "resolved": ("closed",), "closed": ()}
-RESPONSE_LIMIT_HOURS = 48
-"""Response-time limit of a ticket. The plan sets none; 48 h is our decision (a parameter of the registry)."""
-SERVICE_YEARS = 5
-"""After-sales service period from acceptance, 盐政办发〔2022〕8号 八(四)."""
+RESPONSE_LIMIT_PARAMETER = "yanchi.after_sales.response_limit_hours"
+"""Response-time limit of a ticket (48 h). The plan sets none; the number is our decision, a dated parameter."""
+SERVICE_YEARS_PARAMETER = "yanchi.after_sales.service_years"
+"""After-sales service period from acceptance (5 years), 盐政办发〔2022〕8号 八(四)."""
 
 
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+def _instant(at: dt.datetime | None, field: str) -> dt.datetime:
+    if at is None:
+        return now_utc()
+    if at.tzinfo is None:
+        raise InputError(f"{at.isoformat()} has no time zone; give an instant (e.g. with clock.at_local)",
+                         field=field)
+    return at.astimezone(dt.UTC)
+
+
+def response_limit(opened_at: dt.datetime, tree: ParameterTree | None = None) -> dt.timedelta:
+    """The response-time limit of a ticket opened at ``opened_at`` (the parameter in force on its civil date)."""
+    hours = value_on(RESPONSE_LIMIT_PARAMETER, local_date(opened_at), tree)
+    if hours is None:
+        raise Conflict(f"no response limit ({RESPONSE_LIMIT_PARAMETER}) in force on {local_date(opened_at)}")
+    return dt.timedelta(hours=float(hours))
+
+
+def service_end(accepted_on: dt.date, tree: ParameterTree | None = None) -> dt.date:
+    """The last day of the after-sales service period of an installation accepted on ``accepted_on``.
+
+    2022-07-01 + 5 years → 2027-07-01; 2024-02-29 + 5 years → 2029-02-28.
+    """
+    years = value_on(SERVICE_YEARS_PARAMETER, accepted_on, tree)
+    if years is None:
+        raise Conflict(f"no after-sales service period ({SERVICE_YEARS_PARAMETER}) in force on {accepted_on}")
+    return add_years(accepted_on, int(years))
 
 
 def open_ticket(
     *, session: Session, household_id: str, kind: str, category: str, description: str, actor: str,
-    opened_at: dt.datetime | None = None,
+    opened_at: dt.datetime | None = None, tree: ParameterTree | None = None,
 ) -> Ticket:
     """Open an after-sales ticket or complaint on the household's accepted installation (audited).
+
+    ``opened_at`` (an aware instant, default now) back-dates a ticket raised earlier; its civil date
+    in the programme time zone must fall within the service period.
 
     Raises
     ------
     InputError
-        Unknown kind or category.
+        Unknown kind or category; ``opened_at`` without a time zone, or before the acceptance.
     Conflict
-        The household has no accepted installation, or the 5-year service period has ended.
+        The household has no accepted installation, or the service period had ended on that date.
     """
     if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
     if category not in CATEGORIES:
         raise InputError(f"unknown category {category!r}; one of {', '.join(CATEGORIES)}", field="category")
-    opened_at = _aware(opened_at or dt.datetime.now(dt.UTC))
+    opened_at = _instant(opened_at, "opened_at")
     hh = get_household(session=session, household_id=household_id)
     row = session.execute(
         select(Installation, Acceptance.accepted_on).join(Acceptance, Acceptance.installation_id == Installation.id)
@@ -65,18 +98,27 @@ def open_ticket(
     if row is None:
         raise Conflict(f"household {household_id} has no accepted installation to service")
     inst, accepted_on = row
-    end = accepted_on.replace(year=accepted_on.year + SERVICE_YEARS)
-    if opened_at.date() > end:
-        raise Conflict(f"household {household_id}: the {SERVICE_YEARS}-year service period ended on {end}")
+    opened_on = local_date(opened_at)
+    if opened_on < accepted_on:
+        raise InputError(f"opened on {opened_on}, before the installation was accepted on {accepted_on}",
+                         record=f"household {household_id}", field="opened_at")
+    end = service_end(accepted_on, tree)
+    if opened_on > end:
+        years = value_on(SERVICE_YEARS_PARAMETER, accepted_on, tree)
+        raise Conflict(
+            f"household {household_id}: 售后服务期已于{end}结束 the {years}-year service period ended on {end} "
+            f"(accepted on {accepted_on}; a ticket opened on {opened_on} is after it). A ticket raised within the "
+            "period is recorded with the date it was raised (`ticket open --on`, opened_at)")
     t = Ticket(kind=kind, category=category, household_id=hh.id, installation_id=inst.id,
                enterprise_id=inst.enterprise_id, stage="opened", description=description, opened_at=opened_at,
-               respond_by=opened_at + dt.timedelta(hours=RESPONSE_LIMIT_HOURS), responded_at=None, closed_at=None,
+               respond_by=opened_at + response_limit(opened_at, tree), responded_at=None, closed_at=None,
                overdue=False)
     session.add(t)
     session.flush()
     session.add(TicketEvent(ticket_id=t.id, stage="opened", at=opened_at, actor=actor, note=description))
     audit.record(session, actor=actor, action="ticket.opened", resource=f"ticket/{t.id}",
-                 data={"household_id": household_id, "kind": kind, "category": category})
+                 data={"household_id": household_id, "kind": kind, "category": category,
+                       "opened_at": opened_at.isoformat()})
     return t
 
 
@@ -88,12 +130,13 @@ def advance(*, session: Session, ticket_id: int, to: str, actor: str, at: dt.dat
         raise NotFound(f"no ticket {ticket_id}")
     if to not in NEXT[t.stage]:
         raise Conflict(f"ticket {ticket_id} is {t.stage}; next stage is one of {', '.join(NEXT[t.stage]) or 'none'}")
-    at = _aware(at or dt.datetime.now(dt.UTC))
-    if at < _aware(t.opened_at):
-        raise InputError(f"{at} is before the ticket was opened", record=f"ticket {ticket_id}", field="at")
+    at = _instant(at, "at")
+    if at < t.opened_at:
+        raise InputError(f"{format_local(at)} is before the ticket was opened ({format_local(t.opened_at)})",
+                         record=f"ticket {ticket_id}", field="at")
     if to == "responded":
         t.responded_at = at
-        t.overdue = at > _aware(t.respond_by)
+        t.overdue = at > t.respond_by
     if to == "closed":
         t.closed_at = at
     t.stage = to
@@ -104,53 +147,15 @@ def advance(*, session: Session, ticket_id: int, to: str, actor: str, at: dt.dat
     return t
 
 
-def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, share: float = 0.05) -> int:
-    """Synthetic tickets and complaints on accepted installations (for ``demo load``)."""
-    rows = session.execute(
-        select(Installation.id, Installation.household_id, Installation.enterprise_id, Acceptance.accepted_on)
-        .join(Acceptance, Acceptance.installation_id == Installation.id).order_by(Installation.id)
-    ).all()
-    if not rows:
-        return 0
-    n = int(len(rows) * share)
-    picks = np.sort(rng.choice(len(rows), size=n, replace=False))
-    end = dt.datetime(2024, 1, 31, tzinfo=dt.UTC)
-    tickets: list[dict[str, Any]] = []
-    for k in picks.tolist():
-        iid, hpk, eid, acc = rows[k]
-        opened = dt.datetime.combine(acc, dt.time(9), dt.UTC) + dt.timedelta(days=int(rng.integers(5, 200)),
-                                                                             hours=int(rng.integers(0, 9)))
-        if opened > end:
-            opened = end - dt.timedelta(days=int(rng.integers(1, 25)))
-        # one enterprise with poor service and quality, to show the assessment rule
-        bad = eid is not None and eid % 30 == 12
-        kind = "complaint" if rng.random() < (0.7 if bad else 0.35) else "service"
-        cat = str(rng.choice(CATEGORIES, p=[.35, .2, .25, .1, .1] if bad else [.25, .15, .2, .15, .25]))
-        lag_h = float(rng.exponential(60 if bad else 8))
-        responded = opened + dt.timedelta(hours=lag_h) if rng.random() < (0.9 if bad else 0.99) else None
-        closed = responded + dt.timedelta(days=int(rng.integers(1, 10))) if responded and rng.random() < 0.8 else None
-        if responded and responded > end:
-            responded, closed = None, None
-        if closed and closed > end:
-            closed = None
-        stage = "closed" if closed else ("responded" if responded else "opened")
-        respond_by = opened + dt.timedelta(hours=RESPONSE_LIMIT_HOURS)
-        tickets.append({"kind": kind, "category": cat, "household_id": hpk, "installation_id": iid,
-                        "enterprise_id": eid, "stage": stage, "description": f"demo {cat}",
-                        "opened_at": opened, "respond_by": respond_by, "responded_at": responded,
-                        "closed_at": closed, "overdue": bool(responded is not None and responded > respond_by)})
-    if tickets:
-        session.execute(insert(Ticket), tickets)
-    audit.record(session, actor=actor, action="ticket.demo_loaded", resource="programme/yanchi",
-                 data={"tickets": len(tickets)})
-    return len(tickets)
-
-
 def overdue(*, session: Session, at: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Tickets not responded to by their deadline (as of ``at``, default now), oldest first."""
+    """Tickets not responded to by their deadline (as of the instant ``at``, default now), oldest first.
+
+    Times are given as instants (ISO 8601, UTC) and as the programme's wall-clock time
+    (``respond_by_local``: ``2022-12-03 17:00 (UTC+8)``).
+    """
     from cleanheat.registry.models import Enterprise, Household
 
-    at = _aware(at or dt.datetime.now(dt.UTC))
+    at = _instant(at, "at")
     rows = session.execute(
         select(Ticket, Household.household_id, Enterprise.code)
         .join(Household, Ticket.household_id == Household.id)
@@ -160,9 +165,12 @@ def overdue(*, session: Session, at: dt.datetime | None = None) -> list[dict[str
     ).all()
     out = []
     for t, hid, code in rows:
-        due = _aware(t.respond_by)
+        due = t.respond_by
         if due < at:
+            late_h = (at - due).total_seconds() / 3600
             out.append({"ticket": t.id, "household_id": hid, "enterprise": code, "kind": t.kind,
-                        "category": t.category, "stage": t.stage, "respond_by": due.isoformat(),
-                        "hours_late": round((at - due).total_seconds() / 3600, 1)})
+                        "category": t.category, "stage": t.stage, "opened_at": t.opened_at.isoformat(),
+                        "opened_local": format_local(t.opened_at), "respond_by": due.isoformat(),
+                        "respond_by_local": format_local(due), "hours_late": round(late_h, 1),
+                        "days_late": round(late_h / 24, 1)})
     return out
