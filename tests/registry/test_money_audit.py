@@ -45,7 +45,7 @@ def _programme(engine: Engine, n: int = 3) -> None:
 
 
 def _verify(engine: Engine) -> audit.Verification:
-    with db.session_scope(engine) as s:
+    with db.session_scope(engine, read_only=True) as s:
         return audit.verify_all(s)
 
 
@@ -340,7 +340,7 @@ def test_dry_run_writes_nothing_and_previews_the_run(engine: Engine) -> None:
         head = s.get(AuditHead, 1)
         assert head is not None
         head_before = (head.seq, head.hash)
-    with db.session_scope(engine) as s:
+    with db.session_scope(engine, read_only=True) as s:  # on PostgreSQL a write would be refused
         preview = payments.pay_accepted(session=s, actor="财务", paid_on=PAID_ON, dry_run=True)
     assert db.table_counts(engine) == counts
     with db.session_scope(engine) as s:
