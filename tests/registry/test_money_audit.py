@@ -594,3 +594,19 @@ def _counts(url: str) -> dict[str, int]:
         return db.table_counts(engine)
     finally:
         engine.dispose()
+
+
+def test_status_counts_a_reversed_payment_as_not_paid(session: Session) -> None:
+    factories.programme(session)
+    iid = factories.accepted_installation(session, 1)
+    factories.accepted_installation(session, 2)
+    payments.pay_accepted(session=session, actor="财务", paid_on=PAID_ON)
+    payments.reverse_payment(session=session, household_id="YC-T-000001", actor="x", why="w", on=dt.date(2022, 9, 1))
+    payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=dt.date(2022, 9, 20))
+    payments.reverse_payment(session=session, household_id="YC-T-000002", actor="x", why="w", on=dt.date(2022, 9, 1))
+    st = reports.status(session=session)
+    # one household paid again, one recovered: 1 standing payment of 3500 + 1800
+    assert (st["paid"], st["central_paid_cny"], st["local_paid_cny"]) == (1, 3500, 1800)
+    assert st["central_paid_cny"] == payments.envelope_spending(session=session)["central"]["paid_cny"]
+    fig = reports.monthly(session=session, township="花马池镇", month="2022-09")
+    assert fig["paid_month"] == 1 and fig["paid_ytd"] == 1
