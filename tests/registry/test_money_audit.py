@@ -492,7 +492,7 @@ def test_pay_and_status_give_the_envelope_warning_in_one_wording(session: Sessio
     session.execute(update(FundEnvelope).where(FundEnvelope.source == "county").values(cap_cny=3000))
     result = payments.pay_accepted(session=session, actor="财务", paid_on=PAID_ON)
     assert result.warnings == reports.status(session=session)["warnings"] == [
-        "县级资金：已付及待付承诺合计3,600元，超出上限3,000元600元，此后的发放将被拒绝 — county envelope: payments and "
+        "地方资金：已付及待付承诺合计3,600元，超出上限3,000元600元，此后的发放将被拒绝 — county envelope: payments and "
         "outstanding commitments (3,600 CNY) exceed its cap of 3,000 CNY by 600 CNY; later payments will be refused"]
 
 

@@ -72,7 +72,7 @@ __all__ = [
     "why_not_paid",
 ]
 
-ENVELOPE_NAMES = {"central": "中央资金", "county": "县级资金", "household": "农户自筹"}
+ENVELOPE_NAMES = {"central": "中央资金", "county": "地方资金", "household": "农户自筹"}
 """Chinese names of the fund envelopes (the household share is 农户自筹 everywhere)."""
 
 PAID_KINDS = ("pay", "recover")
