@@ -610,3 +610,20 @@ def test_status_counts_a_reversed_payment_as_not_paid(session: Session) -> None:
     assert st["central_paid_cny"] == payments.envelope_spending(session=session)["central"]["paid_cny"]
     fig = reports.monthly(session=session, township="花马池镇", month="2022-09")
     assert fig["paid_month"] == 1 and fig["paid_ytd"] == 1
+
+
+def test_why_not_paid_names_a_suspected_duplicate_and_a_merged_record(session: Session) -> None:
+    from cleanheat.errors import NotFound
+    from cleanheat.registry.services import households
+
+    factories.programme(session)
+    factories.accepted_installation(session, 1)
+    factories.household(session, 2, id_number="640323198001010001")  # the same person entered twice
+    assert [r["rule"] for r in payments.why_not_paid(session=session, household_id="YC-T-000001")] == [
+        "suspected_duplicate"]
+    households.merge(session=session, keep="YC-T-000001", drop="YC-T-000002", actor="乡镇", why="同一人")
+    dropped = payments.household_decision(session=session, household_id="YC-T-000002")
+    assert dropped["state"] == "not_paid" and [r["rule"] for r in dropped["failing"]] == ["merged", "installation"]
+    assert "YC-T-000001" in dropped["failing"][0]["detail"]
+    with pytest.raises(NotFound, match="no household 'YC-T-999999'"):
+        payments.reverse_payment(session=session, household_id="YC-T-999999", actor="x", why="w")
