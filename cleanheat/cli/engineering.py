@@ -35,9 +35,9 @@ def simulate(
     tariff_region: str = typer.Option("ningxia", "--tariff-region",
                                       help="Tariff and prices of the --weather site: ningxia or beijing."),
 ) -> None:
-    """Simulate every heating method over the site's heating season, hour by hour (SPEC §6).
+    """Simulate every heating method over the site's heating season, hour by hour.
 
-    Per house: design_heat_load_kw, season_heat_demand_kwh and, per method (11, SPEC order),
+    Per house: design_heat_load_kw, season_heat_demand_kwh and, per method (11, the plan's order),
     energy by carrier, seasonal efficiency, running cost, CO₂, unmet hours and heat, delivered
     heat and peak electric demand.
     """

@@ -32,7 +32,8 @@ def subsidy_yanchi(
     table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON: status, "
                                "amounts and the conditions not met."),
 ) -> None:
-    """Decide Yanchi household subsidies (SPEC §2): status, central/local/total, household share, reasons."""
+    """Decide Yanchi household subsidies (盐政办发〔2022〕8号 六(二)): status, central/local/total, household
+    share, reasons."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.decide import decide_yanchi
 
@@ -78,7 +79,8 @@ def funding_beijing(
     trace: bool = typer.Option(False, "--trace", help=TRACE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
 ) -> None:
-    """Decide Beijing heat-pump project funding (SPEC §5): ratio, base, support, approval route, obligations."""
+    """Decide Beijing heat-pump project funding (京热泵实施意见(2019)): ratio, base, support, approval route,
+    obligations."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.decide import decide_beijing
 
@@ -180,20 +182,26 @@ def _show(value: Any) -> str:
 
 @budget_app.command("yanchi")
 def budget_yanchi(
-    households: str = typer.Argument(None, help="Households: JSON, CSV or XLSX with the fields of `subsidy yanchi`."),
+    households: str = typer.Argument(None, help="Households: JSON, or CSV/XLSX/XLS with the fields of `subsidy yanchi` "
+                                     "(English names or the ledger's Chinese headers; a ledger template or export "
+                                     "reads as it is)."),
     demo: bool = typer.Option(False, "--demo", help="Use the deterministic synthetic programme of 27,000 households."),
     seed: int = typer.Option(0, "--seed", help="Seed of the demo programme."),
     set_: list[str] = typer.Option([], "--set", help="PARAM=VALUE: rerun under a changed parameter (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
     xlsx: Path = typer.Option(None, "--xlsx", help="Also write the table to an Excel workbook."),
 ) -> None:
-    """Central, county and household money per township and year against the envelopes (SPEC §3)."""
+    """Central, county and household money per township and year against the envelopes (盐政办发〔2022〕8号 二(一))."""
     from cleanheat.cli.io import read_json_records, write_json
     from cleanheat.policy.budget import parse_overrides, yanchi_budget
     from cleanheat.policy.engine import default_tree
 
     if demo == (households is not None):
         raise InputError("give a HOUSEHOLDS file or --demo (one of them)", field="HOUSEHOLDS")
+    if xlsx is not None:
+        from cleanheat.spreadsheets import check_target
+
+        check_target(xlsx)  # a folder or a .csv name: refused before the work
     if demo:
         from cleanheat.demo.yanchi import generate_households
 
@@ -204,7 +212,7 @@ def budget_yanchi(
             records, _ = read_json_records(households)
         else:
             from cleanheat.policy.rules.yanchi import FIELDS
-            from cleanheat.tables import read_records
+            from cleanheat.spreadsheets import read_records
 
             records = list(read_records(Path(households), FIELDS))
     tree = default_tree()
@@ -274,16 +282,33 @@ def _print_budget(base: dict[str, Any], reform: dict[str, Any] | None) -> None:
 
 
 def _write_budget_xlsx(path: Path, base: dict[str, Any], reform: dict[str, Any] | None) -> None:
-    from cleanheat.tables import write_xlsx
+    """The budget workbook: years as numbers, money in ``#,##0``, the totals row as ``SUM`` formulas."""
+    from cleanheat.spreadsheets import Column, Sheet, write_workbook
 
-    headers, rows = _budget_table_rows(base, reform)
+    money = {"central_cny", "local_cny", "total_cny", "household_cny"}
+    kinds = {"township": "general", "year": "year"}
+    cols = [Column(label + (" (元)" if key in money else ""), "money" if key in money else kinds.get(key, "int"),
+                   total=key not in kinds) for key, label in BUDGET_COLUMNS]
+    if reform:
+        cols += [Column(f"改革后 reform: {label} (元)", "money", total=True)
+                 for key, label in BUDGET_COLUMNS if key in REFORM_MONEY]
+    rows = []
+    for k, b in enumerate(base["rows"]):
+        row = [b[key] for key, _ in BUDGET_COLUMNS]
+        if reform:
+            row += [reform["rows"][k][key] for key in REFORM_MONEY]
+        rows.append(row)
     env = base["envelopes"]
     notes = [["中央预算补助 central envelope", env["central_cny"]], ["县财政配套控制额 county cap", env["county_cny"]]]
     notes += [["警告 warning", w["message"]] for w in base["warnings"]]
     if reform:
         notes += [["改革参数 reform", f"{k}={v}"] for k, v in reform["overrides"].items()]
         notes += [["改革警告 reform warning", w["message"]] for w in reform["warnings"]]
-    write_xlsx(path, {"预算 budget": (headers, rows), "说明 notes": (["item", "value"], notes)})
+    write_workbook(path, [
+        Sheet("预算 budget", cols, rows, title="盐池县冬季清洁取暖项目资金预算 programme budget (盐政办发〔2022〕8号)",
+              totals="合计 total"),
+        Sheet("说明 notes", [Column("项目 item"), Column("数值 value", "money")], notes, freeze=False),
+    ])
 
 
 def register(app: typer.Typer) -> None:

@@ -165,10 +165,14 @@ def test_budget_demo_matches_targets_and_reform(tmp_path, capsys):
     assert wb.sheetnames == ["预算 budget", "说明 notes"]
     rows = list(wb["预算 budget"].iter_rows(values_only=True))
     wb.close()
-    assert rows[0][0] == "乡镇 township" and rows[0][-1].startswith("改革后 reform")
-    total = rows[-1]
-    assert total[0] == "合计 total" and total[2] == 27000 and total[6] == b["totals"]["central_cny"]
-    assert total[-4] == b["reform"]["totals"]["central_cny"]
+    assert rows[0][0].startswith("盐池县") and rows[1][0] == "乡镇 township"  # title line, then the header
+    assert rows[1][-1].startswith("改革后 reform")
+    data, total = rows[2:-1], rows[-1]
+    assert all(isinstance(r[1], int) for r in data)  # years as numbers
+    assert sum(r[2] for r in data) == 27000 and sum(r[6] for r in data) == b["totals"]["central_cny"]
+    assert sum(r[-4] for r in data) == b["reform"]["totals"]["central_cny"]
+    last = len(rows) - 1
+    assert total[0] == "合计 total" and total[2] == f"=SUM(C3:C{last})" and total[6] == f"=SUM(G3:G{last})"
 
 
 def test_budget_warns_when_the_county_cap_would_be_exceeded(capsys):
@@ -184,6 +188,32 @@ def test_budget_reads_csv(tmp_path, capsys):
     csv_path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     code, out, _ = run(["budget", "yanchi", str(csv_path), "--json"], capsys)
     assert code == 0 and json.loads(out)["totals"]["total_cny"] == 5300
+
+
+def test_budget_xlsx_must_be_an_xlsx_file(tmp_path, capsys):
+    for target in (tmp_path, tmp_path / "out.csv"):
+        code, _, err = run(["budget", "yanchi", "--demo", "--xlsx", str(target)], capsys)
+        assert code == 2 and "xlsx" in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_budget_reads_the_ledger_template(tmp_path, capsys):
+    import openpyxl
+
+    from cleanheat.registry.services.ledger import COLUMNS, write_template
+
+    tpl = tmp_path / "tpl.xlsx"
+    write_template(tpl)
+    wb = openpyxl.load_workbook(tpl)
+    row = {"household_id": "YC-1", "township": "青山乡", "village": "猫头梁村", "name": "李一",
+           "id_number": "64032319851004000X", "phone": "13800000001", "heated_area_m2": "72㎡", "dwelling": "窑洞",
+           "technology": "太阳能", "installed_on": "2022/7/1", "self_install": "是", "accepted_on": "2022年9月1日",
+           "invoice_cny": "18,000元"}
+    wb["台账"].append([row.get(c.field) for c in COLUMNS])
+    wb.save(tpl)
+    code, out, err = run(["budget", "yanchi", str(tpl), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["totals"]["total_cny"] == 5300  # solar_aux on a 72 m² cave: 3500 + 1800
 
 
 def test_budget_bad_set(capsys):

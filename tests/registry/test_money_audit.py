@@ -627,3 +627,16 @@ def test_why_not_paid_names_a_suspected_duplicate_and_a_merged_record(session: S
     assert "YC-T-000001" in dropped["failing"][0]["detail"]
     with pytest.raises(NotFound, match="no household 'YC-T-999999'"):
         payments.reverse_payment(session=session, household_id="YC-T-999999", actor="x", why="w")
+
+
+def test_household_view_after_a_reversal_and_a_new_payment(session: Session) -> None:
+    from cleanheat.registry.services.household_view import household_view
+
+    factories.programme(session)
+    iid = factories.accepted_installation(session, 1)
+    payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=PAID_ON)
+    payments.reverse_payment(session=session, household_id="YC-T-000001", actor="x", why="w", on=dt.date(2022, 9, 1))
+    assert household_view(session=session, household_id="YC-T-000001")["payment"] is None
+    payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=dt.date(2022, 9, 20))
+    view = household_view(session=session, household_id="YC-T-000001")
+    assert view["payment"]["voucher_no"] == "BT20220920-YC-T-000001-2"

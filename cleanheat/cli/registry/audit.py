@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -12,8 +13,13 @@ from cleanheat.cli.registry.common import (
     JSON_OUT,
     LABELS,
     LATE,
+    XLSX_OUT,
+    local_instant,
+    parse_date,
     session_scope,
     show,
+    tz_label,
+    write_table_xlsx,
 )
 
 if TYPE_CHECKING:
@@ -76,36 +82,55 @@ PROBLEM_NAMES = {"changed": "被修改 changed", "not_logged": "无日志（应�
 
 
 @audit_app.command("log")
-def audit_log(resource: str | None = typer.Option(None, "--resource", help="Only entries about this resource, "
-                                                  "e.g. household/YC-2022-000001 or installation/17."),
-              limit: int | None = typer.Option(None, "--limit", help="Only the last N entries."),
-              json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Audit entries, oldest first (with --json: CloudEvents JSON)."""
-    from cleanheat.registry import audit
+def audit_log(resource: str | None = typer.Option(None, "--resource", metavar="RESOURCE",
+                                                  help="Only entries about this resource: household/YC-2022-000001, "
+                                                       "installation/17, ticket/5 … or just YC-2022-000001."),
+              actor: str | None = typer.Option(None, "--actor", metavar="NAME", help="Only this actor's entries."),
+              action: str | None = typer.Option(None, "--action", metavar="ACTION",
+                                                help="Only this action or family, e.g. payment.made or payment."),
+              since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD",
+                                               help="From this date (programme time zone), inclusive."),
+              until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD",
+                                               help="Up to this date (programme time zone), inclusive."),
+              limit: int | None = typer.Option(None, "--limit", metavar="N",
+                                               help="Only the last N matching entries (N ≥ 1)."),
+              xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Audit entries, oldest first, times in the programme time zone (with --json: CloudEvents JSON, UTC)."""
+    from cleanheat.registry.services.audit_log import entries, resource_names
 
+    day_from = parse_date(since, "--since") if since else None
+    day_to = parse_date(until, "--until") if until else None
     with session_scope(database_url, read_only=True) as session:
-        events = audit.log(session, resource=resource, limit=limit)
-    rows = [{"sequence": e.get("sequence"), "time": _local_time(e.get("time")),
-             "actor": e.get("actor"), "action": str(e.get("type", "")).removeprefix("cn.cleanheat."),
-             "subject": e.get("subject"), "outcome": e.get("outcome"), "why": e.get("why"),
-             "data": render.fmt(e.get("data") or "")} for e in events]
-    labels = {**LABELS, "sequence": "序号 seq", "time": "时间 time (programme time)", "action": "事件 action",
-              "subject": "对象 resource", "outcome": "结果 outcome", "data": "数据 data"}
-    show(events, json_out, lambda c: c.print(render.records_table(
-        f"审计日志 audit log{' · ' + resource if resource else ''} ({len(rows):,} 条 entries)", rows, labels,
-        style=lambda r: None if r["outcome"] == "success" else LATE)))
+        events = entries(session, resources=resource_names(resource) if resource else None, actor=actor,
+                         action=action, since=day_from, until=day_to, limit=limit)
+    rows = [{"sequence": e.get("sequence"), "time": local_instant(e.get("time")), "actor": e.get("actor"),
+             "action": str(e.get("type", "")).removeprefix("cn.cleanheat."), "subject": e.get("subject"),
+             "outcome": e.get("outcome"), "why": e.get("why"), "data": render.fmt(e.get("data") or "")}
+            for e in events]
+    labels = {**LABELS, "time": f"时间 time ({tz_label()})"}
+    if xlsx is not None:
+        import datetime as dt
+
+        from cleanheat.clock import local_time
+
+        cells = [{**r, "time": local_time(dt.datetime.fromisoformat(str(e["time"]))).replace(tzinfo=None,
+                                                                                              microsecond=0)}
+                 for r, e in zip(rows, events, strict=True)]
+        write_table_xlsx(xlsx, "审计日志 audit log", cells, list(AUDIT_KEYS), labels=labels)
+    filters = [f for f in (resource, actor, action, since and f"≥ {since}", until and f"≤ {until}") if f]
+
+    def draw(c: Console) -> None:
+        if not rows:
+            c.print("没有符合条件的审计记录 no matching entries")
+            return
+        c.print(render.records_table(
+            f"审计日志 audit log{' · ' + ' · '.join(filters) if filters else ''} ({len(rows):,} 条 entries)", rows,
+            labels, keys=list(AUDIT_KEYS), style=lambda r: None if r["outcome"] == "success" else LATE))
+
+    show(events, json_out, draw)
 
 
-def _local_time(value: Any) -> str:
-    """An audit entry's ISO 8601 UTC time as programme time: ``2022-08-01 17:00 (UTC+8)``."""
-    import datetime as dt
-
-    from cleanheat.clock import format_local
-
-    try:
-        return format_local(dt.datetime.fromisoformat(str(value)), seconds=True)
-    except ValueError:
-        return str(value or "")
+AUDIT_KEYS = ("sequence", "time", "actor", "action", "subject", "outcome", "why", "data")
 
 
 def register(app: typer.Typer) -> None:

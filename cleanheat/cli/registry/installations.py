@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cleanheat.cli.registry.common import (
+    ACTOR,
     DB_URL,
     JSON_OUT,
     kv,
@@ -17,15 +18,23 @@ if TYPE_CHECKING:
     pass
 
 
-def accept(installation_id: int = typer.Argument(..., help="Installation id."),
-           on: str | None = typer.Option(None, "--on", help="Inspection date YYYY-MM-DD (default today, programme "
-                                         "time zone)."),
-           inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", help="Inspecting body (repeat)."),
+INSTALLATION_HELP = ("安装编号 installation id: `cleanheat ledger search NAME|ID` and `cleanheat household show "
+                     "HOUSEHOLD_ID` show it.")
+
+
+def accept(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),
+           on: str | None = typer.Option(None, "--on", metavar="YYYY-MM-DD",
+                                         help="验收日期 inspection date (default: today, programme time zone)."),
+           inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", metavar="BODY",
+                                               help="验收单位 inspecting body (repeat the option for each)."),
            heating_effect_reached: bool = typer.Option(
                True, "--heating-effect-reached/--heating-effect-not-reached",
-               help="Not reached: record a failed inspection (验收不合格); the installation stays unpaid."),
-           note: str = typer.Option("", "--note", help="What the inspectors found (kept with a failed inspection)."),
-           actor: str = typer.Option(..., "--actor"), why: str = typer.Option("", "--why"),
+               help="供暖效果是否达标 whether the heating effect is reached; not reached records a failed inspection "
+                    "(验收不合格) and the installation stays unpaid."),
+           note: str = typer.Option("", "--note", metavar="TEXT",
+                                    help="检查情况 what the inspectors found (kept with a failed inspection)."),
+           actor: str = ACTOR, why: str = typer.Option("", "--why", metavar="TEXT",
+                                                       help="原因 why, recorded in the audit log."),
            json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Record the acceptance inspection (验收) of an installation: passed (the subsidy becomes payable) or, with
     --heating-effect-not-reached, failed (验收不合格, audited; a later passed acceptance can follow). A passed
@@ -56,8 +65,10 @@ def accept(installation_id: int = typer.Argument(..., help="Installation id."),
                "a later acceptance can follow)")
 
 
-def void_installation(installation_id: int = typer.Argument(..., help="Installation id."),
-                      actor: str = typer.Option(..., "--actor"), why: str = typer.Option(..., "--why"),
+def void_installation(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),
+                      actor: str = ACTOR,
+                      why: str = typer.Option(..., "--why", metavar="TEXT",
+                                              help="原因 why it is void, recorded in the audit log (required)."),
                       json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Void an installation recorded in error (not once paid); audited."""
     from cleanheat.registry.services import installations

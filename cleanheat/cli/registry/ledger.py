@@ -17,13 +17,14 @@ from cleanheat.cli.registry.common import (
     engine_scope,
     err,
     kv,
-    records,
+    method_name,
     session_scope,
+    show,
     writing,
 )
 
 if TYPE_CHECKING:
-    pass
+    from rich.console import Console
 
 
 ledger_app = typer.Typer(help="The township household ledger (台账): template, import, export.", no_args_is_help=True)
@@ -32,7 +33,8 @@ ledger_app = typer.Typer(help="The township household ledger (台账): template,
 @ledger_app.command("template")
 def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write."),
                     json_out: bool = JSON_OUT) -> None:
-    """Write an empty ledger template (Chinese headers, an example row, a sheet explaining the columns)."""
+    """Write an empty ledger template: sheet 台账 (Chinese headers, identity number and phone as text, drop-downs),
+    sheet 示例 (an example row, refused if imported), sheet 说明 (each column, the method names accepted)."""
     from cleanheat.registry.services.ledger import write_template
 
     with writing(file):
@@ -41,7 +43,7 @@ def ledger_template(file: Path = typer.Argument(..., help="XLSX file to write.")
 
 
 @ledger_app.command("import")
-def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .csv."),
+def ledger_import(file: Path = typer.Argument(..., help="Ledger file: .xlsx, .xls or .csv (UTF-8 or GBK)."),
                   actor: str = typer.Option(..., "--actor", help="Who imports (recorded in the audit log)."),
                   json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Import a township ledger: every row validated; any error and nothing changes (exit 2)."""
@@ -70,7 +72,7 @@ def ledger_import(file: Path = typer.Argument(..., help="Ledger file, .xlsx or .
 @ledger_app.command("export")
 def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
                   json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Export the whole ledger (template columns plus payment) to XLSX."""
+    """Export the whole ledger to XLSX: the template's columns (it imports back), the payment and 状态."""
     from cleanheat.registry.services.ledger import export_xlsx
 
     with session_scope(database_url, read_only=True) as session, writing(file):
@@ -79,15 +81,32 @@ def ledger_export(file: Path = typer.Argument(..., help="XLSX file to write."),
 
 
 @ledger_app.command("search")
-def ledger_search(query: str = typer.Argument(..., help="Ledger id, identity number, phone or start of a name."),
-                  limit: int = typer.Option(20, "--limit"), json_out: bool = JSON_OUT,
-                  database_url: str | None = DB_URL) -> None:
-    """Find households by ledger id, identity number, phone or name."""
+def ledger_search(query: str = typer.Argument(..., metavar="QUERY",
+                                             help="农户编号 ledger id, 身份证号 identity number, 电话 phone or the "
+                                                  "start of a name."),
+                  limit: int = typer.Option(20, "--limit", metavar="N", min=1, help="At most N households."),
+                  json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Find households by ledger id, identity number, phone or name; each with its installation ids
+    (what `cleanheat accept ID` and `cleanheat void ID` take), method and state."""
+    from cleanheat.registry.services.household_view import INSTALLATION_STATE_NAMES, with_installations
     from cleanheat.registry.services.households import search
 
     with session_scope(database_url, read_only=True) as session:
-        found = search(session=session, query=query, limit=limit)
-    records(found, json_out, f"台账查询 ledger search: {query}")
+        found = with_installations(session=session, found=search(session=session, query=query, limit=limit))
+    shown = [{**r, "installation_ids": "; ".join(str(i) for i in r["installation_ids"]) or "—",
+              "methods": "; ".join(method_name(m) for m in r["methods"]) or "—",
+              "states": "; ".join(INSTALLATION_STATE_NAMES.get(s, s) for s in r["states"]) or "—"} for r in found]
+    keys = ["household_id", "name", "id_number", "phone", "township", "village", "address", "installation_ids",
+            "methods", "states"]
+
+    def draw(c: Console) -> None:
+        if not found:
+            c.print(f"没有找到 no household matches {query!r}")
+            return
+        c.print(render.records_table(f"台账查询 ledger search: {query}", shown,
+                                     {**LABELS, "methods": LABELS["method"], "states": LABELS["state"]}, keys=keys))
+
+    show(found, json_out, draw)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from cleanheat.cli import render
 from cleanheat.cli.io import write_json
 from cleanheat.cli.registry.common import (
+    ACTOR,
     DB_URL,
     JSON_OUT,
     LABELS,
@@ -62,8 +63,8 @@ def pay(
     accepted: bool = typer.Option(False, "--accepted", help="Pay every accepted, unpaid installation."),
     township: str | None = typer.Option(None, "--township", help="Only this township."),
     actor: str = typer.Option(..., "--actor", help="Who pays (recorded in the audit log)."),
-    paid_on: str | None = typer.Option(None, "--paid-on", help="Payment date YYYY-MM-DD (default today, "
-                                       "programme time zone)."),
+    paid_on: str | None = typer.Option(None, "--paid-on", metavar="YYYY-MM-DD", help="发放日期 payment date "
+                                       "(default: today, programme time zone)."),
     why: str = typer.Option("", "--why", help="Reason recorded in the audit log."),
     dry_run: bool = typer.Option(False, "--dry-run", help="预览 Preview: what would be paid and who is not "
                                  "payable (with the failing rules); nothing is written."),
@@ -128,7 +129,8 @@ def _print_paid(out: dict[str, Any]) -> None:
 
 
 @payment_app.command("show")
-def payment_show(household_id: str = typer.Argument(..., help="Household (ledger id)."), json_out: bool = JSON_OUT,
+def payment_show(household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID", help="农户编号 ledger id."),
+                 json_out: bool = JSON_OUT,
                  database_url: str | None = DB_URL) -> None:
     """A household's payment with the rules engine's reasons and trace; for a household not paid, why not
     (its decision with only the failing rules)."""
@@ -170,10 +172,13 @@ def payment_show(household_id: str = typer.Argument(..., help="Household (ledger
 
 @payment_app.command("reverse")
 def payment_reverse(
-    household_id: str = typer.Argument(..., help="Household (ledger id) whose payment is recovered."),
-    why: str = typer.Option(..., "--why", help="追回原因 Why the subsidy is recovered (recorded in the audit log)."),
-    actor: str = typer.Option(..., "--actor", help="Who recovers it (recorded in the audit log)."),
-    on: str | None = typer.Option(None, "--on", help="Booking date YYYY-MM-DD (default today, programme time zone)."),
+    household_id: str = typer.Argument(..., metavar="HOUSEHOLD_ID", help="农户编号 ledger id whose payment is "
+                                       "recovered."),
+    why: str = typer.Option(..., "--why", metavar="TEXT", help="追回原因 why the subsidy is recovered, recorded in "
+                            "the audit log (required)."),
+    actor: str = ACTOR,
+    on: str | None = typer.Option(None, "--on", metavar="YYYY-MM-DD", help="追回日期 booking date (default: today, "
+                                  "programme time zone)."),
     json_out: bool = JSON_OUT,
     database_url: str | None = DB_URL,
 ) -> None:

@@ -10,68 +10,89 @@ import typer
 from cleanheat.cli import render
 from cleanheat.cli.io import write_json
 from cleanheat.cli.registry.common import (
+    ACTOR,
     DB_URL,
     JSON_OUT,
     LABELS,
     LATE,
+    XLSX_OUT,
     method_name,
     parse_date,
     session_scope,
     show,
     submission,
-    write_xlsx_sheet,
+    write_sheets_xlsx,
 )
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-report_app = typer.Typer(help="Monthly township report and the plan table.", no_args_is_help=True)
+report_app = typer.Typer(help="报表 Monthly township report (月报表), late filers and the plan table (附件1).",
+                         no_args_is_help=True)
 
 
-SOURCES = {"central": "中央 central", "county": "县级 county", "household": "农户自筹 household"}
+SOURCES = {"central": "中央资金 central", "county": "地方资金 county", "household": "农户自筹 household"}
+"""Fund envelopes by source, named as the plan names them (盐政办发〔2022〕8号 二(一))."""
+
+ENVELOPE_KEYS = ["source", "cap_cny", "paid_cny", "committed_cny", "left_cny", "left_after_commitments_cny"]
+ENVELOPE_LABELS = {"source": "资金来源 source", "cap_cny": "额度 cap", "paid_cny": "已支付 paid",
+                   "committed_cny": "已承诺 committed", "left_cny": "余额 left",
+                   "left_after_commitments_cny": "扣除承诺后余额 left after commitments"}
+TOWNSHIP_KEYS = ["township", "year", "target", "installations", "accepted", "paid", "central_paid_cny",
+                 "local_paid_cny"]
+TOWNSHIP_LABELS = {**LABELS, "installations": "安装 installed"}
+HEADLINE_KEYS = ("households", "installations", "accepted", "paid", "central_paid_cny", "local_paid_cny",
+                 "total_paid_cny")
+
+
+def _status_tables(st: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]:
+    envelopes = [{"source": SOURCES.get(source, source), **e} for source, e in st["envelopes"].items()]
+    rows = st["by_township_year"]
+    totals = None
+    if rows:
+        totals = {"township": "合计 total", "target": sum(r["target"] or 0 for r in rows),
+                  **{k: sum(r[k] for r in rows) for k in TOWNSHIP_KEYS[3:]}}
+    return envelopes, rows, totals
 
 
 def _print_status(st: dict[str, Any]) -> None:
-    from rich.table import Table
-
     console = render.console()
-    console.print(render.kv_table("清洁取暖项目进度 programme status", [
-        (k, st[k]) for k in ("households", "installations", "accepted", "paid", "central_paid_cny", "local_paid_cny",
-                             "total_paid_cny") if k in st], LABELS))
-    env = Table(title="资金额度 fund envelopes (CNY)", title_justify="left")
-    env.add_column("资金来源 source")
-    for col in ("额度 cap", "已支付 paid", "已承诺 committed", "余额 left", "扣除承诺后余额 left after commitments"):
-        env.add_column(col, justify="right")
-    keys = ("cap_cny", "paid_cny", "committed_cny", "left_cny", "left_after_commitments_cny")
-    for source, e in st["envelopes"].items():
-        short = e["left_after_commitments_cny"] < 0
-        env.add_row(SOURCES.get(source, source), *[f"{e[k]:,}" for k in keys], style=LATE if short else None)
-    console.print(env)
-    t = Table(title="分乡镇分年度 by township and year", title_justify="left")
-    for col in ("乡镇 township", "年度 year", "目标 target", "安装 installed", "验收 accepted", "已补贴 paid",
-                "中央资金 central CNY", "地方资金 county CNY"):
-        t.add_column(col, justify="left" if col.endswith("township") else "right")
-    rows = st["by_township_year"]
-    for r in rows:
-        t.add_row(r["township"], str(r["year"]), render.fmt(r["target"]), f"{r['installations']:,}",
-                  f"{r['accepted']:,}", f"{r['paid']:,}", f"{r['central_paid_cny']:,}", f"{r['local_paid_cny']:,}")
-    if rows:
-        t.add_row("合计 total", "", f"{sum(r['target'] or 0 for r in rows):,}",
-                  *[f"{sum(r[k] for r in rows):,}" for k in ("installations", "accepted", "paid", "central_paid_cny",
-                                                              "local_paid_cny")], style="bold")
-    console.print(t)
+    if not st["households"]:
+        console.print("[yellow]项目中还没有农户 the programme has no households yet.[/] 开始 To start: "
+                      "`cleanheat ledger template 台账.xlsx`, fill it in, then `cleanheat ledger import 台账.xlsx "
+                      "--actor NAME`; or try the synthetic programme with `cleanheat demo load`.")
+    console.print(render.kv_table("清洁取暖项目进度 programme status", [(k, st[k]) for k in HEADLINE_KEYS if k in st],
+                                  LABELS))
+    envelopes, rows, totals = _status_tables(st)
+    console.print(render.records_table("资金额度 fund envelopes (CNY)", envelopes, ENVELOPE_LABELS,
+                                       keys=ENVELOPE_KEYS,
+                                       style=lambda e: LATE if e["left_after_commitments_cny"] < 0 else None))
+    console.print(render.records_table("分乡镇分年度 by township and year", rows, TOWNSHIP_LABELS, keys=TOWNSHIP_KEYS,
+                                       totals=totals, keep=2))
     for w in st["warnings"]:
         console.print(f"[{LATE}]警告 warning:[/] {w}")
 
 
-def status(json_out: bool = typer.Option(False, "--json", help="Print JSON."),
-           database_url: str | None = DB_URL) -> None:
-    """Programme status: households, installations, accepted, paid, money against each envelope."""
+def status(xlsx: Path | None = XLSX_OUT, json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Programme status: households, installations, accepted, paid, money against each envelope, per township
+    and year."""
     from cleanheat.registry.services.reports import status as compute
 
     with session_scope(database_url, read_only=True) as session:
         st = compute(session=session)
+    if xlsx is not None:
+        envelopes, rows, totals = _status_tables(st)
+        headline = [[LABELS.get(k, k), st[k]] for k in HEADLINE_KEYS]
+        body = [[r.get(k) for k in TOWNSHIP_KEYS] for r in rows]
+        if totals:
+            body.append([totals.get(k) for k in TOWNSHIP_KEYS])
+        write_sheets_xlsx(xlsx, {
+            "项目进度 status": (["项目 item", "值 value"], headline),
+            "资金额度 envelopes": ([ENVELOPE_LABELS[k] for k in ENVELOPE_KEYS],
+                                  [[e[k] for k in ENVELOPE_KEYS] for e in envelopes]),
+            "分乡镇分年度 by township": ([TOWNSHIP_LABELS.get(k, k) for k in TOWNSHIP_KEYS], body),
+        }, plain={"分乡镇分年度 by township": {1}})
     if json_out:
         write_json(st)
     else:
@@ -79,57 +100,72 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 
 
 @report_app.command("monthly")
-def report_monthly(township: str = typer.Option(..., "--township", help="Township name, e.g. 花马池镇."),
-                   month: str = typer.Option(..., "--month", help="YYYY-MM."),
-                   xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the report to this XLSX file."),
+def report_monthly(township: str = typer.Option(..., "--township", metavar="NAME",
+                                                help="乡镇 township, e.g. 花马池镇."),
+                   month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="月份 month, e.g. 2022-11."),
+                   xlsx: Path | None = typer.Option(None, "--xlsx", metavar="FILE.xlsx",
+                                                    help="Also write the report (附件1 layout) to this Excel file."),
                    json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """A township's monthly progress report (月报表): progress against the year's target by method,
-    acceptances, payments, complaints; due by the 25th, late ones flagged."""
+    acceptances, payments, complaints; due by the 25th (盐政办发〔2022〕8号 八(三)), late ones flagged."""
     from cleanheat.registry.services.reports import monthly
 
     with session_scope(database_url, read_only=True) as session:
         rep = monthly(session=session, township=township, month=month)
     if xlsx is not None:
-        rows: list[list[Any]] = [[m, v["installed_month"], v["installed_ytd"], v["accepted_month"], v["accepted_ytd"]]
-                                 for m, v in rep["by_method"].items()]
-        rows.append(["合计", rep["installed_month"], rep["installed_ytd"], rep["accepted_month"], rep["accepted_ytd"]])
-        rows.append([])
-        for k in ("year_target_households", "progress", "paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny",
-                  "complaints_month", "tickets_open_at_month_end", "due_on", "submitted_on", "submission"):
-            rows.append([k, rep[k]])
-        write_xlsx_sheet(xlsx, f"{township}{month}",
-                         ["取暖方式", "本月安装", "年度累计安装", "本月验收", "年度累计验收"], rows)
+        _monthly_xlsx(xlsx, rep)
     show(rep, json_out, lambda c: _draw_monthly(c, rep))
 
 
-def _draw_monthly(c: Console, rep: dict[str, Any]) -> None:
-    from rich.table import Table
+MONTHLY_SUMMARY = ("year_target_households", "progress", "paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny",
+                   "complaints_month", "tickets_open_at_month_end", "due_on", "submitted_on", "submission")
+SUBMISSION_NAMES = {"on_time": "按时 on time", "late": "迟报 late", "missing": "未报 missing"}
 
+
+def _monthly_xlsx(path: Path, rep: dict[str, Any]) -> None:
+    """The monthly report as one sheet: a title line, township and month, the table by method, the summary."""
+    method_keys = ("installed_month", "installed_ytd", "accepted_month", "accepted_ytd")
+    rows: list[list[Any]] = [
+        ["乡镇 township", rep["township"]], ["月份 month", rep["month"]], [],
+        [LABELS["method"], *[LABELS[k] for k in method_keys]],
+        *[[method_name(m), *[v[k] for k in method_keys]] for m, v in rep["by_method"].items()],
+        ["合计 total", *[rep[k] for k in method_keys]], [],
+    ]
+    first_summary = len(rows) + 2  # spreadsheet row of the first summary line (title is row 1)
+    for k in MONTHLY_SUMMARY:
+        value = rep.get(k)
+        if k == "submission":
+            value = SUBMISSION_NAMES.get(str(value), value)
+        rows.append([LABELS.get(k, k), value])
+    sheet = f"{rep['township']}{rep['month']}月报"
+    progress_row = first_summary + MONTHLY_SUMMARY.index("progress")
+    write_sheets_xlsx(path, {sheet: ([f"盐池县冬季清洁取暖 {rep['township']} {rep['month']} 月报表 monthly report"],
+                                     rows)},
+                      cells={sheet: {(progress_row, 2): "0.0%"}})
+
+
+def _draw_monthly(c: Console, rep: dict[str, Any]) -> None:
     head = {k: rep.get(k) for k in ("township", "month", "due_on", "submitted_on")}
     head["submission"] = submission(str(rep.get("submission")))
     head["year_target_households"] = rep.get("year_target_households")
     progress = rep.get("progress")
     head["progress"] = "—" if progress is None else f"{progress:.1%}"
     c.print(render.kv_table(f"{rep['township']} {rep['month']} 清洁取暖月报表 monthly report", head, LABELS))
-    t = Table(title="分取暖方式 by heating method", title_justify="left")
-    t.add_column("取暖方式 method")
-    for col in ("本月安装 installed this month", "年度累计安装 installed YTD", "本月验收 accepted this month",
-                "年度累计验收 accepted YTD"):
-        t.add_column(col, justify="right")
-    keys = ("installed_month", "installed_ytd", "accepted_month", "accepted_ytd")
-    for m, v in rep["by_method"].items():
-        t.add_row(method_name(m), *[f"{v[k]:,}" for k in keys])
-    t.add_row("合计 total", *[f"{rep[k]:,}" for k in keys], style="bold")
-    c.print(t)
+    keys = ["method", "installed_month", "installed_ytd", "accepted_month", "accepted_ytd"]
+    rows = [{"method": method_name(m), **v} for m, v in rep["by_method"].items()]
+    c.print(render.records_table("分取暖方式 by heating method", rows, LABELS, keys=keys,
+                                 totals={"method": "合计 total", **{k: rep[k] for k in keys[1:]}}))
     c.print(render.kv_table("补贴与投诉 payments and complaints", {
         k: rep[k] for k in ("paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny", "complaints_month",
                             "tickets_open_at_month_end")}, LABELS))
 
 
 @report_app.command("submit")
-def report_submit(township: str = typer.Option(..., "--township"), month: str = typer.Option(..., "--month"),
-                  on: str | None = typer.Option(None, "--on", help="Filing date (default today)."),
-                  actor: str = typer.Option(..., "--actor"), json_out: bool = JSON_OUT,
+def report_submit(township: str = typer.Option(..., "--township", metavar="NAME", help="乡镇 township, e.g. 花马池镇."),
+                  month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="月份 the month reported."),
+                  on: str | None = typer.Option(None, "--on", metavar="YYYY-MM-DD",
+                                                help="报送日期 filing date (default: today, programme time zone)."),
+                  actor: str = ACTOR, json_out: bool = JSON_OUT,
                   database_url: str | None = DB_URL) -> None:
     """File a township's monthly report (figures from the ledger); after the 25th it is flagged late."""
     from cleanheat.registry.services.reports import submit_monthly
@@ -141,7 +177,8 @@ def report_submit(township: str = typer.Option(..., "--township"), month: str = 
 
 
 @report_app.command("laggards")
-def report_laggards(month: str = typer.Option(..., "--month"), json_out: bool = JSON_OUT,
+def report_laggards(month: str = typer.Option(..., "--month", metavar="YYYY-MM", help="月份 the month asked about."),
+                    json_out: bool = JSON_OUT,
                     database_url: str | None = DB_URL) -> None:
     """Townships whose monthly report was late or is missing (named, 盐政办发〔2022〕8号 八(三))."""
     from cleanheat.registry.services.reports import laggards
@@ -149,13 +186,19 @@ def report_laggards(month: str = typer.Option(..., "--month"), json_out: bool = 
     with session_scope(database_url, read_only=True) as session:
         rows = laggards(session=session, month=month)
     shown = [{**r, "submission": submission(r["submission"])} for r in rows]
-    show(rows, json_out, lambda c: c.print(render.records_table(
-        f"{month} 月报迟报或未报的乡镇 townships late or missing", shown, LABELS,
-        keys=["township", "month", "due_on", "submitted_on", "submission"])))
+
+    def draw(c: Console) -> None:
+        if not rows:
+            c.print(f"{month} 没有迟报或未报的乡镇 every township filed its {month} report on time")
+            return
+        c.print(render.records_table(f"{month} 月报迟报或未报的乡镇 townships late or missing", shown, LABELS,
+                                     keys=["township", "month", "due_on", "submitted_on", "submission"]))
+
+    show(rows, json_out, draw)
 
 
 @report_app.command("plan")
-def report_plan(xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the table to this XLSX file."),
+def report_plan(xlsx: Path | None = XLSX_OUT,
                 json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """附件1: township × year, households planned vs done (accepted) and paid."""
     from cleanheat.registry.services.reports import plan
@@ -163,11 +206,13 @@ def report_plan(xlsx: Path | None = typer.Option(None, "--xlsx", help="Also writ
     with session_scope(database_url, read_only=True) as session:
         rows = plan(session=session)
     if xlsx is not None:
-        header = ["乡镇"] + [f"{y}年{w}" for y in (2021, 2022, 2023) for w in ("计划", "完成", "已补贴")] + ["计划合计",
-                                                                                                   "完成合计"]
-        keys = [f"{w}_{y}" for y in (2021, 2022, 2023) for w in ("planned", "done", "paid")]
-        write_xlsx_sheet(xlsx, "附件1 年度任务计划表", header,
-              [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"]] for r in rows])
+        header = ["乡镇 township"] + [f"{y}年{w}" for y in PLAN_YEARS for w in ("计划", "完成", "已补贴")] + [
+            "计划合计", "完成合计", "完成率"]
+        keys = [f"{w}_{y}" for y in PLAN_YEARS for w in ("planned", "done", "paid")]
+        body = [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"],
+                 r["done_total"] / r["planned_total"] if r["planned_total"] else None] for r in rows]
+        write_sheets_xlsx(xlsx, {"附件1 年度任务计划表": (header, body)},
+                          percent={"附件1 年度任务计划表": {len(header) - 1}})
     show(rows, json_out, lambda c: _draw_plan(c, rows))
 
 
@@ -176,17 +221,14 @@ PLAN_YEARS = (2021, 2022, 2023)
 
 def _draw_plan(c: Console, rows: list[dict[str, Any]]) -> None:
     """附件1's layout: one row per township, per year planned / done (accepted) / paid, then the totals."""
-    from rich.table import Table
-
-    t = Table(title="附件1 盐池县冬季清洁取暖年度任务计划表 annual plan by township (households)", title_justify="left",
-              caption="完成 = 已验收 done = accepted; 已补贴 = paid", caption_justify="left")
-    t.add_column("乡镇\ntownship", no_wrap=True)
+    cols = [render.Col("乡镇\ntownship")]
     for y in PLAN_YEARS:
         for w in ("计划\nplanned", "完成\ndone", "已补贴\npaid"):
-            t.add_column(f"{y}年\n{w}", justify="right", no_wrap=True)
-    t.add_column("合计\n计划\nplanned", justify="right", no_wrap=True)
-    t.add_column("合计\n完成\ndone", justify="right", no_wrap=True)
-    t.add_column("完成率\ndone %", justify="right", no_wrap=True)
+            cols.append(render.Col(f"{y}年\n{w}", number=True))
+    cols += [render.Col("合计\n计划\nplanned", number=True), render.Col("合计\n完成\ndone", number=True),
+             render.Col("完成率\ndone %", number=True)]
+    t = render.grid("附件1 盐池县冬季清洁取暖年度任务计划表 annual plan by township (households)", cols,
+                    caption="完成 = 已验收 done = accepted; 已补贴 = paid")
     for r in rows:
         total = r["township"] == "合计"
         done_share = r["done_total"] / r["planned_total"] if r["planned_total"] else None

@@ -14,7 +14,23 @@ from cleanheat.errors import Conflict
 from cleanheat.registry import audit
 from cleanheat.registry.models import BeijingApprovalStep, BeijingObligation, BeijingProject, BeijingZoneTarget
 
-__all__ = ["decide_step", "ensure_zone_targets", "list_projects", "record_projects", "zone_progress"]
+__all__ = ["KIND_NAMES", "PROJECT_STATUS_NAMES", "SOURCE_NAMES", "STEP_STATUS_NAMES", "ZONE_NAMES", "decide_step",
+           "ensure_zone_targets", "list_projects", "record_projects", "zone_progress", "zone_code", "zone_targets"]
+
+ZONE_NAMES = {
+    "city_sub_center": "北京城市副中心", "daxing_airport": "大兴国际机场及临空经济区", "expo_2019": "2019年北京世园会",
+    "huairou_science_city": "怀柔科学城", "future_science_city": "未来科学城",
+    "zhongguancun_etdz": "中关村科学城和北京经济技术开发区", "plain_new_towns": "平原新城",
+    "ecological_conservation": "生态涵养区",
+}
+"""Key zones of 京热泵实施意见(2019) 三(一)–(四), by code."""
+SOURCE_NAMES = {"shallow_ground": "浅层地源", "reclaimed_water": "再生水源", "sewage": "污水源", "waste_heat": "余热",
+                "deep_geothermal": "中深层地热"}
+KIND_NAMES = {"new_build": "新建", "expansion": "改扩建", "coal_boiler_retrofit": "燃煤锅炉改造",
+              "oil_boiler_retrofit": "燃油锅炉改造", "rural_whole_village_coal": "村镇整村煤改",
+              "urban_community_coal": "城镇社区煤改"}
+PROJECT_STATUS_NAMES = {"funded": "获资金支持", "self_funded": "自筹资金", "refused": "不予支持", "approved": "已批复"}
+STEP_STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "refused": "未批准"}
 
 
 def _status(d: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
@@ -90,28 +106,58 @@ def record_projects(
     return len(rows)
 
 
-def ensure_zone_targets(*, session: Session) -> None:
+def zone_targets() -> list[dict[str, Any]]:
     """Zone targets from the dated parameter ``beijing.targets.zone_new_area_m2`` (by 2022; 世园会 by 2019)."""
     from cleanheat.policy.engine import default_tree
 
+    targets = default_tree()["beijing.targets.zone_new_area_m2"].at(dt.date(2019, 6, 1)) or {}
+    return [{"zone": z, "by_year": 2019 if z == "expo_2019" else 2022, "target_m2": float(v)}
+            for z, v in targets.items()]
+
+
+def ensure_zone_targets(*, session: Session) -> None:
+    """Store the zone targets (:func:`zone_targets`) if none are stored; called when projects are recorded."""
     if session.execute(select(BeijingZoneTarget.id).limit(1)).first():
         return
-    targets = default_tree()["beijing.targets.zone_new_area_m2"].at(dt.date(2019, 6, 1)) or {}
-    session.execute(insert(BeijingZoneTarget), [
-        {"zone": z, "by_year": 2019 if z == "expo_2019" else 2022, "target_m2": float(v)} for z, v in targets.items()
-    ])
+    session.execute(insert(BeijingZoneTarget), zone_targets())
 
 
 def zone_progress(*, session: Session) -> list[dict[str, Any]]:
-    """Per zone: target and heated area of funded or self-funded projects recorded."""
+    """Per zone: target and heated area of funded or self-funded projects recorded (read only).
+
+    The stored targets when there are any, else those of the dated parameter (nothing is written).
+    """
     done = dict(session.execute(
         select(BeijingProject.zone, func.sum(BeijingProject.heated_area_m2))
         .where(BeijingProject.status != "refused").group_by(BeijingProject.zone)
     ).all())
-    return [
-        {"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2, "recorded_m2": float(done.get(t.zone) or 0.0)}
-        for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()
-    ]
+    stored: list[dict[str, Any]] = [
+        {"zone": t.zone, "by_year": t.by_year, "target_m2": t.target_m2}
+        for t in session.execute(select(BeijingZoneTarget).order_by(BeijingZoneTarget.id)).scalars()]
+    return [{**t, "recorded_m2": float(done.get(t["zone"]) or 0.0)} for t in (stored or zone_targets())]
+
+
+def zone_code(value: str) -> str:
+    """A zone's code from its code, its Chinese name or an unambiguous part of it (城市副中心).
+
+    Raises
+    ------
+    InputError
+        Unknown zone; the zones are listed with their Chinese names.
+    """
+    from cleanheat.errors import InputError
+
+    v = value.strip()
+    if v in ZONE_NAMES:
+        return v
+    for code, name in ZONE_NAMES.items():
+        if v == name:
+            return code
+    partial = [code for code, name in ZONE_NAMES.items() if len(v) >= 2 and v in name]
+    if len(partial) == 1:  # 城市副中心 for 北京城市副中心
+        return partial[0]
+    known = "、".join(f"{name}（{code}）" for code, name in ZONE_NAMES.items())
+    raise InputError(f"unknown zone {value!r}; one of {known}", field="--zone")
 
 
 def list_projects(*, session: Session, zone: str | None = None) -> list[dict[str, Any]]:

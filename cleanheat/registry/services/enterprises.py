@@ -18,8 +18,8 @@ from cleanheat.errors import Conflict, InputError, NotFound
 from cleanheat.registry import audit
 from cleanheat.registry.models import Enterprise, EnterpriseStatus
 
-__all__ = ["STATES", "TRANSITIONS", "StatusBook", "create", "get_enterprise", "status_book", "status_on",
-           "transition"]
+__all__ = ["STATES", "TRANSITIONS", "StatusBook", "create", "get_enterprise", "list_enterprises", "status_book",
+           "status_on", "transition"]
 
 STATES = ("submitted", "reviewed", "registered", "rejected", "suspended", "revoked")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -120,3 +120,48 @@ def status_on(*, session: Session, code: str, on: dt.date) -> str | None:
     """Registration state of enterprise ``code`` on date ``on`` (``None``: not yet applied)."""
     e = get_enterprise(session=session, code=code)
     return status_book(session=session).status_on(e.id, on)
+
+
+def list_enterprises(*, session: Session) -> list[dict[str, object]]:
+    """Every enterprise: code, name, status, registered since, installations, accepted, paid, complaints, open tickets.
+
+    ``registered_since`` is the start of the current registration (the last change to ``registered``),
+    ``None`` when the enterprise is not registered now. Void installations are not counted.
+    """
+    from sqlalchemy import func
+
+    from cleanheat.registry.models import Acceptance, Installation, Payment, Ticket
+
+    def per_enterprise(stmt: object) -> dict[int, int]:
+        return {eid: int(n) for eid, n in session.execute(stmt)}  # type: ignore[call-overload]
+
+    live = Installation.void.is_(False)
+    installed = per_enterprise(select(Installation.enterprise_id, func.count()).where(live)
+                               .group_by(Installation.enterprise_id))
+    accepted = per_enterprise(select(Installation.enterprise_id, func.count())
+                              .join(Acceptance, Acceptance.installation_id == Installation.id).where(live)
+                              .group_by(Installation.enterprise_id))
+    paid = per_enterprise(select(Installation.enterprise_id, func.count())
+                          .join(Payment, Payment.installation_id == Installation.id).where(live)
+                          .group_by(Installation.enterprise_id))
+    complaints = per_enterprise(select(Ticket.enterprise_id, func.count()).where(Ticket.kind == "complaint")
+                                .group_by(Ticket.enterprise_id))
+    open_tickets = per_enterprise(select(Ticket.enterprise_id, func.count())
+                                  .where(Ticket.stage.not_in(("resolved", "closed"))).group_by(Ticket.enterprise_id))
+    history: dict[int, list[tuple[dt.date, int, str]]] = defaultdict(list)
+    for eid, on, rid, status in session.execute(select(EnterpriseStatus.enterprise_id, EnterpriseStatus.effective_on,
+                                                       EnterpriseStatus.id, EnterpriseStatus.status)):
+        history[eid].append((on, rid, status))
+    out: list[dict[str, object]] = []
+    for e in session.execute(select(Enterprise).order_by(Enterprise.id)).scalars():
+        since = None
+        if e.status == "registered":
+            for on, _rid, status in sorted(history[e.id]):
+                if status == "registered":
+                    since = on
+        out.append({"code": e.code, "name": e.name, "status": e.status,
+                    "registered_since": since.isoformat() if since else None,
+                    "installations": installed.get(e.id, 0), "accepted": accepted.get(e.id, 0),
+                    "paid": paid.get(e.id, 0), "complaints": complaints.get(e.id, 0),
+                    "open_tickets": open_tickets.get(e.id, 0)})
+    return out

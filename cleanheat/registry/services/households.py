@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from cleanheat import normalise
 from cleanheat.errors import Conflict, InputError, NotFound
 from cleanheat.registry import audit
 from cleanheat.registry.models import DuplicateReview, Household, Installation, Payment, Township, Village
@@ -46,12 +47,9 @@ def _address_key(address: str) -> str:
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits only, without a +86/0086 country prefix: ``+86 136-3088-9253`` → ``13630889253``."""
-    digits = re.sub(r"\D", "", phone or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            digits = digits[len(prefix):]
-    return digits
+    """ASCII digits only, without a +86/0086 country prefix: ``+86 136-3088-9253`` and
+    ``１３６３０８８９２５３`` (full-width) → ``13630889253`` (:func:`cleanheat.normalise.phone_digits`)."""
+    return normalise.phone_digits(phone)
 
 
 def get_household(*, session: Session, household_id: str) -> Household:
@@ -63,18 +61,22 @@ def get_household(*, session: Session, household_id: str) -> Household:
 
 
 def search(*, session: Session, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Households whose ledger id, identity number or phone is ``query``, or whose name starts with it."""
-    q = query.strip()
+    """Households whose ledger id, identity number or phone is ``query``, or whose name starts with it.
+
+    The query is normalised as the import normalises values (NFKC: full-width ``１３９…`` and
+    ``ＹＣ－２０２２－…`` find ``139…`` and ``YC-2022-…``)."""
+    q = normalise.text(query)
     if not q:
         raise InputError("empty search", field="query")
+    ident = normalise.identifier(q)
     stmt = (
         select(Household, Village.name, Township.name)
         .join(Village, Household.village_id == Village.id)
         .join(Township, Village.township_id == Township.id)
         .where(
             or_(
-                Household.household_id == q,
-                Household.id_number == q.upper(),
+                Household.household_id.in_(sorted({q, ident})),
+                Household.id_number == ident.upper(),
                 Household.phone_normalised == (normalise_phone(q) or "-"),
                 Household.name.startswith(q),
             )

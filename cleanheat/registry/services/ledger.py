@@ -1,18 +1,23 @@
 """The township household ledger (台账) as a spreadsheet: template, all-or-nothing import, export.
 
-Columns may be headed by the template's Chinese headers or by the field names of SPEC §7's
-``subsidy yanchi`` input plus ``name``, ``id_number``, ``phone``, ``village`` (and the optional
-``address``, ``enterprise_code``, ``year``). Every row is validated; any error and nothing changes.
-Re-importing a file updates households in place (by ``household_id``) and never duplicates them or
-their installations.
+Columns may be headed by the template's Chinese headers or by the field names of the ``subsidy yanchi``
+input plus ``name``, ``id_number``, ``phone``, ``village`` (and the optional ``address``,
+``enterprise_code``, ``year``); a 序号 column and the export's own columns are skipped. Files are read
+through :mod:`cleanheat.spreadsheets` (``.xlsx``, ``.xls``, CSV in UTF-8 or GBK; title rows above the
+header; real row numbers in messages), values through :mod:`cleanheat.normalise` and the synonym tables
+of :mod:`cleanheat.codes`. Every row is validated; any error and nothing changes. Re-importing a file
+updates households in place (by ``household_id``) and never duplicates them or their installations.
+
+The template has three sheets: 台账 (headers only; identity number, phone and ids formatted as text;
+drop-downs), 示例 (one example row whose 农户编号 starts with 示例, refused on import) and 说明.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +26,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cleanheat import normalise, spreadsheets
+from cleanheat.codes import (
+    DWELLING_NAMES,
+    DWELLING_SYNONYMS,
+    FIELD_LABELS,
+    METHOD_SYNONYMS,
+    NO,
+    TECHNOLOGY_NAMES,
+    YES,
+    Dwelling,
+    Technology,
+    dwelling_code,
+    technology_code,
+    township_name,
+    yes_no,
+)
 from cleanheat.errors import InputError
+from cleanheat.policy.rules.yanchi import TOWNSHIPS
 from cleanheat.registry import audit
 from cleanheat.registry.models import (
     Acceptance,
@@ -36,6 +58,8 @@ from cleanheat.registry.services import households as hh_service
 from cleanheat.registry.services import installations as inst_service
 from cleanheat.registry.services import places
 from cleanheat.registry.services.enterprises import status_book
+from cleanheat.spreadsheets import IGNORED_HEADERS, Sheet, header_key
+from cleanheat.spreadsheets import Column as SheetColumn
 
 __all__ = ["COLUMNS", "LedgerImportError", "RowError", "export_xlsx", "import_file", "read_table", "write_template"]
 
@@ -45,47 +69,58 @@ class Column:
     field: str
     header: str
     required: bool
-    kind: str  # str, number, int, bool, date, code
+    kind: str  # str, ident, township, id_number, phone, number, int, bool, date, code
     note: str
 
 
+_L = FIELD_LABELS
 COLUMNS: tuple[Column, ...] = (
-    Column("household_id", "农户编号", True, "str", "unique ledger id of the household, e.g. YC-2022-000123"),
-    Column("township", "乡镇", True, "str", "one of the eight townships"),
-    Column("village", "行政村", True, "str", "administrative village"),
-    Column("name", "户主姓名", True, "str", "head of household"),
-    Column("id_number", "身份证号", True, "str", "18-character resident identity number"),
-    Column("phone", "联系电话", True, "str", "mobile phone"),
-    Column("address", "住址", False, "str", "address (house number included)"),
-    Column("heated_area_m2", "取暖面积(㎡)", True, "number", "heated area, caves included"),
-    Column("dwelling", "房屋类型", True, "code", "brick 砖房 | cave 窑洞 | other 其他"),
-    Column("technology", "取暖方式", True, "code", "method code of SPEC §2 (or its Chinese name)"),
-    Column("with_rooftop_pv", "屋顶光伏", False, "bool", "是/否"),
-    Column("installed_on", "安装日期", True, "date", "YYYY-MM-DD"),
-    Column("self_install", "自主安装", True, "bool", "是/否"),
-    Column("enterprise_code", "安装企业编号", False, "str", "registered enterprise code (empty for self-install)"),
-    Column("enterprise_registered", "企业已登记", False, "bool", "cross-checked against the registry"),
-    Column("previously_subsidised", "已享受补贴", False, "bool", "是/否"),
-    Column("accepted_on", "验收日期", False, "date", "YYYY-MM-DD, empty if not yet accepted"),
-    Column("invoice_cny", "发票金额(元)", True, "int", "equipment and installation invoice, CNY"),
-    Column("year", "年度", False, "int", "programme year 2021–2023 (default: year installed)"),
+    Column("household_id", _L["household_id"], True, "ident",
+           "农户唯一编号，如 YC-2022-000123 (unique ledger id of the household)"),
+    Column("township", _L["township"], True, "township", "八个乡镇之一：" + "、".join(TOWNSHIPS) + " (township)"),
+    Column("village", _L["village"], True, "str", "行政村名称 (administrative village)"),
+    Column("name", _L["name"], True, "str", "户主姓名 (head of household)"),
+    Column("id_number", _L["id_number"], True, "id_number",
+           "18位居民身份证号，末位可为X；本列为文本格式，请勿改为数字 (18-character identity number, kept as text)"),
+    Column("phone", _L["phone"], True, "phone", "手机号或带区号的座机号 (mobile, or landline with area code)"),
+    Column("address", _L["address"], False, "str", "住址，含门牌号；不填则为乡镇+行政村 (address with house number)"),
+    Column("heated_area_m2", _L["heated_area_m2"], True, "number",
+           "取暖面积（平方米，窑洞计入），如 80 或 80㎡ (heated area in m², caves included)"),
+    Column("dwelling", _L["dwelling"], True, "code", "砖房 / 窑洞 / 其他 (brick / cave / other)"),
+    Column("technology", _L["technology"], True, "code",
+           "取暖方式，填下表中的名称或代码 (heating method: a name or code of the table below)"),
+    Column("with_rooftop_pv", _L["with_rooftop_pv"], False, "bool", "是/否：同时安装屋顶光伏 (rooftop PV)"),
+    Column("installed_on", _L["installed_on"], True, "date",
+           "安装日期，如 2022-03-01、2022/3/1、2022年3月1日 (installation date)"),
+    Column("self_install", _L["self_install"], True, "bool", "是/否：农户自主安装 (self-installed)"),
+    Column("enterprise_code", _L["enterprise_code"], False, "ident",
+           "已登记安装企业的编号，自主安装不填 (registered enterprise code; empty for self-install)"),
+    Column("enterprise_registered", _L["enterprise_registered"], False, "bool",
+           "是/否：安装时企业已登记，导入时与企业登记簿核对 (checked against the enterprise register)"),
+    Column("previously_subsidised", _L["previously_subsidised"], False, "bool",
+           "是/否：已享受过清洁取暖补贴 (already had a clean-heating subsidy)"),
+    Column("accepted_on", _L["accepted_on"], False, "date", "验收日期，未验收不填 (acceptance date; empty if not yet)"),
+    Column("invoice_cny", _L["invoice_cny"], True, "int",
+           "设备购置及安装发票金额（元），如 16500 或 16,500元 (invoice, CNY)"),
+    Column("year", _L["year"], False, "int",
+           "计划年度 2021–2023，不填为安装年份 (programme year; default: year installed)"),
 )
 BY_FIELD = {c.field: c for c in COLUMNS}
-EXPORT_ONLY = ("补贴金额(元)", "凭证号", "发放日期", "paid_cny", "voucher_no", "paid_on")
-"""Columns ``ledger export`` adds (the payment); an import ignores them, so an export imports back."""
-BY_HEADER = {c.header: c for c in COLUMNS}
+EXPORT_ONLY = (_L["paid_cny"], _L["voucher_no"], _L["paid_on"], _L["status"], "paid_cny", "voucher_no", "paid_on",
+               "status")
+"""Columns ``ledger export`` adds (the payment, the state); an import ignores them, so an export imports back."""
+EXPORT_HEADERS = (_L["paid_cny"], _L["voucher_no"], _L["paid_on"], _L["status"])
+BY_HEADER = {header_key(c.header): c for c in COLUMNS}
+IGNORED = {header_key(h) for h in EXPORT_ONLY} | set(IGNORED_HEADERS)
+"""Header keys an import skips: the export's own columns and a 序号 (row number) column."""
+LEDGER_SHEET = "台账"
+EXAMPLE_SHEET = "示例"
+EXAMPLE_MARK = "示例"
+"""The template's example row is on its own sheet and its 农户编号 starts with 示例: an import refuses it."""
 
-DWELLINGS = {"brick": "brick", "砖房": "brick", "cave": "cave", "窑洞": "cave", "other": "other", "其他": "other"}
-TECH_NAMES = {
-    "热泵热风机+电直热": "fan_heater_direct", "空气源热泵热水机": "ashp_water", "电蓄热": "storage_electric",
-    "燃气壁挂炉": "gas_boiler", "地源热泵": "gshp", "太阳能+多种辅助能源": "solar_aux",
-    "其他高科技节能清洁能源": "other_high_tech", "二氧化碳低温空气源热泵": "co2_ashp",
-    "太阳能与地源热泵耦合跨季节蓄热": "solar_gshp_seasonal", "生物质": "biomass", "散煤炉": "coal_stove",
-}
+TECH_NAMES = {name: str(code) for code, name in TECHNOLOGY_NAMES.items()}
+"""The plan's name of each method → code (every synonym: :data:`cleanheat.codes.METHOD_SYNONYMS`)."""
 TECH_CODES = set(TECH_NAMES.values())
-TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
-FALSE = {"false", "0", "no", "n", "否", "无", "f", ""}
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 
 @dataclass(frozen=True)
@@ -112,115 +147,112 @@ class LedgerImportError(InputError):
         )
 
 
-def read_table(path: Path) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of an XLSX (first sheet) or CSV (UTF-8, with or without BOM) file."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            import openpyxl
+class HeaderRow(list[str]):
+    """The header texts of a ledger file, with ``row``, the header's spreadsheet row number."""
 
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        elif suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                rows = [list(r) for r in csv.reader(fh)]
-        else:
-            raise InputError(f"{path}: expected an .xlsx or .csv file", field="file")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field="file") from None
-    except InputError:
-        raise
-    except Exception as exc:  # a corrupt workbook
-        raise InputError(f"cannot read {path} as a spreadsheet: {exc}", field="file") from None
-    while rows and all(v in (None, "") for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise InputError(f"{path} is empty", field="file")
-    header = ["" if h is None else str(h).strip() for h in rows[0]]
-    return header, rows[1:]
+    row: int = 1
+
+
+def read_table(path: Path) -> tuple[HeaderRow, list[tuple[int, list[Any]]]]:
+    """Header and data rows of a ledger file (XLSX, XLS, CSV in UTF-8 or GBK; see :mod:`cleanheat.spreadsheets`).
+
+    The sheet 台账 is read if present, else the first sheet; the header row is found below any title
+    rows; each data row comes with its spreadsheet row number, empty rows left out.
+    """
+    known = [c.header for c in COLUMNS] + [c.field for c in COLUMNS]
+    table = spreadsheets.read_table(path, known_headers=known, prefer_sheets=(LEDGER_SHEET,))
+    header = HeaderRow(table.labels)
+    header.row = table.header_row
+    return header, table.rows
 
 
 def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    return normalise.text(v)
+
+
+_REPEATING = frozenset({"township", "code", "bool", "date", "number", "int"})
+"""Column kinds whose few distinct values repeat down a ledger: converted once per distinct value."""
 
 
 def _convert(col: Column, raw: Any) -> Any:
     """Converted value, or raise ValueError with the reason."""
+    if col.kind in _REPEATING and raw.__hash__ is not None:
+        return _convert_repeating(col.field, type(raw).__name__, raw)
+    return _convert_one(col, raw)
+
+
+@functools.lru_cache(maxsize=8192)
+def _convert_repeating(field: str, kind: str, raw: Any) -> Any:
+    del kind  # part of the key only: 1, 1.0 and True are one key of a dict
+    return _convert_one(BY_FIELD[field], raw)
+
+
+def _convert_one(col: Column, raw: Any) -> Any:
     text = _text(raw)
     if text == "":
         if col.required:
-            raise ValueError("required, empty")
+            raise ValueError("必填，为空 required, empty")
         return None
     if col.kind == "str":
-        return text
+        return " ".join(text.split())
+    if col.kind == "ident":
+        ident = normalise.identifier(raw)
+        if col.field == "household_id" and ident.startswith(EXAMPLE_MARK):
+            raise ValueError(f"模板示例行，不是农户：请删除此行 the template's example row ({ident}), not a household: "
+                             "delete it")
+        return ident
+    if col.kind == "township":
+        return township_name(text, TOWNSHIPS)
+    if col.kind == "id_number":
+        return normalise.id_number(raw)
+    if col.kind == "phone":
+        return normalise.phone(raw)
     if col.kind == "number":
-        try:
-            v = float(text)
-        except ValueError:
-            raise ValueError(f"not a number: {text!r}") from None
+        v = normalise.amount(raw, unit="m2" if col.field.endswith("_m2") else None)
         if v <= 0:
-            raise ValueError(f"must be > 0, got {text}")
-        return v
+            raise ValueError(f"应大于0 must be > 0, got {text}")
+        return float(v)
     if col.kind == "int":
-        try:
-            f = float(text)
-        except ValueError:
-            raise ValueError(f"not a whole number: {text!r}") from None
-        if not f.is_integer() or f < 0:
-            raise ValueError(f"must be a whole number ≥ 0, got {text}")
-        return int(f)
+        v = normalise.amount(raw, unit="cny" if col.field.endswith("_cny") else None)
+        if not float(v).is_integer() or v < 0:
+            raise ValueError(f"应为非负整数 must be a whole number ≥ 0, got {text}")
+        return int(v)
     if col.kind == "bool":
-        low = text.lower()
-        if low in TRUE:
-            return True
-        if low in FALSE:
-            return False
-        raise ValueError(f"expected 是/否 (true/false), got {text!r}")
+        return yes_no(raw)
     if col.kind == "date":
-        if isinstance(raw, dt.datetime):
-            return raw.date()
-        if isinstance(raw, dt.date):
-            return raw
-        try:
-            return dt.date.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            raise ValueError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        return normalise.parse_date(raw)
     if col.field == "dwelling":
-        if text not in DWELLINGS:
-            raise ValueError(f"expected brick/cave/other (砖房/窑洞/其他), got {text!r}")
-        return DWELLINGS[text]
+        return dwelling_code(text).value
     if col.field == "technology":
-        code = TECH_NAMES.get(text, text)
-        if code not in TECH_CODES:
-            raise ValueError(f"unknown method {text!r}; one of {', '.join(sorted(TECH_CODES))}")
-        return code
+        return technology_code(text).value
     raise AssertionError(col)  # pragma: no cover
 
 
-def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tuple[list[dict[str, Any]],
-                                                                               list[RowError]]:
+def _columns(header: list[str]) -> tuple[list[Column | None], list[RowError]]:
+    """The column of each header cell (None: skipped) and the header's errors (unknown, twice, missing)."""
+    row = getattr(header, "row", 1)
     errors: list[RowError] = []
     cols: list[Column | None] = []
-    for k, h in enumerate(header):
-        col = BY_HEADER.get(h) or BY_FIELD.get(h)
-        if col is None and h and h not in EXPORT_ONLY:
-            errors.append(RowError(1, h, "unknown column"))
+    for h in header:
+        key = header_key(h)
+        col = BY_HEADER.get(key) or BY_FIELD.get(key)
+        if col is None and key and key.lower() not in IGNORED and key not in IGNORED:
+            errors.append(RowError(row, h, f"未知列 unknown column; 可用的列 columns: "
+                                   f"{'、'.join(c.header for c in COLUMNS)} (or their field names; 序号 is skipped)"))
         if col is not None and col in cols:
-            errors.append(RowError(1, h, f"column {col.field} appears twice"))
+            errors.append(RowError(row, h, f"列重复 column {col.header} ({col.field}) appears twice"))
         cols.append(col)
-        del k
     present = {c.field for c in cols if c}
     for c in COLUMNS:
         if c.required and c.field not in present:
-            errors.append(RowError(1, c.header, f"required column missing (header {c.header} or {c.field})"))
+            errors.append(RowError(row, c.header, f"缺少必填列 required column missing (header {c.header} or "
+                                   f"{c.field})"))
+    return cols, errors
+
+
+def _validate(session: Session, header: list[str], rows: list[tuple[int, list[Any]]]
+              ) -> tuple[list[dict[str, Any]], list[RowError]]:
+    cols, errors = _columns(header)
     if errors:
         return [], errors
     towns = set(places.township_ids(session=session))
@@ -228,7 +260,7 @@ def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tup
     book = status_book(session=session)
     seen: dict[str, int] = {}
     out: list[dict[str, Any]] = []
-    for r, raw_row in enumerate(rows, start=2):
+    for r, raw_row in rows:
         if all(v in (None, "") for v in raw_row):
             continue
         rec: dict[str, Any] = {}
@@ -254,10 +286,6 @@ def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tup
             seen.setdefault(hid, r)
         if rec.get("township") and rec["township"] not in towns:
             err("township", f"unknown township {rec['township']!r}; one of {'、'.join(sorted(towns))}")
-        if rec.get("id_number") and not ID_NUMBER.match(str(rec["id_number"]).upper()):
-            err("id_number", f"not an 18-character identity number: {rec['id_number']!r}")
-        if rec.get("phone") and len(hh_service.normalise_phone(rec["phone"])) < 7:
-            err("phone", f"not a phone number: {rec['phone']!r}")
         inst_on, acc_on = rec.get("installed_on"), rec.get("accepted_on")
         if isinstance(inst_on, dt.date) and isinstance(acc_on, dt.date) and acc_on < inst_on:
             err("accepted_on", f"accepted on {acc_on}, before installed on {inst_on}")
@@ -285,14 +313,14 @@ def _validate(session: Session, header: list[str], rows: list[list[Any]]) -> tup
         rec["_row"] = r
         out.append(rec)
     if not out and not errors:
-        errors.append(RowError(2, "", "no data rows"))
+        errors.append(RowError(getattr(header, "row", 1) + 1, "", "没有数据行 no data rows"))
     return out, errors
 
 
 def _header_of(field: str, header: list[str]) -> str:
     col = BY_FIELD[field]
     for h in header:
-        if h in (col.header, col.field):
+        if header_key(h) in (header_key(col.header), col.field):
             return h
     return col.header
 
@@ -364,40 +392,94 @@ def _bool_zh(v: bool | None) -> str:
     return "" if v is None else ("是" if v else "否")
 
 
-def write_template(path: Path) -> None:
-    """An XLSX template: Chinese headers, one example row, a sheet explaining each column."""
-    import openpyxl
-    from openpyxl.styles import Font
+_KINDS = {"str": "general", "ident": "text", "township": "general", "id_number": "text", "phone": "text",
+          "number": "number", "int": "money", "bool": "general", "date": "date", "code": "general"}
+"""The spreadsheet column kind of each ledger column kind: identity numbers, phones and ids as text."""
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "township": TOWNSHIPS,
+    "dwelling": tuple(DWELLING_NAMES.values()),
+    "technology": tuple(TECHNOLOGY_NAMES.values()),
+}
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "台账"
-    ws.append([c.header for c in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.append(["YC-2022-000001", "花马池镇", "红井子村", "张军", "64032319851004000X", "13630889253",
-               "花马池镇红井子村1号", 92.9, "砖房", "ashp_water", "否", "2022-06-08", "否", "ENT-01", "是", "否",
-               "2022-08-07", 16500, 2022])
-    for k, c in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[openpyxl.utils.get_column_letter(k)].width = max(12, len(c.header) * 2 + 4)
-    notes = wb.create_sheet("说明")
-    notes.append(["列", "字段", "必填", "说明"])
+
+_TEMPLATE_WIDTHS = {"household_id": 18, "township": 12, "village": 14, "name": 12, "id_number": 22, "phone": 16,
+                    "address": 36, "dwelling": 12, "technology": 30, "installed_on": 14, "enterprise_code": 16,
+                    "accepted_on": 14, "invoice_cny": 16}
+"""Column widths of the empty template (display width, a CJK character counts 2): room for the values."""
+
+
+def _sheet_columns(*, template: bool) -> list[SheetColumn]:
+    """The ledger's columns for a workbook; the template's with drop-downs and widths for the values to come."""
+    out = []
     for c in COLUMNS:
-        notes.append([c.header, c.field, "是" if c.required else "否", c.note])
-    notes.append([])
-    notes.append(["取暖方式", "code"])
-    for name, code in TECH_NAMES.items():
-        notes.append([name, code])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+        kind = "year" if c.field == "year" else _KINDS[c.kind]
+        pick: tuple[str, ...] = ("是", "否") if c.kind == "bool" else _CHOICES.get(c.field, ())
+        out.append(SheetColumn(c.header, kind, choices=pick if template else (),
+                               width=_TEMPLATE_WIDTHS.get(c.field) if template else None))
+    return out
+
+
+EXAMPLE_ROW = (f"{EXAMPLE_MARK}-YC-2022-000001", "花马池镇", "红井子村", "张军（示例）", "64032319851004000X",
+               "13630889253", "花马池镇红井子村1号", 92.9, "砖房", TECHNOLOGY_NAMES[Technology.ASHP_WATER], "否",
+               dt.date(2022, 6, 8), "否", "ENT-01", "是", "否", dt.date(2022, 8, 7), 16500, 2022)
+"""The template's example (sheet 示例): its 农户编号 starts with 示例, which an import refuses."""
+
+
+def write_template(path: Path) -> None:
+    """An XLSX template: sheet 台账 with the Chinese headers and nothing else, identity number, phone and
+    ids formatted as text, drop-downs for 乡镇, 房屋类型, 取暖方式 and 是/否; sheet 示例 with one example
+    row (refused if it is ever imported); sheet 说明 explaining each column and the method names.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a folder, does not end in ``.xlsx``, or cannot be written.
+    """
+    ledger = Sheet(LEDGER_SHEET, _sheet_columns(template=True), [], blank_rows=2000)
+    example = Sheet(EXAMPLE_SHEET, _sheet_columns(template=False), [list(EXAMPLE_ROW)],
+                    notes=["示例行仅供参考，请在「台账」表中填写；导入时编号以「示例」开头的行会被拒绝。",
+                           "This row only shows the format: fill in the sheet 台账; a row whose 农户编号 starts "
+                           "with 示例 is refused on import."])
+    notes_rows: list[list[Any]] = [[c.header, c.field, "是" if c.required else "否", c.note] for c in COLUMNS]
+    notes_rows.append([])
+    notes_rows.append(["取暖方式 heating method", "代码 code", "", "也可填写 also accepted"])
+    synonyms: dict[Technology, list[str]] = {t: [] for t in Technology}
+    for name, code in METHOD_SYNONYMS.items():
+        synonyms[code].append(name)
+    for key, name in TECHNOLOGY_NAMES.items():
+        tech = Technology(key)
+        extra = "、".join(synonyms[tech]) + ("、以「太阳能+」开头的名称" if tech is Technology.SOLAR_AUX else "")
+        notes_rows.append([name, str(tech), "", extra])
+    notes_rows.append([])
+    notes_rows.append(["房屋类型 dwelling", "代码 code", "", "也可填写 also accepted"])
+    dwelling_syn: dict[Dwelling, list[str]] = {d: [] for d in Dwelling}
+    for name, d in DWELLING_SYNONYMS.items():
+        dwelling_syn[d].append(name)
+    for key, name in DWELLING_NAMES.items():
+        notes_rows.append([name, key, "", "、".join(dwelling_syn[Dwelling(key)])])
+    notes_rows.append([])
+    notes_rows.append(["是/否 yes/no", "", "", f"是：{'、'.join(YES)}；否：{'、'.join(NO)}"])
+    notes_rows.append(["日期 dates", "", "", normalise.DATE_FORMS_SHOWN + "，或 Excel 日期单元格 (or a date cell)"])
+    notes_rows.append(["乡镇 township", "", "",
+                       "可省略「镇」「乡」，如 大水坑 = 大水坑镇 (the suffix may be left out)"])
+    notes_rows.append(["序号", "", "", "可有序号列，导入时忽略 (a row-number column is skipped)"])
+    notes = Sheet("说明", [SheetColumn("列 column"), SheetColumn("字段 field"), SheetColumn("必填 required"),
+                          SheetColumn("说明 notes", width=80)], notes_rows, freeze=False)
+    spreadsheets.write_workbook(path, [ledger, example, notes])
+
+
+STATUS_LABELS = {"paid": "已补贴", "accepted": "已验收", "failed": "验收不合格", "pending": "待验收",
+                 "none": "未安装"}
+"""The 状态 column of the export: the state from the installation, acceptance and payment (the words of
+``household show``; the export runs no rules, so an accepted household is 已验收, paid or not payable
+being for ``household show`` and ``pay --dry-run`` to say)."""
 
 
 def export_rows(*, session: Session) -> Iterable[list[Any]]:
-    """Ledger rows (template columns + payment columns), one per household and installation."""
+    """Ledger rows (template columns + payment columns + 状态), one per household and installation."""
     stmt = (
         select(Household, Township.name, Village.name, Installation, Enterprise.code, Acceptance.accepted_on,
-               Payment.total_cny, Payment.voucher_no, Payment.paid_on)
+               Acceptance.heating_effect_reached, Payment.total_cny, Payment.voucher_no, Payment.paid_on)
         .join(Village, Household.village_id == Village.id)
         .join(Township, Village.township_id == Township.id)
         .outerjoin(Installation, (Installation.household_id == Household.id) & Installation.void.is_(False))
@@ -408,36 +490,39 @@ def export_rows(*, session: Session) -> Iterable[list[Any]]:
         .order_by(Household.household_id, Installation.id)
     )
     book = status_book(session=session)
-    for h, town, village, inst, ent_code, acc_on, paid, voucher, paid_on in session.execute(stmt):
+    dwellings = {str(d): n for d, n in DWELLING_NAMES.items()}
+    methods = {str(t): n for t, n in TECHNOLOGY_NAMES.items()}
+    for h, town, village, inst, ent_code, acc_on, effect, paid, voucher, paid_on in session.execute(stmt):
         registered = (book.registered_on(inst.enterprise_id, inst.installed_on)
                       if inst is not None and inst.enterprise_id is not None else None)
+        state = ("none" if inst is None else "paid" if paid is not None else "pending" if acc_on is None
+                 else "accepted" if effect is not False else "failed")
         yield [
             h.household_id, town, village, h.name, h.id_number, h.phone, h.address, h.heated_area_m2,
-            {"brick": "砖房", "cave": "窑洞", "other": "其他"}.get(h.dwelling, h.dwelling),
-            inst.technology if inst else "", _bool_zh(inst.with_rooftop_pv) if inst else "",
+            dwellings.get(h.dwelling, h.dwelling),
+            methods.get(inst.technology, inst.technology) if inst else "",
+            _bool_zh(inst.with_rooftop_pv) if inst else "",
             inst.installed_on if inst else None, _bool_zh(inst.self_install) if inst else "", ent_code or "",
             _bool_zh(registered), _bool_zh(h.previously_subsidised), acc_on, inst.invoice_cny if inst else None,
-            h.programme_year, paid, voucher or "", paid_on,
+            h.programme_year, paid, voucher or "", paid_on, STATUS_LABELS[state],
         ]
 
 
 def export_xlsx(*, session: Session, path: Path) -> int:
-    """Write the whole ledger to an XLSX file in the template's layout plus payment columns; returns rows."""
-    import openpyxl
+    """Write the whole ledger to an XLSX file in the template's layout plus payment and 状态 columns; returns
+    the rows. The file is written to a temporary file and renamed (the old export is kept if anything fails).
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb"):  # fail early (OSError) if the file cannot be written
-        pass
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("台账")
-    ws.append([c.header for c in COLUMNS] + list(EXPORT_ONLY[:3]))
-    n = 0
-    for row in export_rows(session=session):
-        ws.append(row)
-        n += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return n
+    Raises
+    ------
+    InputError
+        ``path`` is a folder, does not end in ``.xlsx``, or cannot be written.
+    """
+    cols = _sheet_columns(template=False) + [
+        SheetColumn(EXPORT_HEADERS[0], "money"), SheetColumn(EXPORT_HEADERS[1], "text"),
+        SheetColumn(EXPORT_HEADERS[2], "date"), SheetColumn(EXPORT_HEADERS[3]),
+    ]
+    spreadsheets.check_target(path)
+    return spreadsheets.write_workbook(path, [Sheet(LEDGER_SHEET, cols, list(export_rows(session=session)))])
 
 
 def write_csv(rows: list[list[Any]], header: list[str]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cleanheat.clock import add_years, format_local, local_date, now_utc
+from cleanheat.clock import add_years, as_utc, format_local, local_date, now_utc
 from cleanheat.errors import Conflict, InputError, NotFound
 from cleanheat.parameters import ParameterTree
 from cleanheat.policy.programme import value_on
@@ -26,8 +26,9 @@ from cleanheat.registry import audit
 from cleanheat.registry.models import Acceptance, Installation, Ticket, TicketEvent
 from cleanheat.registry.services.households import get_household
 
-__all__ = ["CATEGORIES", "KINDS", "RESPONSE_LIMIT_PARAMETER", "SERVICE_YEARS_PARAMETER", "STAGES", "advance",
-           "open_ticket", "overdue", "response_limit", "service_end"]
+__all__ = ["CATEGORIES", "CATEGORY_NAMES", "KINDS", "KIND_NAMES", "RESPONSE_LIMIT_PARAMETER", "SERVICE_YEARS_PARAMETER",
+           "STAGES", "STAGE_NAMES", "advance", "get_ticket", "list_tickets", "open_ticket", "overdue", "response_limit",
+           "service_end", "ticket_code"]
 
 KINDS = ("complaint", "service")
 CATEGORIES = ("quality", "service", "heating_effect", "not_in_use", "other")
@@ -174,3 +175,104 @@ def overdue(*, session: Session, at: dt.datetime | None = None) -> list[dict[str
                         "respond_by_local": format_local(due), "hours_late": round(late_h, 1),
                         "days_late": round(late_h / 24, 1)})
     return out
+
+
+KIND_NAMES = {"complaint": "投诉 complaint", "service": "服务 service"}
+CATEGORY_NAMES = {"quality": "质量 quality", "service": "服务 service", "heating_effect": "供暖效果 heating effect",
+                  "not_in_use": "未使用 not in use", "other": "其他 other"}
+STAGE_NAMES = {"opened": "已受理 opened", "assigned": "已派单 assigned", "responded": "已响应 responded",
+               "resolved": "已解决 resolved", "closed": "已关闭 closed"}
+"""Chinese-first names of the ticket codes; :func:`ticket_code` takes either the Chinese name or the code."""
+
+
+def ticket_code(value: str, names: dict[str, str], field: str) -> str:
+    """The code of a kind, category or stage given as the code (``complaint``) or its Chinese name (``投诉``).
+
+    Raises
+    ------
+    InputError
+        Neither a code nor a Chinese name; the accepted names are listed.
+    """
+    v = value.strip()
+    if v in names:
+        return v
+    for code, name in names.items():
+        chinese, _, english = name.partition(" ")
+        if v in (chinese, english, name):
+            return code
+    accepted = "、".join(f"{n.partition(' ')[0]}（{c}）" for c, n in names.items())
+    raise InputError(f"unknown {field.lstrip('-')} {value!r}; one of {accepted}", field=field)
+
+
+def _ticket_row(t: Ticket, household: str, enterprise: str | None, at: dt.datetime) -> dict[str, Any]:
+    due = as_utc(t.respond_by)
+    answered = as_utc(t.responded_at) if t.responded_at is not None else None
+    late_s = ((answered or at) - due).total_seconds()
+    return {"ticket": t.id, "household_id": household, "enterprise": enterprise, "kind": t.kind,
+            "category": t.category, "stage": t.stage, "opened_at": as_utc(t.opened_at).isoformat(),
+            "respond_by": due.isoformat(), "responded_at": answered.isoformat() if answered else None,
+            "closed_at": as_utc(t.closed_at).isoformat() if t.closed_at is not None else None,
+            "overdue": bool(t.overdue) or (answered is None and t.stage in ("opened", "assigned") and late_s > 0),
+            "late_s": max(0.0, late_s), "description": t.description}
+
+
+def list_tickets(
+    *, session: Session, open_only: bool = False, enterprise: str | None = None, township: str | None = None,
+    household: str | None = None, at: dt.datetime | None = None, limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Tickets (newest first) with stage, deadline and lateness: ``late_s`` is seconds past ``respond_by``
+    until the response, or until ``at`` (default now) while unanswered; 0 when on time.
+
+    Raises
+    ------
+    NotFound
+        An unknown enterprise, township or household.
+    """
+    from cleanheat.registry.models import Enterprise, Household, Village
+    from cleanheat.registry.services.enterprises import get_enterprise
+    from cleanheat.registry.services.places import get_township
+
+    at = _instant(at, "at")
+    stmt = (select(Ticket, Household.household_id, Enterprise.code)
+            .join(Household, Ticket.household_id == Household.id)
+            .outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id)
+            .order_by(Ticket.id.desc()))
+    if open_only:
+        stmt = stmt.where(Ticket.stage.not_in(("resolved", "closed")))
+    if enterprise is not None:
+        stmt = stmt.where(Ticket.enterprise_id == get_enterprise(session=session, code=enterprise).id)
+    if township is not None:
+        tid = get_township(session=session, name=township).id
+        stmt = stmt.where(Household.village_id.in_(select(Village.id).where(Village.township_id == tid)))
+    if household is not None:
+        stmt = stmt.where(Ticket.household_id == get_household(session=session, household_id=household).id)
+    if limit is not None:
+        if limit < 1:
+            raise InputError(f"must be at least 1, got {limit}", field="--limit")
+        stmt = stmt.limit(limit)
+    return [_ticket_row(t, hid, code, at) for t, hid, code in session.execute(stmt)]
+
+
+def get_ticket(*, session: Session, ticket_id: int, at: dt.datetime | None = None) -> dict[str, Any]:
+    """One ticket with its events (oldest first) and lateness (see :func:`list_tickets`).
+
+    Raises
+    ------
+    NotFound
+        No such ticket.
+    """
+    from cleanheat.registry.models import Enterprise, Household
+
+    at = _instant(at, "at")
+    row = session.execute(
+        select(Ticket, Household.household_id, Enterprise.code).join(Household, Ticket.household_id == Household.id)
+        .outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id).where(Ticket.id == ticket_id)).first()
+    if row is None:
+        raise NotFound(f"no ticket {ticket_id}")
+    t, hid, code = row
+    doc = _ticket_row(t, hid, code, at)
+    doc["installation_id"] = t.installation_id
+    doc["events"] = [{"stage": ev.stage, "at": as_utc(ev.at).isoformat(), "actor": ev.actor, "note": ev.note}
+                     for ev in session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                                               .order_by(TicketEvent.at, TicketEvent.id)).scalars()]
+    return doc
