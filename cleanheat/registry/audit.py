@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from cleanheat.registry.models import AuditEvent, AuditHead
 
-__all__ = ["GENESIS", "SOURCE", "AuditRecord", "Break", "event_envelope", "log", "record", "record_many",
-           "verify"]
+__all__ = ["GENESIS", "MONEY_TYPES", "SOURCE", "AuditRecord", "Break", "Mismatch", "Verification", "event_envelope",
+           "log", "record", "record_many", "verify", "verify_all"]
 
 GENESIS = "0" * 64
 SOURCE = "/cleanheat/registry"
@@ -124,22 +124,38 @@ def record(
 
 def verify(session: Session) -> tuple[int, Break | None]:
     """Walk the chain from the first entry; returns (entries checked, first break or ``None``)."""
+    return _walk(session, None)
+
+
+def _walk(session: Session, money: list[tuple[str, str, dict[str, Any]]] | None) -> tuple[int, Break | None]:
+    """The chain walk of :func:`verify`; with ``money``, also collects every money entry (type, subject,
+    data) of the whole log, past a break too."""
     prev = GENESIS
     expected_seq = 0
     n = 0
-    result = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
-    for ev in result.yield_per(5000):
-        n += 1
-        expected_seq += 1
-        row = {c: getattr(ev, c) for c in ("seq", "event_id", "source", "type", "subject", "time", "actor",
-                                           "outcome", "why", "data", "prev_hash", "hash")}
-        if ev.seq != expected_seq:
-            return n, Break(expected_seq, None, f"entry {expected_seq} is missing (next entry is {ev.seq})")
-        if ev.prev_hash != prev:
-            return n, Break(ev.seq, ev.event_id, "prev_hash does not match the hash of the entry before it")
-        if _hash(prev, _body(row)) != ev.hash:
-            return n, Break(ev.seq, ev.event_id, "content does not match its hash (the entry was edited)")
-        prev = ev.hash
+    brk: Break | None = None
+    table = AuditEvent.__table__
+    rows = session.connection().execute(select(table).order_by(table.c.seq).execution_options(yield_per=5000))
+    try:
+        for ev in rows:
+            if money is not None and ev.type in MONEY_TYPES:
+                try:
+                    money.append((ev.type, ev.subject, orjson.loads(ev.data)))
+                except orjson.JSONDecodeError:
+                    pass  # an edited entry: the chain check names it
+            if brk is not None:
+                continue
+            n += 1
+            expected_seq += 1
+            brk = _check(ev, expected_seq, prev)
+            if brk is None:
+                prev = ev.hash
+            elif money is None:
+                break
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, left open by an early stop
+    if brk is not None:
+        return n, brk
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != expected_seq or head_hash != prev:
@@ -149,6 +165,120 @@ def verify(session: Session) -> tuple[int, Break | None]:
             f"{expected_seq} were deleted",
         )
     return n, None
+
+
+def _check(ev: Any, expected_seq: int, prev: str) -> Break | None:
+    """The break at entry ``ev`` (a row of ``audit_event``), or ``None`` when it links to ``prev``."""
+    if ev.seq != expected_seq:
+        return Break(expected_seq, None, f"entry {expected_seq} is missing (next entry is {ev.seq})")
+    if ev.prev_hash != prev:
+        return Break(ev.seq, ev.event_id, "prev_hash does not match the hash of the entry before it")
+    if _hash(prev, _body(ev._mapping)) != ev.hash:
+        return Break(ev.seq, ev.event_id, "content does not match its hash (the entry was edited)")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The money tables against the log
+# --------------------------------------------------------------------------------------------
+
+MONEY_TYPES = frozenset({"cn.cleanheat.payment.made", "cn.cleanheat.payment.reversed", "cn.cleanheat.payment.batch"})
+"""Entries that record money: every payment and reversal with its amounts, every run with the envelope caps."""
+
+PROBLEMS = {
+    "changed": ("与日志不符", "differs from the log"),
+    "not_logged": ("无审计日志记录（在应用之外写入）", "has no audit entry (written outside the application)"),
+    "deleted": ("日志中有记录，库中已删除", "is in the log but not in the database (deleted)"),
+}
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A money row that does not agree with the audit log."""
+
+    table: str
+    row_id: int | None
+    household_id: str | None
+    problem: str  # changed | not_logged | deleted
+    field: str | None = None
+    logged: Any = None
+    stored: Any = None
+    voucher_no: str | None = None
+    name: str | None = None  # what else names the row (an envelope's source)
+
+    @property
+    def message(self) -> str:
+        """Chinese first, English beside."""
+        zh_p, en_p = PROBLEMS[self.problem]
+        row = f"{self.table} #{self.row_id}" if self.row_id is not None else self.table
+        zh = [x for x in (self.name, f"农户 {self.household_id}" if self.household_id else None,
+                          f"凭证 {self.voucher_no}" if self.voucher_no else None) if x]
+        en = [x for x in (self.name, f"household {self.household_id}" if self.household_id else None,
+                          f"voucher {self.voucher_no}" if self.voucher_no else None) if x]
+        row_zh = f"{row}（{'、'.join(zh)}）" if zh else row
+        row_en = f"{row} ({', '.join(en)})" if en else row
+        if self.problem == "changed":
+            return (f"{row_zh} {self.field}：日志记为 {self.logged}，库中为 {self.stored} — {row_en}: "
+                    f"{self.field} logged {self.logged}, stored {self.stored}")
+        return f"{row_zh} {zh_p} — {row_en} {en_p}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "row_id": self.row_id, "household_id": self.household_id,
+                "voucher_no": self.voucher_no, "name": self.name, "problem": self.problem, "field": self.field,
+                "logged": self.logged, "stored": self.stored, "message": self.message}
+
+
+@dataclass
+class Verification:
+    """The chain check and the money reconciliation of :func:`verify_all`."""
+
+    entries: int
+    first_break: Break | None
+    mismatches: list[Mismatch]
+    checked: dict[str, int]
+
+    @property
+    def intact(self) -> bool:
+        """The hash chain holds."""
+        return self.first_break is None
+
+    @property
+    def reconciled(self) -> bool:
+        """Every money row agrees with the log."""
+        return not self.mismatches
+
+    def as_dict(self, *, details: int = 1000) -> dict[str, Any]:
+        """The ``audit verify --json`` document: the chain fields as before, the reconciliation beside."""
+        out: dict[str, Any] = {"intact": self.intact}
+        if self.first_break is None:
+            out["entries"] = self.entries
+        else:
+            b = self.first_break
+            out["entries_checked"] = self.entries
+            out["first_broken"] = {"sequence": b.seq, "id": b.event_id, "problem": b.problem}
+        out["money_reconciled"] = self.reconciled
+        out["money_checked"] = dict(self.checked)
+        out["money_mismatch_count"] = len(self.mismatches)
+        out["money_mismatches"] = [m.as_dict() for m in self.mismatches[:details]]
+        return out
+
+
+def verify_all(session: Session, *, expected_caps: Mapping[str, int] | None = None) -> Verification:
+    """The chain (as :func:`verify`) and the money tables against the log, in one pass over the log.
+
+    Each payment, each ``pay``/``recover`` entry of the fund ledger and each reversal must be the one its
+    ``payment.made`` / ``payment.reversed`` entry records (amounts, household, installation, date,
+    voucher); a row without an entry was written outside the application, an entry without its row was
+    deleted. Envelope caps must be ``expected_caps`` (default: the programme's parameters; no command
+    changes a cap), now and as every payment run and reversal logged them. ``commit`` entries of the fund
+    ledger are not reconciled (their amounts are not in the log).
+    """
+    from cleanheat.registry.reconcile import reconcile
+
+    money: list[tuple[str, str, dict[str, Any]]] = []
+    n, brk = _walk(session, money)
+    checked, mismatches = reconcile(session, money, expected_caps=expected_caps)
+    return Verification(n, brk, mismatches, checked)
 
 
 def event_envelope(ev: AuditEvent) -> dict[str, Any]:

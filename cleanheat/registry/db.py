@@ -290,9 +290,11 @@ def _tables() -> list[Any]:
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
-    """Rows per table."""
+    """Rows per table (of those the database has: one at an older revision lacks the newer tables)."""
     with engine.connect() as conn:
-        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in _tables()}
+        existing = set(inspect(conn).get_table_names())
+        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in _tables()
+                if t.name in existing}
 
 
 def is_empty(engine: Engine) -> bool:

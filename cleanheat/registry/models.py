@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -46,12 +47,14 @@ __all__ = [
     "Enterprise",
     "EnterpriseAssessment",
     "EnterpriseStatus",
+    "FailedInspection",
     "FundEnvelope",
     "FundLedgerEntry",
     "Household",
     "Installation",
     "MonthlyReport",
     "Payment",
+    "PaymentReversal",
     "Target",
     "Ticket",
     "TicketEvent",
@@ -255,17 +258,45 @@ class Acceptance(Base):
     installation: Mapped[Installation] = relationship(back_populates="acceptance")
 
 
+class FailedInspection(Base):
+    """A completion inspection that failed (验收不合格): the installation stays unaccepted and unpaid.
+
+    An :class:`Acceptance` row is a passed acceptance (at most one per installation); a failed
+    inspection is recorded here instead, as many times as it happens, and a later passed acceptance
+    may follow (盐政办发〔2022〕8号 四: acceptance needs the heating effect reached).
+    """
+
+    __tablename__ = "failed_inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installation.id"), index=True)
+    inspected_on: Mapped[dt.date] = mapped_column(Date)
+    inspectors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    heating_effect_reached: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Payment(Base):
-    """The one-time subsidy paid to a household (一次性发放全额补贴); at most one per household."""
+    """The one-time subsidy paid to a household (一次性发放全额补贴).
+
+    Rows are never edited or deleted. A household has at most one *standing* payment: one without a
+    :class:`PaymentReversal`. ``attempt`` numbers a household's payments (1 for the first; a payment
+    after a reversal is the next), and ``(household_id, attempt)`` is unique, so two writers cannot
+    both pay a household's n-th payment.
+    """
 
     __tablename__ = "payment"
     __table_args__ = (
         CheckConstraint("central_cny >= 0 AND local_cny >= 0", name="non_negative"),
         CheckConstraint("total_cny = central_cny + local_cny", name="total"),
+        CheckConstraint("attempt >= 1", name="attempt"),
+        UniqueConstraint("household_id", "attempt"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), unique=True)
-    installation_id: Mapped[int] = mapped_column(ForeignKey("installation.id"), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installation.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     central_cny: Mapped[int] = mapped_column(BigInteger)
     local_cny: Mapped[int] = mapped_column(BigInteger)
     total_cny: Mapped[int] = mapped_column(BigInteger)
@@ -278,6 +309,31 @@ class Payment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     reasons_doc: Mapped[DecisionDoc] = relationship(foreign_keys=[reasons_doc_id])
     trace_doc: Mapped[DecisionDoc] = relationship(foreign_keys=[trace_doc_id])
+
+
+class PaymentReversal(Base):
+    """The recovery (追回) of a paid subsidy: an audited entry beside the payment, which stays as it was.
+
+    The fund ledger gets the negative ``recover`` entries; the household has no standing payment any more.
+    """
+
+    __tablename__ = "payment_reversal"
+    __table_args__ = (
+        CheckConstraint("central_cny >= 0 AND local_cny >= 0", name="non_negative"),
+        CheckConstraint("total_cny = central_cny + local_cny", name="total"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installation.id"))
+    central_cny: Mapped[int] = mapped_column(BigInteger)
+    local_cny: Mapped[int] = mapped_column(BigInteger)
+    total_cny: Mapped[int] = mapped_column(BigInteger)
+    voucher_no: Mapped[str] = mapped_column(String(32), unique=True)
+    reversed_on: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class DecisionDoc(Base):
@@ -305,7 +361,8 @@ class FundEnvelope(Base):
 
 
 class FundLedgerEntry(Base):
-    """One fund movement: ``commit`` (due on acceptance; outstanding until the installation is paid) or ``pay``."""
+    """One fund movement: ``commit`` (due on acceptance; outstanding until the installation is paid), ``pay``
+    (positive) or ``recover`` (追回: negative, the reversal of a ``pay``; ``payment_id`` is the reversed payment)."""
 
     __tablename__ = "fund_ledger"
     __table_args__ = (Index("ix_fund_ledger_envelope_kind", "envelope_id", "kind"),)
@@ -314,7 +371,7 @@ class FundLedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(8))
     amount_cny: Mapped[int] = mapped_column(BigInteger)
     installation_id: Mapped[int | None] = mapped_column(ForeignKey("installation.id"), index=True)
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     voucher_no: Mapped[str | None] = mapped_column(String(32))
     booked_on: Mapped[dt.date] = mapped_column(Date)
 

@@ -136,6 +136,18 @@ def test_paid_installation_keeps_invoice_and_acceptance_date(session: Session, t
     assert (li.invoice_cny, li.accepted_on) == (16500, dt.date(2022, 7, 1))
 
 
+def test_after_a_recovery_the_corrected_invoice_is_applied_and_paid(session: Session, tmp_path: Path) -> None:
+    paid_household(session, tmp_path)
+    payments.reverse_payment(session=session, actor="财务", why="发票实为4000元 the invoice was 4,000",
+                             household_id="YC-R-000001", on=dt.date(2022, 10, 1))
+    out = load(session, write(tmp_path / "fixed.csv", [row(1, 验收日期="2022-07-01", **{"发票金额(元)": "4000"})]))
+    assert out["installations_updated"] == 1
+    (li,) = live(session, 1)
+    again = payments.pay_installation(session=session, installation_id=li.id, actor="财务",
+                                      paid_on=dt.date(2022, 10, 20))  # a recovered household: one at a time
+    assert again.total_cny == 4000
+
+
 # --- corrections that a re-import applies -------------------------------------------------------------------
 
 

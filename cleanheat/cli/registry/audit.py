@@ -1,9 +1,9 @@
-"""``cleanheat audit``: verify the hash chain, read the log."""
+"""``cleanheat audit``: verify the hash chain and the money tables against it, read the log."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -31,24 +31,54 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 
 @audit_app.command("verify")
 def audit_verify(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
-    """Check the hash chain: exit 0 when intact, 1 naming the first broken entry otherwise."""
+    """Check the hash chain and that the money tables (payments, reversals, fund ledger, envelopes) agree with
+    the log: exit 0 when both hold, 1 naming the first broken entry and every money row that differs."""
     from cleanheat.registry import audit
 
     with session_scope(database_url, read_only=True) as session:
-        n, brk = audit.verify(session)
-    if brk is None:
-        show({"intact": True, "entries": n}, json_out,
-              lambda c: c.print(f"[bold green]审计链完整 audit chain intact[/]: {n:,} 条 entries"))
+        v = audit.verify_all(session)
+    out = v.as_dict()
+    show(out, json_out, lambda c: _draw(c, v))
+    if v.intact and v.reconciled:
         return
     from cleanheat.errors import RegistryError
 
-    broken = {"sequence": brk.seq, "id": brk.event_id, "problem": brk.problem}
-    show({"intact": False, "entries_checked": n, "first_broken": broken}, json_out, lambda c: c.print(
-        render.kv_table(f"[{LATE}]审计链被破坏 audit chain broken[/]", [
-            ("已检查 entries checked", n), ("首个损坏条目 first broken entry", str(brk.seq)),
-            ("编号 id", brk.event_id), ("问题 problem", brk.problem)])))
-    raise RegistryError(f"audit chain broken at entry {brk.seq}" + (f" (id {brk.event_id})" if brk.event_id else "")
+    problems = []
+    if v.first_break is not None:
+        brk = v.first_break
+        problems.append(f"audit chain broken at entry {brk.seq}" + (f" (id {brk.event_id})" if brk.event_id else "")
                         + f": {brk.problem}")
+    if v.mismatches:
+        problems.append(f"{len(v.mismatches):,} money row(s) differ from the audit log, first: "
+                        f"{v.mismatches[0].message}")
+    raise RegistryError("; ".join(problems))
+
+
+def _draw(c: Console, v: Any) -> None:
+    checked = "，".join(f"{table} {n:,}" for table, n in v.checked.items())
+    if v.first_break is None:
+        c.print(f"[bold green]审计链完整 audit chain intact[/]: {v.entries:,} 条 entries")
+    else:
+        brk = v.first_break
+        c.print(render.kv_table(f"[{LATE}]审计链被破坏 audit chain broken[/]", [
+            ("已检查 entries checked", v.entries), ("首个损坏条目 first broken entry", str(brk.seq)),
+            ("编号 id", brk.event_id), ("问题 problem", brk.problem)]))
+    if v.reconciled:
+        c.print(f"[bold green]资金记录与日志一致 money tables agree with the log[/]: {checked}")
+        return
+    rows = [{"table": m.table, "row_id": m.row_id, "household_id": m.household_id, "voucher_no": m.voucher_no,
+             "problem": PROBLEM_NAMES.get(m.problem, m.problem), "field": m.field, "logged": m.logged,
+             "stored": m.stored} for m in v.mismatches[:200]]
+    labels = {**LABELS, "row_id": "行号 row id", "problem": "问题 problem", "field": "字段 field",
+              "logged": "日志记录值 logged", "stored": "库中值 stored"}
+    c.print(render.records_table(
+        f"[{LATE}]资金记录与日志不符 money rows that differ from the log[/] ({len(v.mismatches):,}"
+        + (", first 200" if len(v.mismatches) > 200 else "") + f"; 已核对 checked: {checked})",
+        rows, labels, style=lambda r: LATE))
+
+
+PROBLEM_NAMES = {"changed": "被修改 changed", "not_logged": "无日志（应用外写入） not logged",
+                 "deleted": "被删除 deleted"}
 
 
 @audit_app.command("log")

@@ -11,7 +11,6 @@ from cleanheat.cli.registry.common import (
     DB_URL,
     JSON_OUT,
     kv,
-    parse_date,
     session_scope,
 )
 
@@ -25,21 +24,45 @@ INSTALLATION_HELP = ("安装编号 installation id: `cleanheat ledger search NAM
 
 def accept(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),
            on: str | None = typer.Option(None, "--on", metavar="YYYY-MM-DD",
-                                         help="验收日期 acceptance date (default: today, programme time zone)."),
+                                         help="验收日期 inspection date (default: today, programme time zone)."),
            inspector: list[str] = typer.Option(["县住建局", "乡镇"], "--inspector", metavar="BODY",
                                                help="验收单位 inspecting body (repeat the option for each)."),
-           heating_effect_reached: bool = typer.Option(True, "--heating-effect-reached/--heating-effect-not-reached",
-                                                       help="供暖效果是否达标 whether the heating effect is reached."),
-           actor: str = ACTOR, json_out: bool = JSON_OUT,
-           database_url: str | None = DB_URL) -> None:
-    """Record acceptance (验收) of an installation; refused for an unregistered enterprise's installation."""
+           heating_effect_reached: bool = typer.Option(
+               True, "--heating-effect-reached/--heating-effect-not-reached",
+               help="供暖效果是否达标 whether the heating effect is reached; not reached records a failed inspection "
+                    "(验收不合格) and the installation stays unpaid."),
+           note: str = typer.Option("", "--note", metavar="TEXT",
+                                    help="检查情况 what the inspectors found (kept with a failed inspection)."),
+           actor: str = ACTOR, why: str = typer.Option("", "--why", metavar="TEXT",
+                                                       help="原因 why, recorded in the audit log."),
+           json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
+    """Record the acceptance inspection (验收) of an installation: passed (the subsidy becomes payable) or, with
+    --heating-effect-not-reached, failed (验收不合格, audited; a later passed acceptance can follow). A passed
+    acceptance is refused for an unregistered enterprise's installation."""
+    import datetime as dt
+
+    from cleanheat.errors import InputError
+    from cleanheat.registry.models import Acceptance
     from cleanheat.registry.services import installations
 
+    day = None
+    if on is not None:
+        try:
+            day = dt.date.fromisoformat(on)
+        except ValueError:
+            raise InputError(f"expected YYYY-MM-DD, got {on!r}", field="--on") from None
     with session_scope(database_url) as session:
-        a = installations.accept(session=session, installation_id=installation_id, accepted_on=parse_date(on, "--on"),
-                                 actor=actor, heating_effect_reached=heating_effect_reached, inspectors=inspector)
-        kv({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat()}, json_out,
-            "已验收 installation accepted")
+        a = installations.accept(session=session, installation_id=installation_id, accepted_on=day, actor=actor,
+                                 heating_effect_reached=heating_effect_reached, inspectors=inspector, why=why,
+                                 note=note)
+        if isinstance(a, Acceptance):
+            kv({"installation_id": a.installation_id, "accepted_on": a.accepted_on.isoformat(), "result": "passed"},
+               json_out, "已验收 installation accepted")
+        else:
+            kv({"installation_id": a.installation_id, "inspected_on": a.inspected_on.isoformat(), "result": "failed",
+                "failed_inspection_id": a.id, "note": a.note}, json_out,
+               "[bold yellow]验收不合格，已记录 failed inspection recorded[/] (不予补贴，可再次验收 not payable; "
+               "a later acceptance can follow)")
 
 
 def void_installation(installation_id: int = typer.Argument(..., metavar="INSTALLATION_ID", help=INSTALLATION_HELP),

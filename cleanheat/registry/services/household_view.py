@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from cleanheat.registry.models import (
@@ -27,6 +27,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services.households import get_household
+from cleanheat.registry.services.payments import standing
 
 __all__ = ["INSTALLATION_STATE_NAMES", "STATUS_NAMES", "describe_pairs", "household_status", "household_view",
            "with_installations"]
@@ -113,7 +114,7 @@ def household_view(*, session: Session, household_id: str, timeline: bool = True
             "heating_effect_reached": acc.heating_effect_reached if acc else None,
             "inspectors": list(acc.inspectors) if acc else [],
         })
-    pay = session.execute(select(Payment).where(Payment.household_id == hh.id)).scalar_one_or_none()
+    pay = session.execute(select(Payment).where(Payment.household_id == hh.id, standing())).scalar_one_or_none()
     payment = None
     decision: dict[str, Any] | None = None
     if pay is not None:
@@ -199,7 +200,7 @@ def with_installations(*, session: Session, found: list[dict[str, Any]]) -> list
                Acceptance.id, Acceptance.heating_effect_reached, Payment.id)
         .join(Installation, Installation.household_id == Household.id)
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-        .outerjoin(Payment, Payment.installation_id == Installation.id)
+        .outerjoin(Payment, and_(Payment.installation_id == Installation.id, standing()))
         .where(Household.household_id.in_(codes)).order_by(Installation.id)).all()
     per: dict[str, list[tuple[int, str, str]]] = {}
     for hid, iid, tech, void, acc, effect, paid in rows:

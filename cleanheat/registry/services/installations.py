@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from cleanheat import clock
 from cleanheat.errors import Conflict, InputError, NotFound
 from cleanheat.registry import audit
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
+    FailedInspection,
     FundEnvelope,
     FundLedgerEntry,
     Household,
@@ -73,6 +75,7 @@ class AcceptanceIn:
     accepted_on: dt.date
     heating_effect_reached: bool = True
     inspectors: tuple[str, ...] = ("县住建局", "乡镇")
+    note: str = ""
 
 
 CHUNK = 10_000
@@ -234,17 +237,22 @@ def register_installations(
 def accept_many(
     *, session: Session, items: Sequence[AcceptanceIn], actor: str, why: str = "", audit_each: bool = True
 ) -> list[int]:
-    """Record acceptances (one transaction, all or nothing); returns their ids.
+    """Record acceptances (one transaction, all or nothing); returns the ids of the rows written, in order.
+
+    An item whose heating effect is reached is a passed acceptance (an ``acceptance`` row; the subsidy becomes
+    payable). One whose heating effect is not reached is a failed inspection (验收不合格): a
+    ``failed_inspection`` row with its date, inspectors and note; the installation stays unaccepted and
+    unpaid, and a later passed acceptance may follow. The ids are of the row in its own table.
 
     Raises
     ------
     NotFound
-        An unknown installation.
+        An unknown or void installation.
     Conflict
-        Already accepted; heating effect not reached; an installation made on or after the date from
-        which registration is required by an enterprise not registered on its install date.
+        Already accepted; an installation made on or after the date from which registration is required by
+        an enterprise not registered on its install date (a passed acceptance only).
     InputError
-        Accepted before installed.
+        Accepted (or inspected) before installed, or in the future.
     """
     if not items:
         return []
@@ -259,53 +267,95 @@ def accept_many(
         )
     }
     book = status_book(session=session)
+    today = clock.today()
+    passing = [k for k, it in enumerate(items) if it.heating_effect_reached]
+    failing = [k for k, it in enumerate(items) if not it.heating_effect_reached]
+    accepted_here: set[int] = set()
     for it in items:
-        r = rows.get(it.installation_id)
-        label = f"installation {it.installation_id}"
-        if r is None or r.void:
-            raise NotFound(f"no installation {it.installation_id}")
-        if r.acc_id is not None:
-            raise Conflict(f"{label} is already accepted")
-        if it.accepted_on < r.installed_on:
-            raise InputError(f"accepted on {it.accepted_on}, before it was installed on {r.installed_on}",
-                             record=label, field="accepted_on")
-        if not it.heating_effect_reached:
-            raise Conflict(f"{label}: the heating effect is not reached; acceptance needs it (盐政办发〔2022〕8号 四)")
-        if not r.self_install and registration_required(r.installed_on):
-            state = book.status_on(r.enterprise_id, r.installed_on)
-            if state != "registered":
-                raise Conflict(
-                    f"{label}: installed on {r.installed_on} by enterprise {r.code}, which was "
-                    f"{state or 'not registered'} on that date; after the plan was issued an installation by an "
-                    "enterprise not registered by the expert panel is neither accepted nor subsidised "
-                    "(盐政办发〔2022〕8号 四)"
-                )
+        _check_acceptance(it, rows.get(it.installation_id), book, today, accepted_here=accepted_here)
+        if it.heating_effect_reached:
+            accepted_here.add(it.installation_id)
+    ids: list[int] = [0] * len(items)
     acc_rows = [
-        {"installation_id": it.installation_id, "accepted_on": it.accepted_on, "inspectors": list(it.inspectors),
-         "heating_effect_reached": it.heating_effect_reached, "actor": actor}
-        for it in items
+        {"installation_id": items[k].installation_id, "accepted_on": items[k].accepted_on,
+         "inspectors": list(items[k].inspectors), "heating_effect_reached": True, "actor": actor}
+        for k in passing
     ]
-    ids = insert_returning_ids(session, Acceptance, acc_rows)
-    if audit_each:
-        audit.record_many(session, [
-            audit.AuditRecord(actor=actor, action="installation.accepted",
-                              resource=f"installation/{it.installation_id}", why=why,
-                              data={"accepted_on": it.accepted_on.isoformat(), "inspectors": list(it.inspectors)})
-            for it in items
-        ])
+    acc_ids = insert_returning_ids(session, Acceptance, acc_rows)
+    for k, i in zip(passing, acc_ids, strict=True):
+        ids[k] = i
+    for k in failing:
+        it = items[k]
+        res = session.execute(insert(FailedInspection).returning(FailedInspection.id), [{
+            "installation_id": it.installation_id, "inspected_on": it.accepted_on, "inspectors": list(it.inspectors),
+            "heating_effect_reached": False, "note": it.note, "actor": actor}])
+        ids[k] = res.scalar_one()
+    events = [
+        audit.AuditRecord(actor=actor, action="installation.accepted",
+                          resource=f"installation/{items[k].installation_id}", why=why,
+                          data={"accepted_on": items[k].accepted_on.isoformat(),
+                                "inspectors": list(items[k].inspectors), "acceptance_id": ids[k]})
+        for k in passing
+    ] if audit_each else []
+    # a failed inspection is always audited: it is a clerk's single act, never a bulk load
+    events += [
+        audit.AuditRecord(actor=actor, action="installation.inspection_failed",
+                          resource=f"installation/{items[k].installation_id}", outcome="failed", why=why,
+                          data={"inspected_on": items[k].accepted_on.isoformat(),
+                                "inspectors": list(items[k].inspectors), "heating_effect_reached": False,
+                                "note": items[k].note, "failed_inspection_id": ids[k]})
+        for k in failing
+    ]
+    if events:
+        audit.record_many(session, events)
     return ids
 
 
+def _check_acceptance(it: AcceptanceIn, r: Any, book: StatusBook, today: dt.date, *,
+                      accepted_here: set[int]) -> None:
+    """Refuse an acceptance (or failed inspection) the registry cannot take, naming the installation."""
+    passing = it.heating_effect_reached
+    label = f"installation {it.installation_id}"
+    if r is None or r.void:
+        raise NotFound(f"no installation {it.installation_id}")
+    if r.acc_id is not None or it.installation_id in accepted_here:
+        raise Conflict(f"{label} is already accepted" + ("" if passing else "; a failed inspection cannot follow"))
+    if it.accepted_on < r.installed_on:
+        raise InputError(f"{'accepted' if passing else 'inspected'} on {it.accepted_on}, before it was installed on "
+                         f"{r.installed_on}", record=label, field="accepted_on")
+    if it.accepted_on > today:
+        raise InputError(f"{'accepted' if passing else 'inspected'} on {it.accepted_on}, after today ({today})",
+                         record=label, field="accepted_on")
+    if passing and not r.self_install and registration_required(r.installed_on):
+        state = book.status_on(r.enterprise_id, r.installed_on)
+        if state != "registered":
+            raise Conflict(
+                f"{label}: installed on {r.installed_on} by enterprise {r.code}, which was "
+                f"{state or 'not registered'} on that date; after the plan was issued an installation by an "
+                "enterprise not registered by the expert panel is neither accepted nor subsidised "
+                "(盐政办发〔2022〕8号 四)"
+            )
+
+
 def accept(
-    *, session: Session, installation_id: int, accepted_on: dt.date, actor: str,
+    *, session: Session, installation_id: int, accepted_on: dt.date | None = None, actor: str,
     heating_effect_reached: bool = True, inspectors: Sequence[str] = ("县住建局", "乡镇"), why: str = "",
-) -> Acceptance:
-    """Record acceptance (验收) of one installation; the subsidy becomes payable. 盐政办发〔2022〕8号 四."""
-    (acc_id,) = accept_many(session=session, actor=actor, why=why, items=[
-        AcceptanceIn(installation_id, accepted_on, heating_effect_reached, tuple(inspectors))])
-    acc = session.get(Acceptance, acc_id)
-    assert acc is not None
-    return acc
+    note: str = "",
+) -> Acceptance | FailedInspection:
+    """Record the acceptance inspection (验收) of one installation (``accepted_on`` defaults to today in the
+    programme time zone). 盐政办发〔2022〕8号 四.
+
+    Heating effect reached: a passed acceptance (returned :class:`Acceptance`); the subsidy becomes payable.
+    Not reached: a failed inspection (验收不合格, returned :class:`FailedInspection`, with ``note``); the
+    installation stays unaccepted and not payable until a later passed acceptance.
+    """
+    on = accepted_on or clock.today()
+    (row_id,) = accept_many(session=session, actor=actor, why=why, items=[
+        AcceptanceIn(installation_id, on, heating_effect_reached, tuple(inspectors), note)])
+    row: Acceptance | FailedInspection | None = (session.get(Acceptance, row_id) if heating_effect_reached
+                                                 else session.get(FailedInspection, row_id))
+    assert row is not None
+    return row
 
 
 def void(*, session: Session, installation_id: int, actor: str, why: str) -> Installation:
@@ -319,15 +369,18 @@ def void(*, session: Session, installation_id: int, actor: str, why: str) -> Ins
     Conflict
         It has been paid, or is already void.
     """
-    from cleanheat.registry.models import Payment
+    from cleanheat.registry.services.payments import standing
 
     inst = session.get(Installation, installation_id)
     if inst is None:
         raise NotFound(f"no installation {installation_id}")
     if inst.void:
         raise Conflict(f"installation {installation_id} is already void")
-    if session.execute(select(Payment.id).where(Payment.installation_id == installation_id)).first():
-        raise Conflict(f"installation {installation_id} has been paid; a paid installation cannot be voided")
+    from cleanheat.registry.models import Payment
+
+    if session.execute(select(Payment.id).where(Payment.installation_id == installation_id, standing())).first():
+        raise Conflict(f"installation {installation_id} has been paid; a paid installation cannot be voided "
+                       "(recover the payment first: 追回, `payment reverse`)")
     if not why:
         raise InputError("say why the installation is voided", record=f"installation {installation_id}", field="why")
     inst.void = True
@@ -359,17 +412,19 @@ class LiveInstallation:
 
 
 def standing_payments(*, session: Session, installation_ids: Sequence[int]) -> dict[int, tuple[int, int, str, dt.date]]:
-    """Installation id → (payment id, total CNY, voucher, paid on) of the payment that stands for it.
+    """Installation id → (payment id, total CNY, voucher, paid on) of the payment that stands for it (one
+    not reversed by a recovery, 追回).
 
     The one place the import and the amendment ask whether an installation is paid.
     """
-    from cleanheat.registry.models import Payment
+    from cleanheat.registry.models import Payment, PaymentReversal
 
     out: dict[int, tuple[int, int, str, dt.date]] = {}
     for chunk in chunked(sorted(set(installation_ids))):
         for pid, iid, total, voucher, on in session.execute(
                 select(Payment.id, Payment.installation_id, Payment.total_cny, Payment.voucher_no, Payment.paid_on)
-                .where(Payment.installation_id.in_(chunk)).order_by(Payment.id)):
+                .where(Payment.installation_id.in_(chunk), Payment.id.not_in(select(PaymentReversal.payment_id)))
+                .order_by(Payment.id)):
             out[iid] = (pid, int(total), voucher, on)
     return out
 

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from cleanheat.clock import local_date
@@ -34,7 +34,8 @@ from cleanheat.registry.models import (
     Township,
     Village,
 )
-from cleanheat.registry.services.payments import envelope_spending
+from cleanheat.registry.services.payments import envelope_spending, standing
+from cleanheat.registry.services.payments import envelope_warnings as payment_envelope_warnings
 from cleanheat.registry.services.places import get_township, programme_years, targets
 
 __all__ = ["DUE_DAY_PARAMETER", "due_on", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month",
@@ -73,7 +74,7 @@ def _ledger_rows(session: Session) -> list[Any]:
         .join(Village, Household.village_id == Village.id)
         .join(Township, Village.township_id == Township.id)
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-        .outerjoin(Payment, Payment.installation_id == Installation.id)
+        .outerjoin(Payment, and_(Payment.installation_id == Installation.id, standing()))  # not reversed
         .where(Installation.void.is_(False), Household.merged_into_id.is_(None))
     ).all())
 
@@ -215,7 +216,7 @@ def status(*, session: Session) -> dict[str, Any]:
     per: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: {
         "installations": 0, "accepted": 0, "paid": 0, "central_paid_cny": 0, "local_paid_cny": 0})
     pay_rows = session.execute(
-        select(Payment.installation_id, Payment.central_cny, Payment.local_cny)).all()
+        select(Payment.installation_id, Payment.central_cny, Payment.local_cny).where(standing())).all()
     pay = {i: (c, lo) for i, c, lo in pay_rows}
     rows = session.execute(
         select(Installation.id, Township.name, Installation.installed_on, Acceptance.id)
@@ -321,11 +322,6 @@ def laggards(*, session: Session, month: str, today: dt.date | None = None) -> l
 
 
 def envelope_warnings(envelopes: dict[str, dict[str, int]]) -> list[str]:
-    """Warnings when payments plus outstanding commitments would pass the central or county cap (SPEC §3)."""
-    out = []
-    for source, e in envelopes.items():
-        if source != "household" and e["left_after_commitments_cny"] < 0:
-            out.append(f"{source} envelope: payments and outstanding commitments "
-                       f"({e['paid_cny'] + e['committed_cny']:,} CNY) exceed its cap of {e['cap_cny']:,} CNY by "
-                       f"{-e['left_after_commitments_cny']:,} CNY")
-    return out
+    """Warnings when payments plus outstanding commitments would pass the central or county cap (SPEC §3);
+    the one wording, :func:`cleanheat.registry.services.payments.envelope_warnings`."""
+    return payment_envelope_warnings(envelopes)
