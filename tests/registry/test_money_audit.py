@@ -640,3 +640,19 @@ def test_household_view_after_a_reversal_and_a_new_payment(session: Session) -> 
     payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=dt.date(2022, 9, 20))
     view = household_view(session=session, household_id="YC-T-000001")
     assert view["payment"]["voucher_no"] == "BT20220920-YC-T-000001-2"
+
+
+def test_ledger_export_after_a_reversal_and_a_new_payment_is_one_row(session: Session) -> None:
+    """A recovered payment (追回) no longer shows in the ledger export: the repaid installation is one row,
+    with the standing payment's voucher; a reversed, unpaid one shows no payment at all."""
+    from cleanheat.registry.services.ledger import export_rows
+
+    factories.programme(session)
+    iid = factories.accepted_installation(session, 1)
+    payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=PAID_ON)
+    payments.reverse_payment(session=session, household_id="YC-T-000001", actor="x", why="w", on=dt.date(2022, 9, 1))
+    rows = [r for r in export_rows(session=session) if r[0] == "YC-T-000001"]
+    assert len(rows) == 1 and "BT20220820-YC-T-000001" not in rows[0]
+    payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=dt.date(2022, 9, 20))
+    rows = [r for r in export_rows(session=session) if r[0] == "YC-T-000001"]
+    assert len(rows) == 1 and "BT20220920-YC-T-000001-2" in rows[0]

@@ -417,13 +417,14 @@ def standing_payments(*, session: Session, installation_ids: Sequence[int]) -> d
 
     The one place the import and the amendment ask whether an installation is paid.
     """
-    from cleanheat.registry.models import Payment, PaymentReversal
+    from cleanheat.registry.models import Payment
+    from cleanheat.registry.services.payments import standing
 
     out: dict[int, tuple[int, int, str, dt.date]] = {}
     for chunk in chunked(sorted(set(installation_ids))):
         for pid, iid, total, voucher, on in session.execute(
                 select(Payment.id, Payment.installation_id, Payment.total_cny, Payment.voucher_no, Payment.paid_on)
-                .where(Payment.installation_id.in_(chunk), Payment.id.not_in(select(PaymentReversal.payment_id)))
+                .where(Payment.installation_id.in_(chunk), standing())
                 .order_by(Payment.id)):
             out[iid] = (pid, int(total), voucher, on)
     return out

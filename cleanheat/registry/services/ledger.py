@@ -739,7 +739,11 @@ being for ``household show`` and ``pay --dry-run`` to say)."""
 
 
 def export_rows(*, session: Session) -> Iterable[list[Any]]:
-    """Ledger rows (template columns + payment columns + 状态), one per household and installation."""
+    """Ledger rows (template columns + payment columns + 状态), one per household and installation.
+
+    Only a standing payment shows (a recovered one, 追回, does not), so a repaid installation is one row."""
+    from cleanheat.registry.services.payments import standing
+
     stmt = (
         select(Household, Township.name, Village.name, Installation, Enterprise.code, Acceptance.accepted_on,
                Acceptance.heating_effect_reached, Payment.total_cny, Payment.voucher_no, Payment.paid_on)
@@ -748,7 +752,7 @@ def export_rows(*, session: Session) -> Iterable[list[Any]]:
         .outerjoin(Installation, (Installation.household_id == Household.id) & Installation.void.is_(False))
         .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-        .outerjoin(Payment, Payment.installation_id == Installation.id)
+        .outerjoin(Payment, (Payment.installation_id == Installation.id) & standing())
         .where(Household.merged_into_id.is_(None))
         .order_by(Household.household_id, Installation.id)
     )
