@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AcceptanceIn",
@@ -46,13 +46,38 @@ class HouseholdBase(BaseModel):
     heated_area_m2: float = Field(gt=0)
     dwelling: Dwelling
     previously_subsidised: bool = False
-    programme_year: int | None = Field(default=None, ge=2021, le=2023)
+    programme_year: int | None = None
 
 
 class HouseholdCreate(HouseholdBase):
+    """A household as it comes in (checked like a ledger row); the stored record reads out unchecked."""
+
     household_id: str = Field(min_length=1, max_length=32)
     township: str
     village: str
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid_id_number(cls, value: str) -> str:
+        """GB 11643 check digit and birth date (:func:`cleanheat.normalise.id_number`), as the ledger import."""
+        from cleanheat.errors import InputError
+        from cleanheat.normalise import id_number
+
+        try:
+            return id_number(value)
+        except (InputError, ValueError) as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("programme_year")
+    @classmethod
+    def _programme_year(cls, value: int | None) -> int | None:
+        """A year of the programme, from the dated parameter ``yanchi.programme.open`` (not a constant)."""
+        from cleanheat.registry.services.places import programme_years
+
+        years = programme_years()
+        if value is not None and value not in years:
+            raise ValueError(f"programme years are {years[0]}–{years[-1]}, got {value}")
+        return value
 
 
 class HouseholdUpdate(BaseModel):

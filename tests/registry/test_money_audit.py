@@ -656,3 +656,32 @@ def test_ledger_export_after_a_reversal_and_a_new_payment_is_one_row(session: Se
     payments.pay_installation(session=session, installation_id=iid, actor="财务", paid_on=dt.date(2022, 9, 20))
     rows = [r for r in export_rows(session=session) if r[0] == "YC-T-000001"]
     assert len(rows) == 1 and "BT20220920-YC-T-000001-2" in rows[0]
+
+
+def test_pay_xlsx_writes_every_paid_and_not_payable_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``pay --dry-run --xlsx``: a sheet of who would be paid (amounts as numbers) and one of who is not
+    payable with the failing rule (the 45 m² house: below 60 m², 六(二)1); a dry run still writes nothing."""
+    import openpyxl
+
+    path = tmp_path / "cli.sqlite3"
+    u = ["--database-url", f"sqlite:///{path}"]
+    engine = db.open_database(u[1], create=True)
+    try:
+        with db.session_scope(engine) as s:
+            factories.programme(s)
+            factories.accepted_installation(s, 1)
+            small = factories.installation(s, factories.household(s, 2, heated_area_m2=45.0))
+            installations.accept(session=s, installation_id=small, accepted_on=dt.date(2022, 7, 1), actor="县住建局")
+    finally:
+        engine.dispose()
+    counts = _counts(u[1])
+    book = tmp_path / "run.xlsx"
+    code, _, _ = _run(["pay", "--accepted", "--dry-run", "--actor", "财务", "--paid-on", "2022-08-20",
+                       "--xlsx", str(book), *u], capsys)
+    assert code == 0 and _counts(u[1]) == counts
+    wb = openpyxl.load_workbook(book)
+    paid = [[c.value for c in row] for row in wb["将发放 would be paid"].iter_rows()]
+    assert paid[1][0] == "YC-T-000001" and 5300 in paid[1]
+    refused = [[c.value for c in row] for row in wb["不予补贴 not payable"].iter_rows()]
+    assert refused[1][0] == "YC-T-000002" and "minimum_heated_area" in refused[1]
+    assert any("60" in str(v) for v in refused[1])

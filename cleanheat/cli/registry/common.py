@@ -392,21 +392,13 @@ PROGRESS = typer.Option(True, "--progress/--no-progress",
 
 @contextmanager
 def progress_bar(label: str, show_bar: bool, json_out: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A ``progress(done, total)`` callback drawing a rich progress bar on stderr, or ``None`` (no bar) when
-    ``show_bar`` is off, with ``--json``, or when stderr is not a terminal."""
+    """A ``progress(done, total)`` callback (:func:`cleanheat.cli.render.progress`: a bar on stderr, only on a
+    terminal), or ``None`` (no bar) when ``--no-progress`` or ``--json`` is given or stderr is not a terminal."""
     if not show_bar or json_out or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=render.console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    with render.progress(label) as advance:
+        yield advance
 
 
 def warnings_table(warnings: list[dict[str, Any]], *, limit: int = 50) -> None:

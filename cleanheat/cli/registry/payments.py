@@ -3,6 +3,7 @@ recovery (追回)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -17,6 +18,7 @@ from cleanheat.cli.registry.common import (
     LATE,
     session_scope,
     show,
+    write_sheets_xlsx,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +70,8 @@ def pay(
     why: str = typer.Option("", "--why", help="Reason recorded in the audit log."),
     dry_run: bool = typer.Option(False, "--dry-run", help="预览 Preview: what would be paid and who is not "
                                  "payable (with the failing rules); nothing is written."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", metavar="FILE", help="Also write every household paid (or "
+                                     "to be paid), held and not payable, with the failing rules, to this XLSX file."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     database_url: str | None = DB_URL,
 ) -> None:
@@ -82,10 +86,36 @@ def pay(
         result = pay_accepted(session=session, actor=actor, township=township, paid_on=day, why=why,
                               dry_run=dry_run)
     out = result.as_dict()
+    if xlsx is not None:
+        _pay_xlsx(xlsx, result.as_dict(details=len(result.not_payable) + len(result.held_duplicates)
+                                       + len(result.held_reversed) + len(result.payments)))
     if json_out:
         write_json(out)
     else:
         _print_paid(out)
+
+
+def _pay_xlsx(path: Path, full: dict[str, Any]) -> None:
+    """The whole run as a workbook: one sheet each for the paid, the held and the not payable (every row)."""
+    sheets: dict[str, tuple[list[str], list[list[Any]]]] = {}
+
+    def sheet(name: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = list(rows[0])
+        sheets[name] = ([PAY_LABELS.get(k, LABELS.get(k, k)) for k in keys],
+                        [[render.fmt(v) if isinstance(v, list | dict) else v for v in r.values()] for r in rows])
+
+    sheet("将发放 would be paid" if full["dry_run"] else "已发放 paid", full["payment_details"])
+    sheet("疑似重复暂缓 held duplicates", full["held_duplicate_details"])
+    sheet("已追回暂缓 held after recovery", full["held_reversed_details"])
+    sheet("不予补贴 not payable", _not_payable_rows(full["not_payable_details"]))
+    if not sheets:
+        sheets["不予补贴 not payable"] = ([LABELS["household_id"]], [])
+    ids = ("installation_id", "household_pk", "id", "attempt")
+    plain = {name: {k for k, h in enumerate(head) if any(h == PAY_LABELS.get(i, LABELS.get(i, i)) for i in ids)}
+             for name, (head, _) in sheets.items()}
+    write_sheets_xlsx(path, sheets, plain=plain)
 
 
 def _not_payable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -206,9 +206,9 @@ def report_plan(xlsx: Path | None = XLSX_OUT,
     with session_scope(database_url, read_only=True) as session:
         rows = plan(session=session)
     if xlsx is not None:
-        header = ["乡镇 township"] + [f"{y}年{w}" for y in PLAN_YEARS for w in ("计划", "完成", "已补贴")] + [
+        header = ["乡镇 township"] + [f"{y}年{w}" for y in _plan_years() for w in ("计划", "完成", "已补贴")] + [
             "计划合计", "完成合计", "完成率"]
-        keys = [f"{w}_{y}" for y in PLAN_YEARS for w in ("planned", "done", "paid")]
+        keys = [f"{w}_{y}" for y in _plan_years() for w in ("planned", "done", "paid")]
         body = [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"],
                  r["done_total"] / r["planned_total"] if r["planned_total"] else None] for r in rows]
         write_sheets_xlsx(xlsx, {"附件1 年度任务计划表": (header, body)},
@@ -216,13 +216,17 @@ def report_plan(xlsx: Path | None = XLSX_OUT,
     show(rows, json_out, lambda c: _draw_plan(c, rows))
 
 
-PLAN_YEARS = (2021, 2022, 2023)
+def _plan_years() -> tuple[int, ...]:
+    """The plan's year columns: the programme years of the dated parameters (``yanchi.programme.open``)."""
+    from cleanheat.registry.services.places import programme_years
+
+    return programme_years()
 
 
 def _draw_plan(c: Console, rows: list[dict[str, Any]]) -> None:
     """附件1's layout: one row per township, per year planned / done (accepted) / paid, then the totals."""
     cols = [render.Col("乡镇\ntownship")]
-    for y in PLAN_YEARS:
+    for y in _plan_years():
         for w in ("计划\nplanned", "完成\ndone", "已补贴\npaid"):
             cols.append(render.Col(f"{y}年\n{w}", number=True))
     cols += [render.Col("合计\n计划\nplanned", number=True), render.Col("合计\n完成\ndone", number=True),
@@ -233,7 +237,7 @@ def _draw_plan(c: Console, rows: list[dict[str, Any]]) -> None:
         total = r["township"] == "合计"
         done_share = r["done_total"] / r["planned_total"] if r["planned_total"] else None
         t.add_row("合计" if total else r["township"],
-                  *[f"{r.get(f'{w}_{y}') or 0:,}" for y in PLAN_YEARS for w in ("planned", "done", "paid")],
+                  *[f"{r.get(f'{w}_{y}') or 0:,}" for y in _plan_years() for w in ("planned", "done", "paid")],
                   f"{r['planned_total']:,}", f"{r['done_total']:,}",
                   "—" if done_share is None else f"{done_share:.1%}",
                   style="bold" if total else None, end_section=total)
