@@ -50,7 +50,7 @@ STATUS_LABELS = {"payable": "可发放 payable", "pending_acceptance": "待验�
 
 DECISION_COLUMNS = (
     ("household_id", "农户编号 household"), ("status", "状态 status"), ("central_cny", "中央资金 central 元"),
-    ("local_cny", "县财政 county 元"), ("total_cny", "补贴合计 subsidy 元"),
+    ("local_cny", "地方资金 county 元"), ("total_cny", "补贴合计 subsidy 元"),
     ("household_share_cny", "农户自筹 household 元"),
 )
 
@@ -233,7 +233,7 @@ def budget_yanchi(
 BUDGET_COLUMNS = (
     ("township", "乡镇 township"), ("year", "年度 year"), ("households", "户数 households"),
     ("payable", "可发放 payable"), ("pending_acceptance", "待验收 pending"), ("ineligible", "不符合 ineligible"),
-    ("central_cny", "中央资金 central"), ("local_cny", "县财政 county"), ("total_cny", "补贴合计 subsidy"),
+    ("central_cny", "中央资金 central"), ("local_cny", "地方资金 county"), ("total_cny", "补贴合计 subsidy"),
     ("household_cny", "农户自筹 household"),
 )
 REFORM_MONEY = ("central_cny", "local_cny", "total_cny", "household_cny")
@@ -255,15 +255,14 @@ def _budget_table_rows(base: dict[str, Any], reform: dict[str, Any] | None) -> t
 
 
 def _print_budget(base: dict[str, Any], reform: dict[str, Any] | None) -> None:
-    from rich.table import Table
+    from cleanheat.cli import render
 
-    from cleanheat.cli.render import console as make_console
-
-    console = make_console(width=220)
+    console = render.console(width=220)
     headers, rows = _budget_table_rows(base, reform)
-    table = Table(title="盐池县冬季清洁取暖 programme budget (盐政办发〔2022〕8号)", show_lines=False)
-    for k, h in enumerate(headers):
-        table.add_column(h, justify="left" if k == 0 else "right")
+    # a FitTable never cuts an amount: text wraps, and a terminal too narrow for every column gets the
+    # table in parts, each repeating 乡镇 and 年度 (newcomer review 2026-12-02, item 6)
+    table = render.grid("盐池县冬季清洁取暖 programme budget (盐政办发〔2022〕8号)",
+                        [render.Col(h, number=k > 1) for k, h in enumerate(headers)], keep=2)
     for k, row in enumerate(rows):
         style = "bold" if k == len(rows) - 1 else None
         table.add_row(*[v if isinstance(v, str) else f"{v:,}" for v in row], style=style)

@@ -83,3 +83,19 @@ def test_progress_draws_a_bar_on_a_terminal() -> None:
         for k in range(1, 11):
             advance(k, 10)
     assert "导入台账 importing ledger" in buf.getvalue() and "10/10" in buf.getvalue()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_budget_command_keeps_every_digit(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``budget yanchi --demo`` on an 80- or 120-column terminal: the totals row whole (it read ``88,1…``)."""
+    from cleanheat.cli import policy
+    from cleanheat.demo.yanchi import generate_households
+    from cleanheat.policy.budget import yanchi_budget
+
+    term = Console(width=width, file=io.StringIO(), force_terminal=True, color_system=None)
+    monkeypatch.setattr(render, "console", lambda **_: term)
+    policy._print_budget(yanchi_budget(generate_households(0)).as_dict(), None)
+    out = term.file.getvalue()  # type: ignore[attr-defined]
+    assert "…" not in out and all(len(line) <= width for line in out.splitlines())
+    for amount in AMOUNTS:
+        assert f"{amount:,}" in out, (amount, out)
