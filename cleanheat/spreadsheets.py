@@ -26,12 +26,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from cleanheat import codes, normalise
 from cleanheat.errors import InputError
+from cleanheat.files import atomic_target
 
 if TYPE_CHECKING:
     from cleanheat.records import Field
@@ -446,43 +444,6 @@ def check_target(path: Path) -> None:
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"无法写入 cannot write {path}: 工作簿须为 .xlsx a workbook is written as .xlsx (got "
                          f"{path.suffix or 'no suffix'!r}); give a file name ending in .xlsx", field="file")
-
-
-@contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary file in ``path``'s folder to write to; renamed over ``path`` when the block ends.
-
-    The target is never truncated first: if the block raises, the old file (if any) is left as it was
-    and the temporary file is removed. The new file gets the old file's permissions (or the umask's).
-
-    Raises
-    ------
-    InputError
-        The folder cannot be created or written (nothing was changed).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"无法写入 cannot write {path}: {exc.strerror or exc}", field="file") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"无法写入 cannot write {path}: {exc.strerror or exc}", field="file") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _excel_value(value: Any, kind: str) -> Any:

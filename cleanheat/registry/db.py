@@ -30,8 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +44,7 @@ from sqlalchemy.types import TypeDecorator
 
 from cleanheat.clock import as_utc, now_utc
 from cleanheat.errors import Conflict, InputError, NotFound, RegistryError
+from cleanheat.files import write_atomically
 from cleanheat.registry.models import Base
 
 __all__ = [
@@ -352,53 +351,6 @@ def _snapshot(engine: Engine) -> Any:
         return engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True,
                                                   **{READ_ONLY: True})
     return engine.connect().execution_options(**{READ_ONLY: True})
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (``os.umask`` would, for every thread at once)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
-    """Write ``data`` to a temporary file in ``path``'s folder, flush it to disk and rename it over
-    ``path``: the target is either the old file or the whole new one, never a truncated mix.
-
-    Raises
-    ------
-    InputError
-        The file cannot be written (the old file, if any, is left as it was).
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
-    tmp = Path(tmp_name)
-    try:
-        # the mode a plain open() would give (or the replaced file's), not mkstemp's 0600
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-        os.chmod(fd, mode)
-        with os.fdopen(fd, "wb") as raw:
-            if gzipped:
-                with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, compresslevel=6) as fh:
-                    fh.write(data)
-            else:
-                raw.write(data)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="file") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def backup(engine: Engine, path: Path) -> dict[str, int]:
