@@ -169,13 +169,14 @@ def _fast_column(records: Sequence[dict[str, Any]], f: Field, today: np.datetime
                 return None
             return arr
         if f.kind == "date":
-            if not kinds <= {str, type(None)}:
+            if not kinds <= {str, dt.date, type(None)}:  # a datetime (a subclass) takes the slow path
                 return None
-            # few distinct days among many records: parse each distinct string once
+            # few distinct days among many records: parse each distinct string (or date) once
             distinct = list(set(values))
-            if any(v is not None and len(v) != 10 for v in distinct):
+            if any(type(v) is str and len(v) != 10 for v in distinct):
                 return None
-            parsed = np.array(["NaT" if v is None else v for v in distinct], dtype="datetime64[D]")
+            parsed = np.array(["NaT" if v is None else v if type(v) is str else v.isoformat() for v in distinct],
+                              dtype="datetime64[D]")
             if f.not_future and today is not None and np.any(parsed[~np.isnat(parsed)] > today):
                 return None
             position = {v: k for k, v in enumerate(distinct)}

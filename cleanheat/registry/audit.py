@@ -80,23 +80,26 @@ def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.date
     seq, prev = head.seq, head.hash
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
     rows: list[dict[str, Any]] = []
+    dumps, sort_keys, sha256, uuid4 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256, uuid.uuid4
     for rec in records:
         seq += 1
-        row: dict[str, Any] = {
+        # the body's keys in sorted order, so its JSON is the canonical form of :func:`_canonical`
+        body: dict[str, Any] = {
+            "actor": rec.actor,
+            "data": dumps(dict(rec.data), option=sort_keys).decode(),
+            "event_id": str(uuid4()),
+            "outcome": rec.outcome,
             "seq": seq,
-            "event_id": str(uuid.uuid4()),
             "source": SOURCE,
-            "type": f"cn.cleanheat.{rec.action}",
             "subject": rec.resource,
             "time": when,
-            "actor": rec.actor,
-            "outcome": rec.outcome,
+            "type": f"cn.cleanheat.{rec.action}",
             "why": rec.why,
-            "data": orjson.dumps(dict(rec.data), option=orjson.OPT_SORT_KEYS).decode(),
         }
-        row["prev_hash"] = prev
-        row["hash"] = prev = _hash(prev, _body(row))
-        rows.append(row)
+        digest = sha256(prev.encode("ascii") + b"\n" + dumps(body)).hexdigest()
+        body["prev_hash"], body["hash"] = prev, digest
+        prev = digest
+        rows.append(body)
     if rows:
         for start in range(0, len(rows), 5000):
             session.connection().execute(insert(AuditEvent), rows[start:start + 5000])

@@ -100,3 +100,33 @@ def test_fast_and_slow_validation_agree():
         if a.dtype.kind == "M":
             a, b = a.view(np.int64), b.view(np.int64)
         assert np.array_equal(a, b), name
+
+
+def test_date_objects_take_the_fast_path_and_agree():
+    """The registry hands dates as ``datetime.date``: the fast path takes them (a future one still goes to
+    the slow path, which refuses it), with the same result as the slow path."""
+    import datetime as dt
+
+    import cleanheat.records as records_mod
+    from cleanheat.demo.yanchi import generate_households
+    from cleanheat.errors import InputError
+    from cleanheat.policy.rules.yanchi import FIELDS, LEDGER_FIELDS
+
+    records = generate_households(seed=3, n=200)
+    for rec in records:
+        for k in ("installed_on", "accepted_on"):
+            if isinstance(rec.get(k), str):
+                rec[k] = dt.date.fromisoformat(rec[k])
+    date_field = next(f for f in FIELDS if f.name == "installed_on")
+    assert records_mod._fast_column(records, date_field, records_mod._today()) is not None
+    fast = records_mod.to_columns(records, FIELDS, "household_id", LEDGER_FIELDS)
+    slow = records_mod._to_columns_slow(records, FIELDS, "household_id", LEDGER_FIELDS)
+    for name in fast:
+        a, b = fast[name], slow[name]
+        if a.dtype.kind == "M":
+            a, b = a.view(np.int64), b.view(np.int64)
+        assert np.array_equal(a, b), name
+    records[7]["installed_on"] = dt.date(2999, 1, 1)
+    if date_field.not_future:
+        with pytest.raises(InputError):
+            records_mod.to_columns(records, FIELDS, "household_id", LEDGER_FIELDS)
