@@ -27,22 +27,25 @@ import argparse
 import csv
 import os
 import re
+import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cleanheat.registry import db
 from cleanheat.registry.models import Household
 from cleanheat.registry.services import households, ledger, places
 from cleanheat.registry.services.demo import ROGUE_ENTERPRISES, _insert_enterprises, load_demo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_registry import Backend  # noqa: E402  (one fresh-database helper for the registry benchmarks)
 
 GOALS = {"ledger re-import, unchanged (xlsx)": 5.0, "ledger re-import, unchanged (csv)": 5.0,
          "ledger import, empty programme (csv)": 5.0, "ledger import, empty programme (xlsx)": 5.0,
@@ -115,33 +118,6 @@ def in_transaction(engine: Any, fn: Callable[[Session], Any]) -> Any:
         return fn(s)
 
 
-class Backend:
-    """A fresh database per use: a SQLite file, or a PostgreSQL schema dropped at the end."""
-
-    def __init__(self, kind: str, pg_url: str | None, tmp: Path) -> None:
-        self.kind, self.pg_url, self.tmp = kind, pg_url, tmp
-        self.schemas: list[str] = []
-
-    def fresh_url(self) -> str:
-        if self.kind == "sqlite":
-            return f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        assert self.pg_url
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(self.pg_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        self.schemas.append(schema)
-        sep = "&" if "?" in self.pg_url else "?"
-        return f"{self.pg_url}{sep}options=-csearch_path%3D{schema}"
-
-    def cleanup(self) -> None:
-        if self.kind == "postgresql" and self.schemas:
-            admin = create_engine(self.pg_url or "")
-            with admin.begin() as conn:
-                for s in self.schemas:
-                    conn.execute(text(f'DROP SCHEMA "{s}" CASCADE'))
-            admin.dispose()
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
