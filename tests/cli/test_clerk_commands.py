@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import os
-import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -32,23 +31,6 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def url(path: Path) -> str:
     return str(path) if isinstance(path, PgSchema) else f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo programme (27,000 households), loaded once for this module."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    with pytest.raises(SystemExit) as exc:
-        main(["demo", "load", "--seed", "0", "--database-url", url(path)])
-    assert exc.value.code == 0
-    return path
-
-
-@pytest.fixture
-def demo_copy(demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "copy.sqlite3"
-    shutil.copy(demo_file, path)
-    return path
 
 
 PG_URL = os.environ.get("CLEANHEAT_TEST_POSTGRES_URL")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -26,23 +25,6 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def url(path: Path) -> str:
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full demo programme (27,000 households), loaded once through the CLI."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    with pytest.raises(SystemExit) as exc:
-        main(["demo", "load", "--seed", "0", "--database-url", url(path)])
-    assert exc.value.code == 0
-    return path
-
-
-@pytest.fixture
-def demo_copy(demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "copy.sqlite3"
-    shutil.copy(demo_file, path)
-    return path
 
 
 def test_demo_status_matches_the_plan(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
