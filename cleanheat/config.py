@@ -35,9 +35,24 @@ class Settings(BaseSettings):
         IANA name of the programme time zone (``CLEANHEAT_TIMEZONE``, default ``Asia/Shanghai``):
         every business date (payment, acceptance, report lateness, ticket deadlines) is a civil
         date of this zone; instants are stored in UTC (:mod:`cleanheat.clock`).
+    session_ttl_h : float
+        Lifetime in hours of a browser login (``CLEANHEAT_SESSION_TTL_H``, default 12: one working
+        day); the session is stored in the database and can be revoked earlier.
+    token_ttl_min : float
+        Lifetime in minutes of an API access token from ``POST /api/v1/token``
+        (``CLEANHEAT_TOKEN_TTL_MIN``, default 60).
+    secure_cookies : bool or None
+        Mark cookies ``Secure`` (``CLEANHEAT_SECURE_COOKIES``). ``None`` (default): when the request
+        came over HTTPS (behind a proxy: uvicorn's ``--proxy-headers``).
+    default_language : str
+        Language of a visitor who has not chosen one (``CLEANHEAT_DEFAULT_LANGUAGE``, ``zh_CN``).
     """
 
     model_config = SettingsConfigDict(env_prefix="CLEANHEAT_", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
     timezone: str = "Asia/Shanghai"
+    session_ttl_h: float = Field(default=12.0, gt=0, le=24 * 30)
+    token_ttl_min: float = Field(default=60.0, gt=0, le=24 * 60)
+    secure_cookies: bool | None = None
+    default_language: str = "zh_CN"

@@ -36,10 +36,11 @@ EXIT_CODES: dict[type[CleanheatError], int] = {
 }
 """Exit code per error family: 2 bad input, 3 not found, 4 conflict, 5 data quality, 1 other."""
 
-COMMAND_GROUPS = ("policy", "engineering", "registry")
+COMMAND_GROUPS = ("serve", "policy", "engineering", "registry")
 """The command-group modules (``cleanheat/cli/<name>.py`` or a package), each with ``register(app)``."""
 
 PANELS: dict[str, tuple[str, ...]] = {
+    "网页 web application": ("serve",),
     "项目台账 registry — daily work": ("status", "ledger", "household", "accept", "void", "pay", "payment",
                                        "duplicates", "enterprise", "assess", "ticket", "report"),
     "北京项目 Beijing projects": ("project",),
