@@ -39,9 +39,10 @@ AREAS = ("auth", "public", "dashboard", "households", "ledger", "acceptance", "p
 
 
 ASSETS = {
-    "bootstrap.css": "vendor/bootstrap/css/bootstrap.min.css",
-    "bootstrap.js": "vendor/bootstrap/js/bootstrap.bundle.min.js",
-    "htmx.js": "vendor/htmx.org/htmx.min.js",
+    "bootstrap.css": "vendor/bootstrap/bootstrap.min.css",
+    "bootstrap.js": "vendor/bootstrap/bootstrap.bundle.min.js",
+    "icons.css": "vendor/bootstrap_icons/bootstrap-icons.min.css",
+    "htmx.js": "vendor/htmx/htmx.min.js",
     "echarts.js": "vendor/echarts/echarts.min.js",
 }
 """The vendored front-end files (``static/vendor``, refreshed by ``scripts/vendor-static.sh``) by short name."""

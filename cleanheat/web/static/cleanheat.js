@@ -7,7 +7,8 @@
     root.querySelectorAll(".chart[data-option]").forEach(function (el) {
       if (el.dataset.drawn) { return; }
       var option = JSON.parse(el.dataset.option);
-      var chart = echarts.init(el, null, { renderer: "svg" });
+      var locale = document.body.dataset.lang === "en" ? "EN" : "ZH";
+      var chart = echarts.init(el, null, { renderer: "svg", locale: locale });
       chart.setOption(option);
       el.dataset.drawn = "1";
       new ResizeObserver(function () { chart.resize(); }).observe(el);
