@@ -33,10 +33,28 @@ from cleanheat.registry import audit
 from cleanheat.registry.models import Acceptance, Enterprise, EnterpriseAssessment, Installation, Ticket
 from cleanheat.registry.services import enterprises
 
-__all__ = ["THRESHOLDS", "assess", "parse_half", "thresholds"]
+__all__ = ["CLAUSE", "CRITERIA", "THRESHOLDS", "assess", "breaches", "parse_half", "thresholds"]
 
 THRESHOLDS = ("complaints_per_100", "min_product_quality", "min_heating_effect", "min_service")
 """The four numbers of the rule, parameters ``yanchi.assessment.<name>``."""
+CLAUSE = "盐政办发〔2022〕8号 八(三)"
+"""The clause of the half-yearly assessment and of the revocation it leads to."""
+CRITERIA = {"complaints_per_100": ("complaints_per_100", ">="), "product_quality": ("min_product_quality", "<"),
+            "heating_effect": ("min_heating_effect", "<"), "service": ("min_service", "<")}
+"""The revocation rule, figure by figure: the threshold it is held against and the comparison that revokes."""
+
+
+def breaches(figures: dict[str, float], limits: dict[str, float]) -> dict[str, bool]:
+    """Which criterion of the revocation rule each figure breaks (``True``: this figure alone revokes).
+
+    ``figures`` holds ``complaints_per_100``, ``product_quality``, ``heating_effect`` and ``service``;
+    ``limits`` the thresholds of :func:`thresholds`. See :data:`CRITERIA`.
+    """
+    out = {}
+    for figure, (limit, op) in CRITERIA.items():
+        value, bound = figures[figure], limits[limit]
+        out[figure] = value >= bound if op == ">=" else value < bound
+    return out
 
 
 def thresholds(on: dt.date, tree: ParameterTree | None = None) -> dict[str, float]:
@@ -116,14 +134,16 @@ def assess(*, session: Session, half: str, actor: str, apply: bool = False,
         heating = 1 - c["heating_effect"] / n if n else 1.0
         service = on_time[e.id] / answered[e.id] if answered.get(e.id) else 1.0
         per100 = 100 * complaints.get(e.id, 0) / n if n else 0.0
+        broken = breaches({"complaints_per_100": per100, "product_quality": quality, "heating_effect": heating,
+                           "service": service}, limits)
         why: list[str] = []
-        if per100 >= complaints_per_100:
+        if broken["complaints_per_100"]:
             why.append(f"{per100:.1f} complaints per 100 installations ≥ {complaints_per_100:g}")
-        if quality < min_quality:
+        if broken["product_quality"]:
             why.append(f"product quality {quality:.3f} < {min_quality:g}")
-        if heating < min_heating:
+        if broken["heating_effect"]:
             why.append(f"heating effect {heating:.3f} < {min_heating:g}")
-        if service < min_service:
+        if broken["service"]:
             why.append(f"service {service:.3f} < {min_service:g} (answered within the response limit)")
         out.append({
             "enterprise": e.code, "name": e.name, "half": half, "status": book.status_on(e.id, end),

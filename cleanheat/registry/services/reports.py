@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from cleanheat.clock import local_date
+from cleanheat.clock import as_utc, programme_tz
 from cleanheat.clock import today as programme_today
 from cleanheat.errors import InputError
 from cleanheat.parameters import ParameterTree
@@ -39,7 +39,7 @@ from cleanheat.registry.services.payments import envelope_warnings as payment_en
 from cleanheat.registry.services.places import get_township, programme_years, targets
 
 __all__ = ["DUE_DAY_PARAMETER", "due_on", "envelope_warnings", "laggards", "monthly", "monthly_all", "parse_month",
-           "plan", "status", "submit_monthly"]
+           "plan", "status", "submission_of", "submit_monthly"]
 
 DUE_DAY_PARAMETER = "yanchi.reports.due_day"
 """Monthly reports are due by the 25th (每月25日前), the day itself counting as on time; no report is due
@@ -65,7 +65,11 @@ def _month_end(y: int, m: int) -> dt.date:
     return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def _ledger_rows(session: Session) -> list[Any]:
+def _ledger_rows(session: Session, townships: list[str] | None = None) -> list[Any]:
+    """The live installations with township, method, dates and standing payment (of ``townships`` only, if given)."""
+    where = [Installation.void.is_(False), Household.merged_into_id.is_(None)]
+    if townships is not None:
+        where.append(Township.name.in_(townships))
     return list(session.execute(
         select(Township.name, Installation.technology, Installation.installed_on, Acceptance.accepted_on,
                Payment.paid_on, Payment.total_cny)
@@ -75,7 +79,7 @@ def _ledger_rows(session: Session) -> list[Any]:
         .join(Township, Village.township_id == Township.id)
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
         .outerjoin(Payment, and_(Payment.installation_id == Installation.id, standing()))  # not reversed
-        .where(Installation.void.is_(False), Household.merged_into_id.is_(None))
+        .where(*where)
     ).all())
 
 
@@ -87,12 +91,14 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
     towns = sorted(townships) if townships is not None else [
         t for (t,) in session.execute(select(Township.name).order_by(Township.id))]
     year_targets = targets()
-    inst = _ledger_rows(session)
+    only = towns if townships is not None else None  # the figures of the townships asked: only their rows
+    inst = _ledger_rows(session, only)
     tickets = session.execute(
         select(Township.name, Ticket.kind, Ticket.opened_at, Ticket.closed_at)
         .join(Household, Ticket.household_id == Household.id)
         .join(Village, Household.village_id == Village.id)
         .join(Township, Village.township_id == Township.id)
+        .where(*([Township.name.in_(only)] if only is not None else []))
     ).all()
     # index by township and year-month, so each report is a few dictionary reads
     inst_month: dict[tuple[str, int, int], Counter[str]] = defaultdict(Counter)
@@ -108,11 +114,16 @@ def monthly_all(*, session: Session, months: Iterable[str], townships: Iterable[
             pm[1] += int(total)
     comp_month: dict[tuple[str, int, int], int] = Counter()
     open_items: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    tz = programme_tz()  # once: local_date() reads the settings on every call
+
+    def civil(at: dt.datetime) -> dt.date:  # local_date(at) in the zone read once
+        return as_utc(at).astimezone(tz).date()
+
     for town, kind, opened, closed, in tickets:
-        opened_on = local_date(opened)
+        opened_on = civil(opened)
         if kind == "complaint":
             comp_month[(town, opened_on.year, opened_on.month)] += 1
-        open_items[town].append((opened_on, local_date(closed) if closed else None))
+        open_items[town].append((opened_on, civil(closed) if closed else None))
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for town in towns:
         for month in months:
@@ -168,13 +179,20 @@ def monthly(*, session: Session, township: str, month: str, today: dt.date | Non
     today = today or programme_today()
     fig["due_on"] = due.isoformat() if due else None
     fig["submitted_on"] = sub.submitted_on.isoformat() if sub else None
-    if sub is not None:
-        fig["late"] = bool(sub.late)
-        fig["submission"] = "late" if sub.late else "on_time"
-    else:
-        fig["late"] = due is not None and today > due
-        fig["submission"] = "not_due" if due is None else ("missing" if today > due else "pending")
+    fig["late"], fig["submission"] = submission_of(filed_late=None if sub is None else bool(sub.late), due=due,
+                                                   today=today)
     return fig
+
+
+def submission_of(*, filed_late: bool | None, due: dt.date | None, today: dt.date) -> tuple[bool, str]:
+    """``(late, submission)`` of a month's report: filed (``filed_late`` its stored flag) ``late`` or
+    ``on_time``; not filed (``None``) ``missing`` past the due day, ``pending`` until it, ``not_due``
+    for a month outside the programme (``due`` is ``None``)."""
+    if filed_late is not None:
+        return filed_late, "late" if filed_late else "on_time"
+    if due is None:
+        return False, "not_due"
+    return today > due, "missing" if today > due else "pending"
 
 
 def plan(*, session: Session) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from cleanheat.registry.services.households import get_household
 
 __all__ = ["CATEGORIES", "CATEGORY_NAMES", "KINDS", "KIND_NAMES", "RESPONSE_LIMIT_PARAMETER", "SERVICE_YEARS_PARAMETER",
            "STAGES", "STAGE_NAMES", "advance", "get_ticket", "list_tickets", "open_ticket", "overdue", "response_limit",
-           "service_end", "ticket_code"]
+           "service_end", "ticket_code", "ticket_row"]
 
 KINDS = ("complaint", "service")
 CATEGORIES = ("quality", "service", "heating_effect", "not_in_use", "other")
@@ -204,7 +204,9 @@ def ticket_code(value: str, names: dict[str, str], field: str) -> str:
     raise InputError(f"unknown {field.lstrip('-')} {value!r}; one of {accepted}", field=field)
 
 
-def _ticket_row(t: Ticket, household: str, enterprise: str | None, at: dt.datetime) -> dict[str, Any]:
+def ticket_row(t: Ticket, household: str, enterprise: str | None, at: dt.datetime) -> dict[str, Any]:
+    """One ticket as the lists show it: codes, instants in UTC (ISO 8601), ``overdue`` (answered late,
+    or unanswered past ``respond_by`` at ``at``) and ``late_s`` (seconds past the deadline, 0 when on time)."""
     due = as_utc(t.respond_by)
     answered = as_utc(t.responded_at) if t.responded_at is not None else None
     late_s = ((answered or at) - due).total_seconds()
@@ -250,7 +252,7 @@ def list_tickets(
         if limit < 1:
             raise InputError(f"must be at least 1, got {limit}", field="--limit")
         stmt = stmt.limit(limit)
-    return [_ticket_row(t, hid, code, at) for t, hid, code in session.execute(stmt)]
+    return [ticket_row(t, hid, code, at) for t, hid, code in session.execute(stmt)]
 
 
 def get_ticket(*, session: Session, ticket_id: int, at: dt.datetime | None = None) -> dict[str, Any]:
@@ -270,7 +272,7 @@ def get_ticket(*, session: Session, ticket_id: int, at: dt.datetime | None = Non
     if row is None:
         raise NotFound(f"no ticket {ticket_id}")
     t, hid, code = row
-    doc = _ticket_row(t, hid, code, at)
+    doc = ticket_row(t, hid, code, at)
     doc["installation_id"] = t.installation_id
     doc["events"] = [{"stage": ev.stage, "at": as_utc(ev.at).isoformat(), "actor": ev.actor, "note": ev.note}
                      for ev in session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
