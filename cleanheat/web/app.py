@@ -164,7 +164,7 @@ def iter_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
             if inner is not None:
                 yield from walk(inner.routes)
             elif isinstance(route, APIRoute):
-                for method in sorted(route.methods - {"HEAD"}):
+                for method in sorted((route.methods or set()) - {"HEAD"}):
                     yield method, route.path
 
     yield from walk(app.routes)
