@@ -45,4 +45,6 @@ for f in "$web"/*.py; do
 done
 extract "$work/messages.pot" "${common[@]}"
 merge messages "$work/messages.pot"
+# no creation date in the catalogs: a refresh that changes no message changes no file (and merges cleanly)
+sed -i '/^"POT-Creation-Date: /d' "$web"/locale/*/LC_MESSAGES/*.po
 echo "catalogs updated in $web/locale (zh_CN entries still without Chinese: run tests/web/test_i18n.py)"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,7 +31,7 @@ from cleanheat.web import i18n
 from cleanheat.web.deps import NeedsLogin, WebState, csrf_protect, is_api, login_redirect, render
 from cleanheat.web.nav import nav_for, role_label
 
-__all__ = ["AREAS", "ASSETS", "asset", "create_app", "app_from_environment", "template_environments"]
+__all__ = ["AREAS", "ASSETS", "asset", "create_app", "iter_routes", "app_from_environment", "template_environments"]
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -151,6 +153,21 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
             raise
         app.include_router(module.router)
     return app
+
+
+def iter_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """Every (method, path) the app answers, the included routers' too (FastAPI 0.16x nests them)."""
+
+    def walk(routes: Any) -> Iterator[tuple[str, str]]:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                yield from walk(inner.routes)
+            elif isinstance(route, APIRoute):
+                for method in sorted((route.methods or set()) - {"HEAD"}):
+                    yield method, route.path
+
+    yield from walk(app.routes)
 
 
 def app_from_environment() -> FastAPI:
