@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cleanheat.clock import today as programme_today
@@ -45,6 +45,8 @@ STATE_NAMES = {
 """Registration states as the pages name them (Chinese in the catalog: 已申请, 已评审, 已登记, 未通过, 暂停, 已撤销)."""
 STATE_BADGES = {"submitted": "secondary", "reviewed": "info", "registered": "success", "rejected": "danger",
                 "suspended": "warning", "revoked": "danger"}
+PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+PerPage = Annotated[int, Query(ge=1, le=500)]
 INSTALLATIONS_PER_PAGE = 25
 """Installations per page on an enterprise's page."""
 FIGURES = {
@@ -136,7 +138,7 @@ def _page_context(request: Request, code: str, page: int, **extra: Any) -> dict[
 
 @router.get("/enterprises/{code}", include_in_schema=False)
 def enterprise_page(request: Request, code: str, who: Annotated[Principal, Depends(require(*READERS))],
-                    page: int = 1, done: str | None = None) -> Response:
+                    page: PageNo = 1, done: str | None = None) -> Response:
     _own_only(who, code)
     ctx = _page_context(request, code, page, done=done, error=None, form={})
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "installations":
@@ -204,7 +206,7 @@ def api_enterprises(s: ReadSession, who: Annotated[Principal, Depends(require(*R
 
 @router.get("/api/v1/enterprises/{code}", tags=["enterprises"], summary="One enterprise")
 def api_enterprise(code: str, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))],
-                   page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                   page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
     """One enterprise: status, counts, status history, stored assessments with the rule's thresholds,
     and one page of its installations (``page``, ``per_page``)."""
     _own_only(who, code)

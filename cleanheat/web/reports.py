@@ -8,7 +8,8 @@ officer sees every township's reports, the late and missing ones (laggards) and 
 XLSX of a report is the CLI's (``cleanheat report monthly --xlsx``), the same layout cell for cell.
 
 Pages: ``/reports``, ``/reports/{township}/{month}``, ``POST /reports/{township}/{month}/submit``,
-``/reports/{township}/{month}/xlsx``, ``/reports/plan/xlsx``. API: ``GET /api/v1/reports``,
+``/reports/{township}/{month}/xlsx``, ``/reports/plan`` (附件1, also the fragment the reports page loads),
+``/reports/plan/xlsx``. API: ``GET /api/v1/reports``,
 ``GET /api/v1/reports/laggards``, ``GET /api/v1/reports/{township}/{month}``,
 ``POST /api/v1/reports/{township}/{month}/submit``.
 
@@ -85,11 +86,18 @@ def report_index(request: Request, s: ReadSession, who: Annotated[Principal, Dep
     for r in book:
         grid.setdefault(r["month"], {})[r["township"]] = r
     late = reports.laggards(session=s, month=month) if month else []
-    plan = reports.plan(session=s)
     tally = {k: sum(1 for r in book if r["submission"] == k) for k in SUBMISSION_NAMES}
     return render(request, "reports/index.html", _base(
-        months=months, month=month, towns=towns, grid=grid, laggards=late, plan=plan, years=programme_years(),
+        months=months, month=month, towns=towns, grid=grid, laggards=late,
         tally=tally, township=township))
+
+
+@router.get("/reports/plan", include_in_schema=False)
+def plan_table(request: Request, s: ReadSession,
+               who: Annotated[Principal, Depends(require("officer", "admin", "auditor"))]) -> Response:
+    """The 附件1 table (a fragment the reports page loads after it is shown: it reads the whole ledger)."""
+    page = "reports/_plan.html" if request.headers.get("hx-request") == "true" else "reports/plan.html"
+    return render(request, page, _base(plan=reports.plan(session=s), years=programme_years()))
 
 
 @router.get("/reports/plan/xlsx", include_in_schema=False)

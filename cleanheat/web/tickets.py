@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -48,6 +48,9 @@ STAGE_LABELS = {"opened": N_("Opened"), "assigned": N_("Assigned"), "responded":
                 "resolved": N_("Resolved"), "closed": N_("Closed")}
 """The codes of :mod:`cleanheat.registry.services.tickets` as the pages name them (投诉/服务; 质量, 服务, 供暖效果,
 未使用, 其他; 已受理, 已派单, 已响应, 已解决, 已关闭)."""
+TicketId = Annotated[int, Path(ge=1, le=2**62, description="工单号 ticket number")]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
+PerPage = Annotated[int, Query(ge=1, le=500)]
 STAGE_BADGES = {"opened": "danger", "assigned": "warning", "responded": "info", "resolved": "success",
                 "closed": "secondary"}
 
@@ -163,7 +166,7 @@ def _filters(request: Request) -> dict[str, str]:
 
 @router.get("/tickets", include_in_schema=False)
 def ticket_list(request: Request, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))],
-                page: int = 1) -> Response:
+                page: PageNo = 1) -> Response:
     f = _filters(request)
     township, enterprise = _scope_filters(who, f.get("township"), f.get("enterprise"))
     result = tickets_view.ticket_page(
@@ -181,7 +184,7 @@ def ticket_list(request: Request, s: ReadSession, who: Annotated[Principal, Depe
 
 @router.get("/tickets/overdue", include_in_schema=False)
 def overdue_page(request: Request, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))],
-                 page: int = 1) -> Response:
+                 page: PageNo = 1) -> Response:
     township, enterprise = _scope_filters(who, request.query_params.get("township"),
                                           request.query_params.get("enterprise"))
     now = now_utc()
@@ -240,7 +243,7 @@ def _ticket_context(request: Request, who: Principal, ticket_id: int, **extra: A
 
 
 @router.get("/tickets/{ticket_id}", include_in_schema=False)
-def ticket_page(request: Request, ticket_id: int, who: Annotated[Principal, Depends(require(*READERS))],
+def ticket_page(request: Request, ticket_id: TicketId, who: Annotated[Principal, Depends(require(*READERS))],
                 done: str | None = None) -> Response:
     return render(request, "tickets/ticket.html", _ticket_context(request, who, ticket_id, done=done, error=None,
                                                                   form={}))
@@ -259,7 +262,7 @@ def _advance(request: Request, who: Principal, ticket_id: int, to: str, note: st
 
 
 @router.post("/tickets/{ticket_id}/advance", include_in_schema=False)
-def ticket_advance(request: Request, ticket_id: int, who: Annotated[Principal, Depends(require(*ADVANCERS))],
+def ticket_advance(request: Request, ticket_id: TicketId, who: Annotated[Principal, Depends(require(*ADVANCERS))],
                    to: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
     try:
         _advance(request, who, ticket_id, to, note)
@@ -277,7 +280,7 @@ def ticket_advance(request: Request, ticket_id: int, who: Annotated[Principal, D
 def api_tickets(request: Request, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))],
                 enterprise: str | None = None, township: str | None = None, household: str | None = None,
                 stage: str | None = None, kind: str | None = None, category: str | None = None,
-                open: bool = False, overdue: bool = False, page: int = 1, per_page: int = 50) -> dict[str, Any]:
+                open: bool = False, overdue: bool = False, page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
     """Tickets newest first (``cleanheat ticket list --json`` rows plus ``township``): ``items``, ``total``,
     ``page``, ``pages``. A clerk sees the own township's, an enterprise its own (other filters: 404)."""
     township, enterprise = _scope_filters(who, township, enterprise)
@@ -312,7 +315,7 @@ def api_open(request: Request, body: TicketIn, who: Annotated[Principal, Depends
 
 
 @router.get("/api/v1/tickets/{ticket_id}", tags=["tickets"], summary="One ticket with its steps")
-def api_ticket(ticket_id: int, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))]
+def api_ticket(ticket_id: TicketId, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))]
                ) -> dict[str, Any]:
     """One ticket (``cleanheat ticket show --json``): stage, deadline, lateness and every step."""
     township, enterprise = tickets_view.ticket_scope(session=s, ticket_id=ticket_id)
@@ -321,7 +324,7 @@ def api_ticket(ticket_id: int, s: ReadSession, who: Annotated[Principal, Depends
 
 
 @router.post("/api/v1/tickets/{ticket_id}/advance", tags=["tickets"], summary="Advance a ticket")
-def api_advance(request: Request, ticket_id: int, body: AdvanceIn,
+def api_advance(request: Request, ticket_id: TicketId, body: AdvanceIn,
                 who: Annotated[Principal, Depends(require(*ADVANCERS))]) -> dict[str, Any]:
     """Move a ticket to its next stage (``cleanheat ticket advance``); a response after the deadline marks it
     overdue. An enterprise may answer (``responded``) and resolve its own tickets only."""

@@ -106,7 +106,11 @@ def test_officer_sees_every_township_and_the_laggards(app_ro, client_for, web_de
     assert len({r["township"] for r in book}) == 8
     late_all = sum(1 for r in book if r["submission"] == "late")
     assert f'data-tally="late">{late_all:,}<' in page.text
-    assert "附件1" in page.text
+    assert "附件1" in page.text and 'hx-get="/reports/plan"' in page.text
+    plan = _read(web_demo_file, lambda s: reports.plan(session=s))
+    table = c.get("/reports/plan", headers={"HX-Request": "true"})
+    assert table.status_code == 200 and "<html" not in table.text
+    assert f"<td class=\"num\">{plan[-1]['done_total']:,}</td>" in table.text  # 合计 done (accepted)
 
 
 def test_the_xlsx_is_the_clis_workbook(app_ro, client_for, web_demo_file, tmp_path, capsys):
@@ -143,6 +147,10 @@ def test_the_plan_xlsx_opens(app_ro, client_for, web_demo_file):
 
 def test_a_clerk_submits_after_the_due_day_and_it_is_marked_late(app_rw, client_for, web_copy):
     _unfile(web_copy, HAB, "2023-12")
+    office = client_for(app_rw, "officer").get("/reports?month=2023-12")
+    assert office.status_code == 200
+    lag = office.text.split('data-testid="laggards"')[1].split("</table>")[0]
+    assert f'data-township="{HAB}"' in lag and 'data-submission="missing"' in lag
     c = client_for(app_rw, "clerk_hab")
     page = c.get(_url(HAB, "2023-12"))
     assert 'data-submission="missing"' in page.text and 'data-testid="submit-form"' in page.text
@@ -209,6 +217,7 @@ def test_enterprises_and_inspectors_get_403(app_ro, client_for, who):
 
 def test_clerks_do_not_get_the_county_laggards_or_plan(app_ro, client_for):
     c = client_for(app_ro, "clerk_hab")
+    assert c.get("/reports/plan").status_code == 403
     assert c.get("/api/v1/reports/laggards?month=2022-09").status_code == 403
     assert c.get("/reports/plan/xlsx").status_code == 403
 
