@@ -35,7 +35,9 @@ from cleanheat.clock import as_utc, now_utc
 
 __all__ = [
     "Acceptance",
+    "AppUser",
     "AuditEvent",
+    "AuthSession",
     "AuditHead",
     "Base",
     "BeijingApprovalStep",
@@ -52,6 +54,7 @@ __all__ = [
     "FundLedgerEntry",
     "Household",
     "Installation",
+    "LoginAttempt",
     "MonthlyReport",
     "Payment",
     "PaymentReversal",
@@ -533,3 +536,69 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --------------------------------------------------------------------------------------------
+# Users, sessions, login attempts (services/users.py)
+# --------------------------------------------------------------------------------------------
+
+
+class AppUser(Base):
+    """A person (or office) who logs in to the web application, with one role.
+
+    ``township`` is set for a township clerk (乡镇专员) only, ``enterprise_code`` for an enterprise
+    user only. ``password_hash`` is an argon2id hash (PHC string); the password itself is never stored.
+    A disabled user cannot log in and has no live session; rows are never deleted.
+    """
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    township: Mapped[str | None] = mapped_column(String(32))
+    enterprise_code: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class AuthSession(Base):
+    """A server-side login session (``kind`` ``web``: the browser cookie; ``api``: a bearer token).
+
+    Only the SHA-256 of the token is stored (``token_sha256``, hex); the token itself is handed to the
+    client once. ``csrf_token`` is the session's anti-forgery token. A session is live until
+    ``expires_at`` unless ``revoked_at`` is set (logout, password change, user disabled).
+    """
+
+    __tablename__ = "auth_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    revoked_at: Mapped[dt.datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginAttempt(Base):
+    """One login attempt, successful or not, for the rate limit (per account name and per address).
+
+    ``outcome`` is that of :class:`cleanheat.registry.services.users.LoginResult` (``ok``,
+    ``bad_credentials``, ``disabled``, ``throttled``); ``ok`` is ``outcome == "ok"``.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_name_at", "name", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(16))

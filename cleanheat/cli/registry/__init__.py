@@ -12,6 +12,7 @@
 | ``tickets`` | ``ticket open|advance|overdue`` |
 | ``projects`` | ``project add|list|approve|zones`` |
 | ``audit`` | ``audit verify|log`` |
+| ``users`` | ``users add|list|disable|set-password`` |
 
 Commands stay thin: they parse options, call one service in one transaction
 (``common.session_scope``), and print a table or JSON. SQLAlchemy and the services are
@@ -27,7 +28,7 @@ import typer
 __all__ = ["GROUPS", "register"]
 
 GROUPS = ("database", "reports", "payments", "installations", "ledger", "households", "enterprises", "tickets",
-          "projects", "audit")
+          "projects", "audit", "users")
 """The command-group modules, in the order their commands are added."""
 
 
