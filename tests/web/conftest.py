@@ -48,6 +48,19 @@ def add_users(url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters for the test users (a hash carries its parameters, so their logins are fast too);
+    production keeps argon2-cffi's defaults (tests/registry/test_users.py checks them)."""
+    from argon2 import PasswordHasher
+
+    from cleanheat.registry.services import users
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
 @pytest.fixture(scope="session")
 def web_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo programme and the test users, in one SQLite file made once per run (read it, never write it)."""
