@@ -14,9 +14,10 @@ Who sees what (the server decides; the menu only follows):
 - inspector and enterprise have no dashboard: ``/`` sends the inspector to ``/acceptance`` and the
   enterprise to ``/tickets`` (their daily pages); the API answers 403.
 
-The figures come from :mod:`cleanheat.registry.services.dashboard_view` and are kept in a
-:class:`~cleanheat.registry.services.dashboard_view.ChainCache` keyed on the head of the audit chain,
-so a page after any change (a payment, an acceptance) computes them again. The ECharts options are
+The figures come from :mod:`cleanheat.registry.services.dashboard_view` and are kept, with the page's
+rendered content, in a :class:`~cleanheat.registry.services.dashboard_view.ChainCache` keyed on the
+audit chain (the newest entry other than a sign-in), so a page after any change (a payment, an
+acceptance) computes them again. The ECharts options are
 built here by pure functions (``*_chart``), in the visitor's language.
 """
 

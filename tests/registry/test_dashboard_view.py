@@ -189,3 +189,35 @@ def test_chain_cache_recomputes_after_any_change(small: Session) -> None:
     cache.get(small, "a", compute)
     cache.get(small, "b", compute)
     assert len(cache._items) == 2  # the oldest dropped
+
+
+def test_sign_ins_change_no_figure_key(small: Session) -> None:
+    import datetime as dt_
+
+    from cleanheat.registry.services import users
+
+    cache = dashboard_view.ChainCache()
+    head = dashboard_view.ChainCache(seq_of=dashboard_view.chain_seq)
+    calls: list[str] = []
+    cache.get(small, "k", lambda: calls.append("figures"))
+    head.get(small, "k", lambda: calls.append("head"))
+    before = (dashboard_view.figures_seq(session=small), dashboard_view.chain_seq(session=small))
+    user = users.add_user(session=small, name="clerk1", role="clerk", township="花马池镇", password="pw-123456789",
+                          actor="admin")
+    assert users.authenticate(session=small, name="clerk1", password="pw-123456789", address="127.0.0.1").user
+    token, _ = users.open_session(session=small, user=user, ttl=dt_.timedelta(hours=1))
+    users.revoke_session(session=small, token=token, actor="web:clerk1")
+    assert dashboard_view.chain_seq(session=small) > before[1]  # the account events are in the chain
+    assert dashboard_view.figures_seq(session=small) == before[0]
+    cache.get(small, "k", lambda: calls.append("figures"))
+    head.get(small, "k", lambda: calls.append("head"))
+    assert calls == ["figures", "head", "head"]  # sign-ins keep the figures; the bare head would not
+    reports.submit_monthly(session=small, township="花马池镇", month="2022-07", submitted_on=dt.date(2022, 7, 20),
+                           actor="web:clerk1")
+    cache.get(small, "k", lambda: calls.append("figures"))
+    assert calls[-1] == "figures" and dashboard_view.figures_seq(session=small) > before[0]
+
+
+def test_public_names_exist() -> None:
+    for name in dashboard_view.__all__:
+        assert hasattr(dashboard_view, name), name
