@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from cleanheat.config import Settings
     from cleanheat.registry.services.users import Principal
 
-__all__ = ["ANON_CSRF_COOKIE", "SESSION_COOKIE", "NeedsLogin", "ReadSession", "WebState", "check_township",
+__all__ = ["ANON_CSRF_COOKIE", "SESSION_COOKIE", "NeedsLogin", "ReadSession", "RecordId", "WebState", "check_township",
            "csrf_protect", "csrf_token", "is_api", "language", "principal", "reading", "render", "require",
            "set_cookie", "state", "township_scope", "writing"]
 
@@ -86,6 +86,9 @@ def _read_session(request: Request) -> Iterator[Session]:
     with reading(request) as session:
         yield session
 
+
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a record's number")]
+"""A database id in a URL: a positive 64-bit integer (anything else is a 422, never an overflow)."""
 
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 """A read-only session as a route parameter, closed when the route returns (before the response is sent)."""

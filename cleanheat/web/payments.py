@@ -35,7 +35,7 @@ from cleanheat.registry.services import acceptance_view, payment_runs
 from cleanheat.registry.services.payment_runs import RunPreview, StalePreview
 from cleanheat.registry.services.payments import envelope_spending, envelope_warnings
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, language, reading, render, require, writing
+from cleanheat.web.deps import ReadSession, RecordId, language, reading, render, require, writing
 from cleanheat.web.i18n import translations
 from cleanheat.web.nav import N_
 
@@ -245,7 +245,7 @@ def pay_page(request: Request, who: Annotated[Principal, Depends(require(*PAYERS
 
 
 @router.get("/payments/runs/{seq:int}.xlsx", include_in_schema=False)
-def run_xlsx(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: int) -> Response:
+def run_xlsx(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: RecordId) -> Response:
     run = payment_runs.payment_run(session=s, seq=seq)
     return _xlsx(run_workbook(run), f"payment-run-{seq}-{run['paid_on'] or ''}.xlsx")
 
@@ -412,7 +412,7 @@ def api_runs(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS)
 
 
 @router.get("/api/v1/payment-runs/{seq}", tags=["payments"], summary="One payment run and its payments")
-def api_run(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: int) -> dict[str, Any]:
+def api_run(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: RecordId) -> dict[str, Any]:
     return dict(_jsonable(payment_runs.payment_run(session=s, seq=seq)))
 
 
