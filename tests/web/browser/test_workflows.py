@@ -98,3 +98,31 @@ def test_switching_to_english_is_remembered(page, live):  # noqa: ANN001
     page.locator("a[hreflang=zh-CN]").click()
     page.wait_for_load_state("networkidle")
     assert "退出" in page.content()
+
+
+def test_a_clerk_finds_a_household_and_sees_why_a_ledger_file_is_refused(page, live, tmp_path):  # noqa: ANN001
+    from tests.web.test_ledger import csv_bytes, row
+
+    sign_in(page, live, "clerk_hab")
+    page.goto(f"{live.url}/households")
+    first = page.locator("a[href^='/households/YC-']").first
+    household_id = first.inner_text().strip()
+    page.fill("#q", household_id)
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    page.locator(f"a[href='/households/{household_id}']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert household_id in page.content() and "惠安堡镇" in page.content()
+    assert page.locator("[data-testid=reasons] li").count() >= 1  # the decision explains itself
+
+    bad = tmp_path / "台账.csv"
+    bad.write_bytes(csv_bytes([row(1), row(2, 身份证号="64032319900101002X"), row(3)]))
+    page.goto(f"{live.url}/ledger")
+    page.set_input_files("#file", str(bad))
+    page.locator("[data-testid=upload] button[type=submit]").click()
+    page.locator("[data-testid=job][data-outcome]:not([data-outcome=''])").wait_for()
+    page.locator("[data-testid=not-imported]").wait_for()
+    errors = page.locator("[data-testid=errors]")
+    assert errors.is_visible()
+    text = errors.inner_text()
+    assert "身份证号" in text and "3" in text  # the row (header is row 1) and the column are named
