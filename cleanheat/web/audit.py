@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 
 from cleanheat.errors import InputError
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, reading, render, require
+from cleanheat.web.deps import ReadSession, parse_day, reading, render, require
 from cleanheat.web.nav import N_
 
 __all__ = ["ACTION_LABELS", "PER_PAGE", "READERS", "router"]
@@ -58,14 +58,6 @@ ACTION_LABELS = {
 """Names of the actions the services record (an action not listed shows its code)."""
 
 
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
-
 
 def _filters(actor: str | None, action: str | None, resource: str | None, since: str | None,
              until: str | None) -> dict[str, Any]:
@@ -73,8 +65,8 @@ def _filters(actor: str | None, action: str | None, resource: str | None, since:
 
     r = (resource or "").strip()
     return {"actor": (actor or "").strip() or None, "action": (action or "").strip() or None,
-            "resources": resource_names(r) if r else None, "since": _day(since, "since"),
-            "until": _day(until, "until")}
+            "resources": resource_names(r) if r else None, "since": parse_day(since, "since"),
+            "until": parse_day(until, "until")}
 
 
 def _local(instant: str | None) -> str:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cleanheat.errors import InputError
 from cleanheat.registry import db
 from cleanheat.web.i18n import LANGUAGE_COOKIE, language_of
 
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from cleanheat.registry.services.users import Principal
 
 __all__ = ["ANON_CSRF_COOKIE", "SESSION_COOKIE", "NeedsLogin", "ReadSession", "RecordId", "WebState", "check_township",
-           "csrf_protect", "csrf_token", "is_api", "language", "principal", "reading", "render", "require",
+           "csrf_protect", "csrf_token", "is_api", "language", "parse_day", "principal", "reading", "render", "require",
            "set_cookie", "state", "township_scope", "writing"]
 
 SESSION_COOKIE = "cleanheat_session"
@@ -143,6 +145,16 @@ def check_township(who: Principal, township: str | None) -> None:
     scope = township_scope(who)
     if scope is not None and township != scope:
         raise HTTPException(404, "not found")
+
+
+def parse_day(value: str | None, field: str) -> dt.date | None:
+    """A form or query date (``YYYY-MM-DD``; empty: ``None``); anything else is an InputError naming ``field``."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
 
 
 def language(request: Request) -> str:

@@ -23,6 +23,8 @@ from cleanheat.registry.services import ledger_view
 from cleanheat.registry.services.users import Principal
 from cleanheat.web.deps import ReadSession, check_township, language, render, require, township_scope, writing
 from cleanheat.web.nav import N_
+from cleanheat.web.public import DWELLING_LABELS, TECHNOLOGY_LABELS
+from cleanheat.web.public import STATUS_LABELS as DECISION_LABELS
 
 __all__ = ["DECISION_LABELS", "DUPLICATE_REASONS", "EVENT_LABELS", "STATUS_LABELS", "TECHNOLOGY_LABELS", "VIEWERS",
            "filters_from", "router"]
@@ -52,24 +54,6 @@ STATUS_LABELS = {
 STATUS_STYLES = {"paid": "success", "accepted": "primary", "pending": "warning", "not_payable": "danger",
                  "failed_inspection": "danger", "void": "secondary", "merged": "secondary",
                  "no_installation": "light", "reversed": "secondary"}
-DECISION_LABELS = {"payable": N_("Payable"), "pending_acceptance": N_("Pending acceptance"),
-                   "ineligible": N_("Not eligible")}
-"""The rules engine's decision (可补贴 / 待验收 / 不予补贴)."""
-TECHNOLOGY_LABELS = {
-    "fan_heater_direct": N_("Heat-pump fan heater + direct electric"),
-    "ashp_water": N_("Air-source heat pump water heater"),
-    "storage_electric": N_("Electric thermal storage"),
-    "gas_boiler": N_("Gas wall-hung boiler"),
-    "gshp": N_("Ground-source heat pump"),
-    "solar_aux": N_("Solar + auxiliary energy"),
-    "other_high_tech": N_("Other high-tech energy-saving clean energy"),
-    "co2_ashp": N_("CO₂ low-temperature air-source heat pump"),
-    "solar_gshp_seasonal": N_("Solar coupled with ground-source heat pump, seasonal storage"),
-    "biomass": N_("Biomass"),
-    "coal_stove": N_("Loose-coal stove"),
-}
-"""The heating methods by code; their Chinese in the catalog is the plan's wording (codes.TECHNOLOGY_NAMES_ZH)."""
-DWELLING_LABELS = {"brick": N_("Brick house"), "cave": N_("Cave dwelling"), "other": N_("Other dwelling")}
 DUPLICATE_REASONS = {"id_number": N_("Same identity number"), "phone": N_("Same phone number"),
                      "fuzzy_name_address": N_("Similar name and address")}
 EVENT_LABELS = {"registered": N_("Recorded in the ledger"), "installed": N_("Installed"),

@@ -284,7 +284,7 @@ def test_household_page_with_a_ticket_shows_it_in_the_timeline(officer: Any, dem
     hid, tid = demo_db.execute("SELECT h.household_id, t.id FROM ticket t JOIN household h ON h.id = t.household_id "
                                "ORDER BY t.id LIMIT 1").fetchone()
     text = officer.get(f"/households/{hid}").text
-    assert 'data-testid="tickets"' in text and f"#{tid}" in text and "工单受理" in text
+    assert 'data-testid="tickets"' in text and f"#{tid}" in text and "工单已受理" in text
 
 
 # --------------------------------------------------------------------------------------------
