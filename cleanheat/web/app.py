@@ -61,7 +61,8 @@ def template_environments() -> dict[str, Environment]:
     envs: dict[str, Environment] = {}
     for lang in i18n.LANGUAGES:
         env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(("html",)),
-                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          auto_reload=False)  # templates are package files: read once per process
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.filters["num"] = lambda v, digits=0, _l=lang: i18n.number(v, _l, digits=digits)
         env.filters["cny"] = lambda v, _l=lang: i18n.cny(v, _l)
