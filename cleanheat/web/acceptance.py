@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cleanheat.errors import Conflict, InputError
 from cleanheat.registry.services import acceptance_view, installations
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, check_township, reading, render, require, township_scope, writing
+from cleanheat.web.deps import ReadSession, RecordId, check_township, reading, render, require, township_scope, writing
 
 __all__ = ["READERS", "RECORDERS", "AcceptBody", "router"]
 
@@ -90,7 +90,7 @@ def acceptance_list(request: Request, s: ReadSession, who: Annotated[Principal, 
     return render(request, template, ctx)
 
 
-def _detail_page(request: Request, who: Principal, installation_id: int, *, status_code: int = 200,
+def _detail_page(request: Request, who: Principal, installation_id: RecordId, *, status_code: int = 200,
                  errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
                  message: str | None = None, recorded: str | None = None) -> Response:
     with reading(request) as s:
@@ -105,13 +105,13 @@ def _detail_page(request: Request, who: Principal, installation_id: int, *, stat
 
 
 @router.get("/acceptance/installations/{installation_id}", include_in_schema=False)
-def installation_page(request: Request, installation_id: int,
+def installation_page(request: Request, installation_id: RecordId,
                       who: Annotated[Principal, Depends(require(*READERS))], recorded: str | None = None) -> Response:
     return _detail_page(request, who, installation_id, recorded=recorded if recorded in ("passed", "failed") else None)
 
 
 @router.post("/acceptance/installations/{installation_id}", include_in_schema=False)
-def record_acceptance(request: Request, installation_id: int,
+def record_acceptance(request: Request, installation_id: RecordId,
                       who: Annotated[Principal, Depends(require(*RECORDERS))],
                       accepted_on: Annotated[str, Form()] = "", heating_effect: Annotated[str, Form()] = "",
                       inspectors: Annotated[str, Form()] = DEFAULT_INSPECTORS,
@@ -172,7 +172,7 @@ def _json_dates(value: Any) -> Any:
 
 @router.post("/api/v1/installations/{installation_id}/accept", tags=["acceptance"], status_code=201,
              summary="Record an acceptance inspection (验收)")
-def api_accept(request: Request, installation_id: int, body: AcceptBody,
+def api_accept(request: Request, installation_id: RecordId, body: AcceptBody,
                who: Annotated[Principal, Depends(require(*RECORDERS))]) -> Response:
     """Record the acceptance inspection of an installation: heating effect reached → a passed acceptance;
     not reached → a failed inspection. Refused (409, with the reasons in Chinese and English and their
@@ -201,7 +201,7 @@ def api_accept(request: Request, installation_id: int, body: AcceptBody,
 
 @router.get("/api/v1/installations/{installation_id}/acceptance", tags=["acceptance"],
             summary="An installation's acceptance state")
-def api_installation(installation_id: int, s: ReadSession,
+def api_installation(installation_id: RecordId, s: ReadSession,
                      who: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
     """The installation with its acceptance or failed inspections, why a passed acceptance would be refused,
     and the rules engine's decision on it."""

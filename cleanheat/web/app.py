@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cleanheat import __version__
@@ -60,7 +61,8 @@ def template_environments() -> dict[str, Environment]:
     envs: dict[str, Environment] = {}
     for lang in i18n.LANGUAGES:
         env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(("html",)),
-                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          auto_reload=False)  # templates are package files: read once per process
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
         env.filters["num"] = lambda v, digits=0, _l=lang: i18n.number(v, _l, digits=digits)
         env.filters["cny"] = lambda v, _l=lang: i18n.cny(v, _l)
@@ -110,6 +112,15 @@ def _install_error_pages(app: FastAPI) -> None:
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
         return response
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Response:
+        # a number beyond what the database stores (an id or page past 2**63, PostgreSQL "out of range")
+        message = "a number in the request is out of range"
+        if is_api(request):
+            return JSONResponse({"detail": [{"message": message, "record": None, "field": None}]}, status_code=422)
+        return render(request, "error.html", {"status": 422, "message": message}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -24,6 +24,7 @@ from cleanheat.web.deps import (
     SESSION_COOKIE,
     language,
     principal,
+    reading,
     render,
     set_cookie,
     state,
@@ -53,8 +54,12 @@ def _login(request: Request, username: str, password: str, kind: str) -> tuple[A
 
     settings = state(request).settings
     ttl = dt.timedelta(hours=settings.session_ttl_h) if kind == "web" else dt.timedelta(minutes=settings.token_ttl_min)
+    with reading(request) as session:  # argon2 outside the write lock (users.precheck_password)
+        matched = users.precheck_password(session=session, name=username, password=password,
+                                          address=_address(request))
     with writing(request) as session:
-        result = users.authenticate(session=session, name=username, password=password, address=_address(request))
+        result = users.authenticate(session=session, name=username, password=password, address=_address(request),
+                                    verified_hash=matched)
         if result.outcome != "ok" or result.user is None:
             return result, None, None
         token, row = users.open_session(session=session, user=result.user, kind=kind, ttl=ttl,

@@ -19,16 +19,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cleanheat.errors import InputError
 from cleanheat.registry import db
 from cleanheat.web.i18n import LANGUAGE_COOKIE, language_of
 
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
     from cleanheat.config import Settings
     from cleanheat.registry.services.users import Principal
 
-__all__ = ["ANON_CSRF_COOKIE", "SESSION_COOKIE", "NeedsLogin", "ReadSession", "WebState", "check_township",
-           "csrf_protect", "csrf_token", "is_api", "language", "principal", "reading", "render", "require",
+__all__ = ["ANON_CSRF_COOKIE", "SESSION_COOKIE", "NeedsLogin", "ReadSession", "RecordId", "WebState", "check_township",
+           "csrf_protect", "csrf_token", "is_api", "language", "parse_day", "principal", "reading", "render", "require",
            "set_cookie", "state", "township_scope", "writing"]
 
 SESSION_COOKIE = "cleanheat_session"
@@ -86,6 +88,9 @@ def _read_session(request: Request) -> Iterator[Session]:
     with reading(request) as session:
         yield session
 
+
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a record's number")]
+"""A database id in a URL: a positive 64-bit integer (anything else is a 422, never an overflow)."""
 
 ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
 """A read-only session as a route parameter, closed when the route returns (before the response is sent)."""
@@ -140,6 +145,16 @@ def check_township(who: Principal, township: str | None) -> None:
     scope = township_scope(who)
     if scope is not None and township != scope:
         raise HTTPException(404, "not found")
+
+
+def parse_day(value: str | None, field: str) -> dt.date | None:
+    """A form or query date (``YYYY-MM-DD``; empty: ``None``); anything else is an InputError naming ``field``."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
 
 
 def language(request: Request) -> str:

@@ -35,7 +35,7 @@ from cleanheat.registry.services import acceptance_view, payment_runs
 from cleanheat.registry.services.payment_runs import RunPreview, StalePreview
 from cleanheat.registry.services.payments import envelope_spending, envelope_warnings
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, language, reading, render, require, writing
+from cleanheat.web.deps import ReadSession, RecordId, language, parse_day, reading, render, require, writing
 from cleanheat.web.i18n import translations
 from cleanheat.web.nav import N_
 
@@ -54,14 +54,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ENVELOPE_LABELS = {"central": N_("Central funds"), "county": N_("County funds"), "household": N_("Household share")}
 
-
-def _day(value: str | None, field: str) -> dt.date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(f"expected YYYY-MM-DD, got {value!r}", field=field) from None
 
 
 def envelope_chart(envelopes: list[dict[str, Any]], gettext: Any) -> dict[str, Any]:
@@ -188,7 +180,7 @@ def payments_home(request: Request, s: ReadSession, who: Annotated[Principal, De
 
 
 def _preview_args(township: str | None, paid_on: str | None) -> tuple[str | None, dt.date | None]:
-    return (township or None), _day(paid_on, "paid_on")
+    return (township or None), parse_day(paid_on, "paid_on")
 
 
 @router.get("/payments/preview.xlsx", include_in_schema=False)
@@ -224,7 +216,7 @@ def pay_page(request: Request, who: Annotated[Principal, Depends(require(*PAYERS
              township: Annotated[str, Form()] = "", why: Annotated[str, Form()] = "") -> Response:
     town = township or None
     try:
-        day = _day(paid_on, "paid_on")
+        day = parse_day(paid_on, "paid_on")
         if day is None:
             raise InputError("the payment date of the preview is missing: preview again", field="paid_on")
         with writing(request) as s:
@@ -234,7 +226,7 @@ def pay_page(request: Request, who: Annotated[Principal, Depends(require(*PAYERS
         status = 422 if isinstance(exc, InputError) else 409
         with reading(request) as s:
             try:
-                fresh = payment_runs.preview_run(session=s, township=town, paid_on=_day(paid_on, "paid_on"),
+                fresh = payment_runs.preview_run(session=s, township=town, paid_on=parse_day(paid_on, "paid_on"),
                                                  actor=who.actor)
             except InputError:
                 fresh = payment_runs.preview_run(session=s, township=None, actor=who.actor)
@@ -245,7 +237,7 @@ def pay_page(request: Request, who: Annotated[Principal, Depends(require(*PAYERS
 
 
 @router.get("/payments/runs/{seq:int}.xlsx", include_in_schema=False)
-def run_xlsx(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: int) -> Response:
+def run_xlsx(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: RecordId) -> Response:
     run = payment_runs.payment_run(session=s, seq=seq)
     return _xlsx(run_workbook(run), f"payment-run-{seq}-{run['paid_on'] or ''}.xlsx")
 
@@ -268,7 +260,8 @@ def vouchers_page(request: Request, s: ReadSession, who: Annotated[Principal, De
                   paid_from: str | None = None, paid_to: str | None = None,
                   page: Annotated[int, Query(ge=1)] = 1) -> Response:
     found = payment_runs.list_payments(session=s, township=township or None, q=q, state=state,
-                                       paid_from=_day(paid_from, "paid_from"), paid_to=_day(paid_to, "paid_to"),
+                                       paid_from=parse_day(paid_from, "paid_from"),
+                                       paid_to=parse_day(paid_to, "paid_to"),
                                        page=page, per_page=50)
     params = {k: v for k, v in (("township", township), ("q", q), ("state", state if state != "all" else None),
                                 ("paid_from", paid_from), ("paid_to", paid_to)) if v}
@@ -303,7 +296,7 @@ def reverse_page(request: Request, voucher_no: str, who: Annotated[Principal, De
                  why: Annotated[str, Form()] = "", on: Annotated[str, Form()] = "") -> Response:
     form = {"why": why, "on": on}
     try:
-        day = _day(on, "on")
+        day = parse_day(on, "on")
         with writing(request) as s:
             payment_runs.reverse_voucher(session=s, voucher_no=voucher_no, actor=who.actor, why=why.strip(), on=day)
     except InputError as exc:
@@ -412,7 +405,7 @@ def api_runs(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS)
 
 
 @router.get("/api/v1/payment-runs/{seq}", tags=["payments"], summary="One payment run and its payments")
-def api_run(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: int) -> dict[str, Any]:
+def api_run(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))], seq: RecordId) -> dict[str, Any]:
     return dict(_jsonable(payment_runs.payment_run(session=s, seq=seq)))
 
 

@@ -198,6 +198,33 @@ def test_an_unknown_name_is_checked_against_a_hash_too(session: Session, monkeyp
     assert len(seen) == 1 and seen[0].startswith("$argon2id$")
 
 
+def test_a_login_checked_before_in_a_read_only_transaction(session: Session) -> None:
+    """precheck_password (argon2 outside the write lock) + authenticate(verified_hash=...) decide as one call."""
+    _add(session)
+
+    def two_phase(password: str, *, name: str = "zhang", now: dt.datetime = T0) -> users.LoginResult:
+        matched = users.precheck_password(session=session, name=name, password=password, address="10.0.0.1", now=now)
+        return users.authenticate(session=session, name=name, password=password, address="10.0.0.1", now=now,
+                                  verified_hash=matched)
+
+    assert two_phase(PW).outcome == "ok"
+    assert two_phase("wrong password").outcome == "bad_credentials"
+    assert two_phase(PW, name="nobody").outcome == "bad_credentials"
+    # the password changed between the check and the recording: the old one no longer opens a session
+    matched = users.precheck_password(session=session, name="zhang", password=PW, address="10.0.0.1", now=T0)
+    users.set_password(session=session, name="zhang", password="another password 2", actor="cli:root")
+    late = users.authenticate(session=session, name="zhang", password=PW, address="10.0.0.1", now=T0,
+                              verified_hash=matched)
+    assert late.outcome == "bad_credentials"
+    # a throttled name is not even checked, and authenticate still says throttled
+    for k in range(users.ACCOUNT_FAILURES_MAX):
+        two_phase("wrong password", now=T0 + dt.timedelta(minutes=k))
+    at = T0 + dt.timedelta(minutes=6)
+    assert users.precheck_password(session=session, name="zhang", password="another password 2",
+                                   address="10.0.0.1", now=at) is None
+    assert two_phase("another password 2", now=at).outcome == "throttled"
+
+
 def test_throttled_per_account_until_the_window_passes(session: Session) -> None:
     _add(session)
     for k in range(users.ACCOUNT_FAILURES_MAX):  # 5 failures, one a minute, from different addresses

@@ -56,3 +56,18 @@ def test_formats():
     assert i18n.cny(None) == "—"
     assert i18n.date_text(dt.date(2022, 3, 1)) == "2022-03-01"
     assert i18n.date_text(dt.datetime(2022, 8, 1, 1, 0, tzinfo=dt.UTC)).startswith("2022-08-01 09:00")
+
+
+def test_one_message_has_one_chinese_in_every_catalog():
+    """The area catalogs are merged into one: an English id translated two ways would show the wrong one."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, dict[str, list[str]]] = {}
+    for po in sorted((i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            for m in read_po(f, locale="zh_CN"):
+                if m.id and m.string and not m.fuzzy:
+                    seen.setdefault(str(m.id), {}).setdefault(str(m.string), []).append(po.stem)
+    clashes = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not clashes, "give these ids one translation, or a more specific English id:\n" + "\n".join(
+        f"{k!r}: {v}" for k, v in clashes.items())
