@@ -21,12 +21,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cleanheat.clock import today as programme_today
-from cleanheat.codes import TECHNOLOGY_NAMES_ZH
 from cleanheat.errors import Conflict, InputError
 from cleanheat.registry.services import assessments, enterprises, enterprises_view, tickets_view
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, reading, render, require, writing
+from cleanheat.web.deps import ReadSession, parse_day, reading, render, require, writing
 from cleanheat.web.nav import N_
+from cleanheat.web.public import TECHNOLOGY_LABELS
 from cleanheat.web.tickets import CATEGORY_LABELS, KIND_LABELS, STAGE_LABELS, local_for_page
 
 __all__ = ["INSTALLATIONS_PER_PAGE", "STATE_NAMES", "router"]
@@ -62,17 +62,13 @@ def _own_only(who: Principal, code: str) -> None:
 
 
 def _date(value: str | None, field: str) -> dt.date:
-    if not value:
-        return programme_today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"expected YYYY-MM-DD, got {value!r}", field=field) from None
+    """A form date (:func:`~cleanheat.web.deps.parse_day`); empty: today in the programme time zone."""
+    return parse_day(value, field) or programme_today()
 
 
 def _base(**extra: Any) -> dict[str, Any]:
     return {"active": "/enterprises", "state_names": STATE_NAMES, "state_badges": STATE_BADGES, "figures": FIGURES,
-            "clause": assessments.CLAUSE, "method_names": TECHNOLOGY_NAMES_ZH, "kinds": KIND_LABELS,
+            "clause": assessments.CLAUSE, "method_labels": TECHNOLOGY_LABELS, "kinds": KIND_LABELS,
             "categories": CATEGORY_LABELS, "stages": STAGE_LABELS, "local": local_for_page(), **extra}
 
 

@@ -28,13 +28,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cleanheat.clock import today as programme_today
-from cleanheat.codes import TECHNOLOGY_NAMES_ZH
 from cleanheat.errors import Conflict, InputError
 from cleanheat.registry.services import reports, reports_view
 from cleanheat.registry.services.places import programme_years
 from cleanheat.registry.services.users import Principal
 from cleanheat.web.deps import ReadSession, check_township, reading, render, require, township_scope, writing
 from cleanheat.web.nav import N_
+from cleanheat.web.public import TECHNOLOGY_LABELS
 
 __all__ = ["SUBMISSION_NAMES", "router"]
 
@@ -52,7 +52,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _base(**extra: Any) -> dict[str, Any]:
     return {"active": "/reports", "submission_names": SUBMISSION_NAMES, "submission_badges": SUBMISSION_BADGES,
-            "method_names": TECHNOLOGY_NAMES_ZH, **extra}
+            "method_labels": TECHNOLOGY_LABELS, **extra}
 
 
 def _xlsx(filename: str, write: Any) -> Response:

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -27,7 +27,17 @@ from cleanheat.clock import as_utc, at_local, format_local, now_utc, programme_t
 from cleanheat.errors import Conflict, InputError
 from cleanheat.registry.services import tickets, tickets_view
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, check_township, reading, render, require, township_scope, writing
+from cleanheat.web.deps import (
+    ReadSession,
+    RecordId,
+    check_township,
+    parse_day,
+    reading,
+    render,
+    require,
+    township_scope,
+    writing,
+)
 from cleanheat.web.nav import N_
 
 __all__ = ["AdvanceIn", "CATEGORY_LABELS", "ENTERPRISE_STAGES", "KIND_LABELS", "STAGE_LABELS", "TicketIn",
@@ -48,7 +58,6 @@ STAGE_LABELS = {"opened": N_("Opened"), "assigned": N_("Assigned"), "responded":
                 "resolved": N_("Resolved"), "closed": N_("Closed")}
 """The codes of :mod:`cleanheat.registry.services.tickets` as the pages name them (投诉/服务; 质量, 服务, 供暖效果,
 未使用, 其他; 已受理, 已派单, 已响应, 已解决, 已关闭)."""
-TicketId = Annotated[int, Path(ge=1, le=2**62, description="工单号 ticket number")]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 PerPage = Annotated[int, Query(ge=1, le=500)]
 STAGE_BADGES = {"opened": "danger", "assigned": "warning", "responded": "info", "resolved": "success",
@@ -140,15 +149,13 @@ def _allowed_next(who: Principal, stage: str) -> list[str]:
 
 
 def _opened_at(on: str, time: str) -> dt.datetime:
-    """The instant of a ticket raised on ``on`` at ``time`` (programme wall-clock); both empty: now."""
-    if not on:
+    """The instant of a ticket raised on ``on`` at ``time`` (programme wall-clock, 09:00 without one); both
+    empty: now."""
+    day = parse_day(on, "opened_on")
+    if day is None:
         if time:
             raise InputError("give the date with the time", field="opened_on")
         return now_utc()
-    try:
-        day = dt.date.fromisoformat(on)
-    except ValueError:
-        raise InputError(f"expected YYYY-MM-DD, got {on!r}", field="opened_on") from None
     try:
         clock = dt.time.fromisoformat(time) if time else dt.time(9)
     except ValueError:
@@ -243,7 +250,7 @@ def _ticket_context(request: Request, who: Principal, ticket_id: int, **extra: A
 
 
 @router.get("/tickets/{ticket_id}", include_in_schema=False)
-def ticket_page(request: Request, ticket_id: TicketId, who: Annotated[Principal, Depends(require(*READERS))],
+def ticket_page(request: Request, ticket_id: RecordId, who: Annotated[Principal, Depends(require(*READERS))],
                 done: str | None = None) -> Response:
     return render(request, "tickets/ticket.html", _ticket_context(request, who, ticket_id, done=done, error=None,
                                                                   form={}))
@@ -262,7 +269,7 @@ def _advance(request: Request, who: Principal, ticket_id: int, to: str, note: st
 
 
 @router.post("/tickets/{ticket_id}/advance", include_in_schema=False)
-def ticket_advance(request: Request, ticket_id: TicketId, who: Annotated[Principal, Depends(require(*ADVANCERS))],
+def ticket_advance(request: Request, ticket_id: RecordId, who: Annotated[Principal, Depends(require(*ADVANCERS))],
                    to: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
     try:
         _advance(request, who, ticket_id, to, note)
@@ -315,7 +322,7 @@ def api_open(request: Request, body: TicketIn, who: Annotated[Principal, Depends
 
 
 @router.get("/api/v1/tickets/{ticket_id}", tags=["tickets"], summary="One ticket with its steps")
-def api_ticket(ticket_id: TicketId, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))]
+def api_ticket(ticket_id: RecordId, s: ReadSession, who: Annotated[Principal, Depends(require(*READERS))]
                ) -> dict[str, Any]:
     """One ticket (``cleanheat ticket show --json``): stage, deadline, lateness and every step."""
     township, enterprise = tickets_view.ticket_scope(session=s, ticket_id=ticket_id)
@@ -324,7 +331,7 @@ def api_ticket(ticket_id: TicketId, s: ReadSession, who: Annotated[Principal, De
 
 
 @router.post("/api/v1/tickets/{ticket_id}/advance", tags=["tickets"], summary="Advance a ticket")
-def api_advance(request: Request, ticket_id: TicketId, body: AdvanceIn,
+def api_advance(request: Request, ticket_id: RecordId, body: AdvanceIn,
                 who: Annotated[Principal, Depends(require(*ADVANCERS))]) -> dict[str, Any]:
     """Move a ticket to its next stage (``cleanheat ticket advance``); a response after the deadline marks it
     overdue. An enterprise may answer (``responded``) and resolve its own tickets only."""

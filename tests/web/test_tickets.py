@@ -23,6 +23,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services import tickets, tickets_view
+from tests.web.conftest import csrf_of
 
 HAB, HMC = "惠安堡镇", "花马池镇"
 
@@ -217,7 +218,8 @@ def test_an_enterprise_may_answer_but_not_assign_or_close(app_rw, client_for, we
     before = _audit_count(web_copy)
     assert c.post(f"/tickets/{tid}/advance", data={"to": "assigned", "csrf_token": c.csrf}).status_code == 403
     assert _stage(web_copy, tid) == "opened" and _audit_count(web_copy) == before
-    r = c.post(f"/tickets/{tid}/advance", data={"to": "responded", "note": "已上门", "csrf_token": c.csrf},
+    token = csrf_of(page.text.split('data-testid="advance-form"')[1])  # the form's own token
+    r = c.post(f"/tickets/{tid}/advance", data={"to": "responded", "note": "已上门", "csrf_token": token},
                follow_redirects=False)
     assert r.status_code == 303 and _stage(web_copy, tid) == "responded"
     responded = _read(web_copy, lambda s: tickets.get_ticket(session=s, ticket_id=tid))
