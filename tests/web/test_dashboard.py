@@ -234,7 +234,7 @@ def test_envelope_chart_in_10k_cny_and_over_the_cap() -> None:
     assert option["yAxis"]["data"] == ["中央资金", "地方资金"]  # households' own funds are not paid here
     by_name = {s["name"]: s["data"] for s in option["series"]}
     # 90,000,000 CNY = 9,000 万元; central is 1,500,000 over its cap (150 万元), nothing left
-    assert by_name["已支付"] == [9000.0, 4000.0] and by_name["已承诺待付"] == [600.0, 200.0]
+    assert by_name["已支付"] == [9000.0, 4000.0] and by_name["已承诺未发放"] == [600.0, 200.0]
     assert by_name["扣除承诺后余额"] == [0.0, 660.0] and by_name["超出额度"] == [150.0, 0.0]
     assert "超出额度" not in {s["name"] for s in dashboard.envelope_chart(
         {"county": envelopes["county"]}, "zh_CN", sources=("county",))["series"]}
