@@ -198,7 +198,8 @@ def _convert_column(col: Column, cells: list[Any]) -> tuple[list[Any], list[tupl
         except ValueError as exc:
             done[key] = (False, str(exc))
     if all(ok for ok, _ in done.values()):
-        return [done[k][1] for k in keys], []
+        value_of = {k: v for k, (_, v) in done.items()}
+        return list(map(value_of.__getitem__, keys)), []
     results = [done[k] for k in keys]
     return ([v if ok else None for ok, v in results],
             [(i, v) for i, (ok, v) in enumerate(results) if not ok])
