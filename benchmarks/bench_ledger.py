@@ -1,7 +1,9 @@
 """Benchmark the ledger and the duplicate search of the registry (issue #8). Prints a table.
 
 Run: ``python benchmarks/bench_ledger.py`` (SQLite; PostgreSQL too with ``--postgres URL`` or
-``CLEANHEAT_TEST_POSTGRES_URL``, each run in a fresh schema dropped afterwards).
+``CLEANHEAT_TEST_POSTGRES_URL``, each run in a fresh schema dropped afterwards). ``--only import
+--repeat 3`` times only the imports into an empty programme, three times each (medians in the table,
+every run in a note below), from the rows of one SQLite demo export; ``-h`` lists the options.
 
 Rows, per backend
 -----------------
@@ -27,6 +29,7 @@ import argparse
 import csv
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -192,12 +195,21 @@ def _empty_programme(url: str) -> Any:
     return engine
 
 
+def _drop_sqlite_files(backend: Backend) -> None:
+    """Delete the SQLite files of the runs so far (the 56 MB of each import need not pile up on disk)."""
+    if backend.kind == "sqlite":
+        for f in backend.tmp.glob("*.sqlite3*"):
+            f.unlink()
+
+
 Result = tuple[float, float, float | None] | str
 """(wall s, CPU s, baseline wall s) or a note."""
 
 
-def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, Result]:
-    out: dict[str, Result] = {}
+def demo_export(backend: Backend, seed: int, tmp: Path, out: dict[str, Result], *,
+                full: bool = True) -> list[list[Any]]:
+    """Load the demo into a fresh database and export it (timed into ``out``); with ``full``, also the
+    re-imports and the duplicate search on it. Returns the export's rows (header first)."""
     engine = db.open_database(backend.fresh_url(), create=True)
     try:
         t, summary = timed(lambda: in_transaction(engine, lambda s: load_demo(session=s, seed=seed)))
@@ -207,6 +219,8 @@ def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, Result]:
             t, n = timed(lambda: ledger.export_xlsx(session=s, path=export))
         out["ledger export"] = (t, CPU[0], None)
         rows = _xlsx_rows(export)
+        if not full:
+            return rows
         export_csv = _write_csv(tmp / f"export-{backend.kind}.csv", rows)
         for label, path in (("xlsx", export), ("csv", export_csv)):
             t, res = timed(lambda path=path: in_transaction(
@@ -220,19 +234,39 @@ def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, Result]:
         assert [(p.a, p.b) for p in new] == [(p.a, p.b) for p in old]
         out["duplicates list (demo)"] = (t_new, c_new, t_old)
         out["demo: loaded"] = f"{summary['households']:,} households, {summary['paid']:,} paid; {len(new)} pairs"
+        return rows
     finally:
         engine.dispose()
+
+
+def fresh_imports(backend: Backend, rows: list[list[Any]], tmp: Path, out: dict[str, Result], *,
+                  repeat: int = 1) -> None:
+    """The export's rows (template columns only) into an empty programme, CSV then XLSX, ``repeat`` times
+    each (a fresh database every time); the row holds the median wall and CPU seconds, a note every run."""
     template_only = [r[:len(ledger.COLUMNS)] for r in rows]
+    n = len(template_only) - 1
     for label, path in (("csv", _write_csv(tmp / f"fresh-{backend.kind}.csv", template_only)),
                         ("xlsx", _write_xlsx(tmp / f"fresh-{backend.kind}.xlsx", template_only))):
-        engine = _empty_programme(backend.fresh_url())
-        try:
-            t, res = timed(lambda path=path, engine=engine: in_transaction(
-                engine, lambda s, path=path: ledger.import_file(session=s, path=path, actor="bench")))
-            assert res["households_created"] == n
-            out[f"ledger import, empty programme ({label})"] = (t, CPU[0], None)
-        finally:
-            engine.dispose()
+        runs: list[tuple[float, float]] = []
+        for _ in range(repeat):
+            engine = _empty_programme(backend.fresh_url())
+            try:
+                t, res = timed(lambda path=path, engine=engine: in_transaction(
+                    engine, lambda s, path=path: ledger.import_file(session=s, path=path, actor="bench")))
+                assert res["households_created"] == n
+                runs.append((t, CPU[0]))
+            finally:
+                engine.dispose()
+            _drop_sqlite_files(backend)
+        key = f"ledger import, empty programme ({label})"
+        out[key] = (statistics.median(t for t, _ in runs), statistics.median(c for _, c in runs), None)
+        if repeat > 1:
+            out[f"{key}: runs"] = "wall " + " ".join(f"{t:.2f}" for t, _ in runs) + " s; cpu " + " ".join(
+                f"{c:.2f}" for _, c in runs) + " s"
+
+
+def one_township(backend: Backend, seed: int, tmp: Path, out: dict[str, Result]) -> None:
+    """The review's case: 30,000 rows into one township, then the duplicate search against the baseline."""
     engine = _empty_programme(backend.fresh_url())
     try:
         big = _write_csv(tmp / f"one-township-{backend.kind}.csv", _one_township_rows(30_000, seed))
@@ -248,6 +282,18 @@ def bench(backend: Backend, seed: int, tmp: Path) -> dict[str, Result]:
                                       + "; ".join(w["reason"] for w in res["warnings"] if w["row"] == 0)[:160])
     finally:
         engine.dispose()
+
+
+def bench(backend: Backend, seed: int, tmp: Path, *, only_import: bool = False, repeat: int = 1,
+          rows: list[list[Any]] | None = None) -> dict[str, Result]:
+    """Every row of the table for one backend; ``only_import``: the imports into an empty programme only
+    (from ``rows`` if given, else from this backend's own demo export)."""
+    out: dict[str, Result] = {}
+    if rows is None:
+        rows = demo_export(backend, seed, tmp, out, full=not only_import)
+    fresh_imports(backend, rows, tmp, out, repeat=repeat)
+    if not only_import:
+        one_township(backend, seed, tmp, out)
     return out
 
 
@@ -256,13 +302,26 @@ def main() -> None:
     ap.add_argument("--postgres", default=os.environ.get("CLEANHEAT_TEST_POSTGRES_URL"),
                     help="PostgreSQL URL (default: $CLEANHEAT_TEST_POSTGRES_URL)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", choices=("all", "import"), default="all",
+                    help="import: only the imports into an empty programme (the demo is loaded and exported "
+                         "once, on SQLite, for their rows)")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each import into an empty programme N times; the table shows the medians")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     results: dict[str, dict[str, Result]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        rows: list[list[Any]] | None = None
         for kind in ["sqlite"] + (["postgresql"] if args.postgres else []):
             b = Backend(kind, args.postgres, Path(tmp))
             try:
-                results[kind] = bench(b, args.seed, Path(tmp))
+                if args.only == "import" and rows is None:
+                    setup: dict[str, Result] = {}
+                    rows = demo_export(b, args.seed, Path(tmp), setup, full=False)
+                    _drop_sqlite_files(b)
+                results[kind] = bench(b, args.seed, Path(tmp), only_import=args.only == "import",
+                                      repeat=args.repeat, rows=rows)
             finally:
                 b.cleanup()
     rows = list(next(iter(results.values())))

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cleanheat.registry.bulk import insert_rows
 from cleanheat.registry.models import AuditEvent, AuditHead
 
 __all__ = ["GENESIS", "MONEY_TYPES", "SOURCE", "AuditRecord", "Break", "Mismatch", "Verification", "event_envelope",
@@ -64,6 +65,15 @@ def _body(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
+def _event_ids(n: int) -> list[str]:
+    """``n`` random (version 4) UUIDs as text, as ``str(uuid.uuid4())`` gives them, from one read of the
+    system's random source (``uuid4`` reads it once per UUID)."""
+    raw = os.urandom(16 * n).hex()
+    variant = "89ab"
+    return [f"{raw[i:i + 8]}-{raw[i + 8:i + 12]}-4{raw[i + 13:i + 16]}-{variant[int(raw[i + 16], 16) & 3]}"
+            f"{raw[i + 17:i + 20]}-{raw[i + 20:i + 32]}" for i in range(0, 32 * n, 32)]
+
+
 def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.datetime | None = None) -> int:
     """Append ``records`` to the chain in the session's transaction; returns the last sequence number.
 
@@ -79,15 +89,17 @@ def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.date
         head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq, prev = head.seq, head.hash
     when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="microseconds")
+    recs = records if isinstance(records, list) else list(records)
     rows: list[dict[str, Any]] = []
-    dumps, sort_keys, sha256, uuid4 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256, uuid.uuid4
-    for rec in records:
+    dumps, sort_keys, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    for rec, event_id in zip(recs, _event_ids(len(recs)), strict=True):
         seq += 1
+        data = rec.data
         # the body's keys in sorted order, so its JSON is the canonical form of :func:`_canonical`
         body: dict[str, Any] = {
             "actor": rec.actor,
-            "data": dumps(dict(rec.data), option=sort_keys).decode(),
-            "event_id": str(uuid4()),
+            "data": dumps(data if type(data) is dict else dict(data), option=sort_keys).decode(),
+            "event_id": event_id,
             "outcome": rec.outcome,
             "seq": seq,
             "source": SOURCE,
@@ -101,8 +113,7 @@ def record_many(session: Session, records: Iterable[AuditRecord], *, at: dt.date
         prev = digest
         rows.append(body)
     if rows:
-        for start in range(0, len(rows), 5000):
-            session.connection().execute(insert(AuditEvent), rows[start:start + 5000])
+        insert_rows(session.connection(), AuditEvent.__table__, rows)
         head.seq, head.hash = seq, prev
         session.flush()
     return seq

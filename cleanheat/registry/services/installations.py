@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cleanheat import clock
 from cleanheat.errors import Conflict, InputError, NotFound
-from cleanheat.registry import audit
+from cleanheat.registry import audit, bulk
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
@@ -90,33 +90,14 @@ def chunked(values: Sequence[int]) -> list[list[int]]:
 def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` into ``model``'s table; returns their new primary keys in the order of ``rows``.
 
-    PostgreSQL returns the keys of a many-row insert in parameter order (SQLAlchemy's sorted
-    ``insertmanyvalues``). SQLite cannot promise the order of ``RETURNING``, so SQLAlchemy would fall
-    back to one statement per row (27,000 statements for a ledger, several seconds). There the rows are
-    inserted by one ``executemany`` and numbered from the largest key after it: a transaction that has
-    written holds SQLite's only write lock, and a new rowid is one more than the largest
-    (https://sqlite.org/autoinc.html), so the rows of one insert get consecutive keys in order. The
-    count is checked.
+    Through the driver, without one statement per row (:func:`cleanheat.registry.bulk.insert_returning_ids`:
+    on SQLite the keys are numbered from the largest after the insert under the write lock, on PostgreSQL
+    taken from the sequence before it). Pending ORM changes are flushed first.
     """
     if not rows:
         return []
-    table = model.__table__
-    pk = table.c.id
     session.flush()
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        ids: list[int] = []
-        for start in range(0, len(rows), 5000):
-            batch = list(rows[start:start + 5000])
-            res = conn.execute(insert(table).returning(pk, sort_by_parameter_order=True), batch)
-            ids.extend(int(v) for v in res.scalars().all())
-        return ids
-    conn.execute(insert(table), list(rows))
-    last = int(conn.execute(select(func.max(pk))).scalar_one())
-    first = last - len(rows) + 1
-    if conn.execute(select(func.count()).select_from(table).where(pk >= first)).scalar_one() != len(rows):
-        raise RuntimeError(f"{table.name}: the inserted rows do not have consecutive keys")  # pragma: no cover
-    return list(range(first, last + 1))
+    return bulk.insert_returning_ids(session.connection(), model.__table__, rows)
 
 
 def registration_required(on: dt.date) -> bool:
@@ -221,8 +202,7 @@ def register_installations(
             if amount:
                 ledger.append({"envelope_id": env[source], "kind": "commit", "amount_cny": int(amount),
                                "installation_id": iid, "booked_on": rec["installed_on"]})
-    for start in range(0, len(ledger), 5000):
-        session.connection().execute(insert(FundLedgerEntry), ledger[start:start + 5000])
+    bulk.insert_rows(session.connection(), FundLedgerEntry.__table__, ledger)
     if audit_each:
         codes = {iid: rec["household_id"] for iid, _, rec in recs}
         audit.record_many(session, [
@@ -603,8 +583,7 @@ def recommit(*, session: Session, installation_ids: Sequence[int], actor: str, w
                 entries.append({"envelope_id": env[source], "kind": "commit", "amount_cny": new - old,
                                 "installation_id": iid, "booked_on": today})
                 changed.setdefault(iid, {})[source] = (old, new)
-    for start in range(0, len(entries), 5000):
-        session.connection().execute(insert(FundLedgerEntry), entries[start:start + 5000])
+    bulk.insert_rows(session.connection(), FundLedgerEntry.__table__, entries)
     if audit_each and changed:
         audit.record_many(session, [
             audit.AuditRecord(actor=actor, action="installation.recommitted", resource=f"installation/{iid}", why=why,
