@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         came over HTTPS (behind a proxy: uvicorn's ``--proxy-headers``).
     default_language : str
         Language of a visitor who has not chosen one (``CLEANHEAT_DEFAULT_LANGUAGE``, ``zh_CN``).
+    web_threads : int
+        Requests one web process works on at once (``CLEANHEAT_WEB_THREADS``, default 4; the rest wait
+        their turn). The pages are CPU work under one GIL: more threads only share it worse
+        (``benchmarks/bench_web.py``, ``docs/performance.md``). Add processes (``--workers``) instead.
     """
 
     model_config = SettingsConfigDict(env_prefix="CLEANHEAT_", extra="ignore")
@@ -56,3 +60,4 @@ class Settings(BaseSettings):
     token_ttl_min: float = Field(default=60.0, gt=0, le=24 * 60)
     secure_cookies: bool | None = None
     default_language: str = "zh_CN"
+    web_threads: int = Field(default=4, ge=1, le=200)
