@@ -28,6 +28,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -170,7 +171,71 @@ async def load(base: str, ids: dict[str, list[str]], clients: int, seconds: floa
     return samples, errors, seconds
 
 
+WRK_SCRIPT = """
+paths = {%s}
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%.3f %%.3f %%.3f %%.3f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.duration / 1e6))
+end
+"""
+
+
+def session_cookie(base: str, name: str) -> str:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = CSRF.search(client.get("/login").text)
+        assert token
+        r = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token.group(1)})
+        assert r.status_code == 303, r.status_code
+        return str(client.cookies["cleanheat_session"])
+
+
+def wrk_page(base: str, cookie: str, paths: list[str], args: argparse.Namespace, tmp: Path) -> list[str]:
+    """One page kind under ``--clients`` wrk connections for ``--seconds``: requests, non-2xx, p50/p95/p99 ms, req/s."""
+    from urllib.parse import quote
+
+    script = tmp / f"{uuid.uuid4().hex[:6]}.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{quote(p, safe="/?=&")}"' for p in paths))
+    out = subprocess.run(["wrk", "-t2", f"-c{args.clients}", f"-d{int(args.seconds)}s", "--timeout", "10s",
+                          "-s", str(script), "-H", f"Cookie: cleanheat_session={cookie}", base],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    n, errors, p50, p95, p99, dur = line.split()[1:]
+    return [n, f"{int(n) / float(dur):.1f}", f"{float(p50):.1f}", f"{float(p95):.1f}", f"{float(p99):.1f}", errors]
+
+
+def run_wrk(kind: str, url: str, args: argparse.Namespace) -> list[list[str]]:
+    """Each page alone under ``--clients`` connections of wrk (C, on the other core): the server's own figure."""
+    print(f"{kind}: preparing {url.split('?')[0]}", file=sys.stderr)
+    ids = prepare(url)
+    server = Server(url, args.workers)
+    rng = random.Random(0)
+    rows = []
+    try:
+        officer, clerk = session_cookie(server.base, "bench_officer"), session_cookie(server.base, "bench_clerk")
+        pages = {
+            "dashboard": (officer, ["/"]),
+            "ledger (filtered)": (clerk, [f"/households?township=惠安堡镇&status=paid&page={k}" for k in range(1, 21)]),
+            "household": (clerk, [f"/households/{h}" for h in rng.sample(ids["惠安堡镇"], 200)]),
+            "healthz": (officer, ["/healthz"]),
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            for page, (cookie, paths) in pages.items():
+                n, rps, p50, p95, p99, errors = wrk_page(server.base, cookie, paths, args, Path(tmp))
+                verdict = "" if page == "healthz" else ("ok" if float(p95) < GOAL_P95_S * 1e3 else "MISSED")
+                rows.append([kind, page, n, rps, p50, p95, p99, errors, verdict])
+    finally:
+        server.stop()
+    return rows
+
+
 def run(kind: str, url: str, args: argparse.Namespace) -> list[list[str]]:
+    if args.driver == "wrk":
+        return run_wrk(kind, url, args)
     print(f"{kind}: preparing {url.split('?')[0]}", file=sys.stderr)
     ids = prepare(url)
     server = Server(url, args.workers)
@@ -198,6 +263,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--postgres", default=os.environ.get("CLEANHEAT_TEST_POSTGRES_URL"))
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--driver", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx",
+                    help="wrk (each page alone, C client; default when installed) or httpx (all pages mixed, "
+                         "asyncio clients in this process)")
     args = ap.parse_args()
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,7 +285,8 @@ def main() -> None:
                 admin.dispose()
     head = ["backend", "page", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-200", "p95<150ms"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    print(f"{args.clients} clients, {args.seconds:.0f} s, {args.workers} worker(s)")
+    print(f"{args.clients} clients, {args.seconds:.0f} s, {args.workers} worker(s), "
+          f"{os.environ.get('CLEANHEAT_WEB_THREADS', 4)} threads each, driver {args.driver}")
     for r in [head, ["-" * w for w in widths], *rows]:
         print("  ".join(c.rjust(w) if i >= 2 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
 
