@@ -430,3 +430,34 @@ def test_mark_distinct_needs_a_reason_and_is_audited(app_rw: Any, client_for: An
     # without the CSRF token nothing happens
     r = c.post("/households/distinct", data={"a": a, "b": "YC-2021-000001", "why": "x"}, follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_a_cached_ledger_total_follows_every_audited_change(web_copy: Path) -> None:
+    """The rule-free totals are kept per audit chain head: a change outside the log is not seen (it is not
+    a change of the registry), the next audited change is."""
+    from sqlalchemy import text
+
+    from cleanheat.registry import audit, db
+    from cleanheat.registry.services import ledger_view
+
+    engine = db.open_database(f"sqlite:///{web_copy}")
+    f = ledger_view.LedgerFilter(township="惠安堡镇")
+    try:
+        with db.session_scope(engine, read_only=True) as s:
+            before = ledger_view.ledger_page(session=s, filters=f).total
+        with db.session_scope(engine) as s:
+            s.execute(text(
+                "INSERT INTO household (household_id, name, id_number, phone, phone_normalised, village_id, address,"
+                " heated_area_m2, dwelling, previously_subsidised, programme_year, created_at) SELECT"
+                " 'YC-T-000001', name, id_number, phone, phone_normalised, village_id, address, heated_area_m2,"
+                " dwelling, previously_subsidised, programme_year, created_at FROM household WHERE id = ("
+                " SELECT h.id FROM household h JOIN village v ON v.id = h.village_id JOIN township t"
+                " ON t.id = v.township_id WHERE t.name = '惠安堡镇' LIMIT 1)"))
+        with db.session_scope(engine, read_only=True) as s:
+            assert ledger_view.ledger_page(session=s, filters=f).total == before
+        with db.session_scope(engine) as s:
+            audit.record(s, actor="tests", action="household.created", resource="household/YC-T-000001")
+        with db.session_scope(engine, read_only=True) as s:
+            assert ledger_view.ledger_page(session=s, filters=f).total == before + 1
+    finally:
+        engine.dispose()

@@ -365,6 +365,19 @@ def count_households(*, session: Session, filters: LedgerFilter, township: str |
     return int(session.execute(_base(session, func.count(Household.id), filters, township)).scalar_one())
 
 
+_TOTALS_CACHE: dict[tuple[Any, ...], int] = {}
+"""Totals of the rule-free filters (no status, paid, merged) by database, audit chain head, filter and scope."""
+
+
+def _chain_key(session: Session) -> tuple[str, int, str]:
+    """The database and its audit chain head (``seq``, ``hash``): every change of the registry moves it on."""
+    from cleanheat.registry.models import AuditHead
+
+    head = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
+    return (session.get_bind().engine.url.render_as_string(hide_password=True),
+            int(head[0]) if head else -1, str(head[1]) if head else "")
+
+
 def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_page: int = 50,
                 township: str | None = None) -> LedgerPage:
     """One page of the households matching ``filters``, by ledger id, with the total that match.
@@ -388,7 +401,13 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
     matching = _base(session, Household.id, filters, township)
     window = matching.order_by(Household.household_id).limit(per_page).offset((page - 1) * per_page)
     if filters.status in (None, "paid", "merged"):
-        total = int(session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+        key = (*_chain_key(session), filters, township)
+        total = _TOTALS_CACHE.get(key)
+        if total is None:  # the count is the dearer half of a page; it changes only with the chain head
+            total = int(session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+            if len(_TOTALS_CACHE) > 2000:
+                _TOTALS_CACHE.clear()
+            _TOTALS_CACHE[key] = total
         pks = list(session.execute(window).scalars())
     else:  # the rules in SQL: evaluate them once for the count and the page (COUNT(*) OVER ())
         rows = session.execute(window.add_columns(func.count().over())).all()
@@ -622,13 +641,10 @@ def suspected_duplicates(*, session: Session) -> list[dict[str, Any]]:
     The answer is kept for the registry's audit chain head (its ``seq`` and ``hash``, which every change
     of the registry — an import, a merge, a pair marked distinct — moves on), so it is never stale.
     """
-    from cleanheat.registry.models import AuditHead
     from cleanheat.registry.services.household_view import describe_pairs
     from cleanheat.registry.services.households import find_duplicates
 
-    head = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True),
-           int(head[0]) if head else -1, str(head[1]) if head else "")
+    key = _chain_key(session)
     if key in _DUPLICATES_CACHE:
         return [dict(r) for r in _DUPLICATES_CACHE[key]]
     pairs = [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in find_duplicates(session=session)]
