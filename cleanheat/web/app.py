@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -176,8 +176,9 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     return app
 
 
-def iter_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
-    """Every (method, path) the app answers, the included routers' too (FastAPI 0.16x nests them)."""
+def iter_routes(app: FastAPI | APIRouter) -> Iterator[tuple[str, str]]:
+    """Every (method, path) an app or one area's router answers, included routers' too (FastAPI 0.16x
+    nests them)."""
 
     def walk(routes: Any) -> Iterator[tuple[str, str]]:
         for route in routes:

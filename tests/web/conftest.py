@@ -104,6 +104,15 @@ def app_rw(web_copy: Path):  # noqa: ANN201
     return make_app(web_copy)
 
 
+def area_routes(*modules: object, fill: str = "1") -> Iterator[tuple[str, str, str]]:
+    """(method, path, a URL with every path parameter set to ``fill``) of the areas' routers."""
+    from cleanheat.web.app import iter_routes
+
+    for module in modules:
+        for method, path in iter_routes(module.router):  # type: ignore[attr-defined]
+            yield method, path, re.sub(r"\{[^}]+\}", fill, path)
+
+
 def csrf_of(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "the page has no CSRF field"

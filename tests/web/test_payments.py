@@ -278,16 +278,10 @@ def test_the_preview_page_says_why_households_are_not_paid(app_ro, client_for):
 
 
 def _area_routes():  # noqa: ANN202
-    import re
-
-    from fastapi.routing import APIRoute
-
     from cleanheat.web import payments
+    from tests.web.conftest import area_routes
 
-    for route in payments.router.routes:
-        if isinstance(route, APIRoute):
-            for method in route.methods - {"HEAD"}:
-                yield method, route.path, re.sub(r"\{[^}]+\}", "1", route.path)
+    return area_routes(payments, fill="1")
 
 
 def test_every_route_of_the_area_refuses_anonymous_visitors_and_auditor_writes(app_ro, client_for):

@@ -277,18 +277,11 @@ COMPUTING = {("POST", "/calculators"), ("POST", "/api/v1/subsidy/yanchi"), ("POS
 """Unsafe methods that store nothing (a calculation, a verification): the auditor may use them."""
 
 
-def _area_routes():
-    import re
-
-    from fastapi.routing import APIRoute
-
+def _area_routes():  # noqa: ANN202
     from cleanheat.web import admin, audit, beijing, parameters
+    from tests.web.conftest import area_routes
 
-    for module in (public, parameters, audit, beijing, admin):
-        for route in module.router.routes:
-            assert isinstance(route, APIRoute)
-            for method in sorted(route.methods - {"HEAD"}):
-                yield method, route.path, re.sub(r"\{[^}]+\}", "BJ-0001", route.path)
+    return area_routes(public, parameters, audit, beijing, admin, fill="BJ-0001")
 
 
 def test_anonymous_visitors_reach_only_the_calculators_and_the_parameter_pages(app_ro, client_for):

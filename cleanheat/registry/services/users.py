@@ -107,7 +107,12 @@ ACCOUNT_FAILURES_MAX = 5
 ADDRESS_FAILURES_MAX = 20
 """Failed login attempts from one address within :data:`FAILURE_WINDOW` before it is throttled."""
 FAILURE_WINDOW = dt.timedelta(minutes=15)
-"""The sliding window of the login rate limit."""
+"""The sliding window of the login rate limit.
+
+Source of the three numbers: NIST SP 800-63B §5.2.2 (rate limiting: at most 100 consecutive failed
+attempts per account) and the OWASP Authentication Cheat Sheet ("Account lockout": a threshold of a
+few attempts and a lockout of about 15 minutes); we take the stricter end for an office tool with few
+users per account, and a higher per-address count because a township office shares one address."""
 ATTEMPT_RETENTION = dt.timedelta(days=90)
 """How long :func:`purge_expired` keeps login attempts (for the office's own review)."""
 
