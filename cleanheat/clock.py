@@ -10,6 +10,7 @@ programme's civil time only to be shown or compared with a civil date.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,10 +42,12 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def programme_tz() -> ZoneInfo:
-    """The programme time zone of this process (``CLEANHEAT_TIMEZONE``, default Asia/Shanghai)."""
-    from cleanheat.config import Settings
+    """The programme time zone of this process (``CLEANHEAT_TIMEZONE``, default Asia/Shanghai).
 
-    return _zone(Settings().timezone)
+    Read from the environment on every call (a test or a service may change it), but only the
+    variable itself: building :class:`cleanheat.config.Settings` here cost a page 1 ms.
+    """
+    return _zone(os.environ.get("CLEANHEAT_TIMEZONE") or DEFAULT_TIMEZONE)
 
 
 def now_utc() -> dt.datetime:

@@ -70,7 +70,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "shots.sqlite3"
         if args.database:
-            shutil.copy(args.database, path)
+            db.copy_sqlite(args.database, path)
         else:
             from cleanheat.registry.services.demo import load_demo
 

@@ -37,8 +37,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     if workers == 1:
         from cleanheat.config import Settings
         from cleanheat.web import create_app
+        from cleanheat.web.app import server_process
 
         app = create_app(Settings(database_url=url), engine=ready.engine)
+        server_process()
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
     else:
         ready.engine.dispose()

@@ -37,7 +37,7 @@ from cleanheat.codes import TECHNOLOGY_NAMES_ZH
 from cleanheat.registry.services import dashboard_view
 from cleanheat.registry.services.beijing import ZONE_NAMES
 from cleanheat.registry.services.users import Principal
-from cleanheat.web.deps import ReadSession, language, render, require, state, township_scope
+from cleanheat.web.deps import ReadSession, language, render, require, signed_in, state, township_scope
 from cleanheat.web.i18n import translations
 from cleanheat.web.nav import N_
 
@@ -283,7 +283,7 @@ def dashboard_page(request: Request, s: ReadSession, who: Annotated[Principal, D
     """The dashboard; a role without one goes to its daily page."""
     if who.role in HOME_OF_ROLE:
         return RedirectResponse(HOME_OF_ROLE[who.role], status_code=303)
-    require(*DASHBOARD_ROLES)(request)  # 403 for any other role
+    signed_in(request, DASHBOARD_ROLES)  # 403 for any other role
     return render(request, "dashboard/dashboard.html", {"active": "/", "body": _body(request, s, who,
                                                                                        language(request))})
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def web_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def web_copy(web_demo_file: Path, tmp_path: Path) -> Path:
     """A copy of the demo database that the test may change."""
     path = tmp_path / "web.sqlite3"
-    shutil.copy(web_demo_file, path)
+    db.copy_sqlite(web_demo_file, path)
     return path
 
 

@@ -18,21 +18,18 @@ repeats (tests check they agree):
 - :func:`fund_ledger_page` / :func:`fund_ledger_rows` — the fund ledger itself, filtered and paged in
   the database.
 
-:class:`ChainCache` keeps computed figures keyed on the audit chain: every state change of the
-registry appends an audit entry, so a cached figure is reused only while no entry was appended since
-it was computed, and it can never show stale money. The key (:func:`figures_seq`) is the sequence
-number of the newest entry that is not about user accounts (:data:`ACCOUNT_EVENTS`: sign-ins, sign-outs,
-users added, disabled or given a new password change no figure); without that, every sign-in of a
-busy office would throw the figures away. :func:`chain_seq` is the head itself.
+The pages keep these figures in a :class:`~cleanheat.registry.services.chain_cache.ChainCache`
+(re-exported here with its keys): every state change of the registry appends an audit entry, so a
+cached figure is reused only while no entry was appended since it was computed, and it can never
+show stale money.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterator
-from typing import Any, TypeVar, cast
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, extract, func, select
 from sqlalchemy.orm import Session
@@ -41,8 +38,6 @@ from cleanheat.clock import today as programme_today
 from cleanheat.errors import InputError
 from cleanheat.registry.models import (
     Acceptance,
-    AuditEvent,
-    AuditHead,
     Enterprise,
     EnterpriseAssessment,
     FundEnvelope,
@@ -55,6 +50,7 @@ from cleanheat.registry.models import (
     Township,
     Village,
 )
+from cleanheat.registry.services.chain_cache import ACCOUNT_EVENTS, ChainCache, chain_seq, figures_seq
 from cleanheat.registry.services.payments import PAID_KINDS, envelope_spending, envelope_warnings
 from cleanheat.registry.services.places import programme_years, targets
 from cleanheat.registry.services.reports import due_on
@@ -67,76 +63,6 @@ LEDGER_KINDS = ("commit", "pay", "recover")
 """Kinds of fund-ledger entries: a commitment (on installation), a payment, a recovery (追回, negative)."""
 
 T = TypeVar("T")
-
-
-# --------------------------------------------------------------------------------------------
-# The cache keyed on the audit chain
-# --------------------------------------------------------------------------------------------
-
-
-def chain_seq(*, session: Session) -> int:
-    """The sequence number of the audit chain's head (0 for a registry without entries)."""
-    seq = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one_or_none()
-    return int(seq or 0)
-
-
-ACCOUNT_EVENTS = ("session.revoke", "user.add", "user.disable", "user.login", "user.set_password")
-"""Audit actions of :mod:`cleanheat.registry.services.users` (accounts and sessions): they change no
-programme figure, so :func:`figures_seq` passes over them."""
-_AUDIT_TYPE_PREFIX = "cn.cleanheat."
-"""An audit entry's ``type`` is this prefix and its action (:func:`cleanheat.registry.audit.record_many`)."""
-
-
-def figures_seq(*, session: Session) -> int:
-    """The sequence number of the newest audit entry that is not an account event (0 for none).
-
-    Every change of programme data (a payment, an acceptance, an import, a report filed, …) appends
-    an entry of its own, so this number moves with every change a figure could show; one index read
-    backwards from the head (sign-ins since the last change are the only entries passed over).
-    """
-    types = [_AUDIT_TYPE_PREFIX + a for a in ACCOUNT_EVENTS]
-    seq = session.execute(select(AuditEvent.seq).where(AuditEvent.type.not_in(types))
-                          .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
-    return int(seq or 0)
-
-
-class ChainCache:
-    """Figures computed once per state of the registry: keyed on the audit chain and a caller's key.
-
-    :meth:`get` reads the key's sequence number (``seq_of``, by default :func:`figures_seq`) in the
-    caller's read transaction *before* anything is computed, so figures are stored under a number no
-    newer than the data they were computed from: after any change they are computed again. At most
-    ``size`` results are kept (least recently used dropped). Thread-safe; one computation at a time,
-    so twenty clients arriving together after a payment compute the figures once (a computation may
-    itself ask the cache for what it needs).
-    """
-
-    def __init__(self, size: int = 64, seq_of: Callable[..., int] = figures_seq) -> None:
-        self.size = size
-        self.seq_of = seq_of
-        self._items: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
-        self._lock = threading.RLock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value of ``compute()`` for ``key`` in the registry's current state."""
-        full = (self.seq_of(session=session), key)
-        with self._lock:
-            if full in self._items:
-                self._items.move_to_end(full)
-                self.hits += 1
-                return cast(T, self._items[full])
-            value = compute()
-            self.misses += 1
-            self._items[full] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 # --------------------------------------------------------------------------------------------

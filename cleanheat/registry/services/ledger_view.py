@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,10 +26,10 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     and_,
+    bindparam,
     case,
     exists,
     false,
-    func,
     literal,
     not_,
     or_,
@@ -53,6 +54,7 @@ from cleanheat.registry.models import (
     Township,
     Village,
 )
+from cleanheat.registry.services.chain_cache import ChainCache
 
 __all__ = [
     "LIST_STATUSES",
@@ -121,10 +123,19 @@ History = tuple[tuple[int, dt.date, int, str], ...]
 """The enterprises' status history: (enterprise id, effective on, row id, status), sorted."""
 
 
+_CACHE = ChainCache(size=128)
+"""What the ledger computes once per state of the registry (:mod:`~cleanheat.registry.services.chain_cache`):
+the enterprises' status history, the households each filter matches in page order, the filter form's
+choices. At most 128 results; the largest, a county-wide list of households, is 27,000 integers."""
+_VILLAGES = ChainCache(size=256)
+"""The fuzzy duplicate rule's keys per village (:func:`_village_keys`; the county has 77 villages)."""
+
+
 def _history(session: Session) -> History:
-    return tuple(sorted((int(e), on, int(r), str(s)) for e, on, r, s in session.execute(
-        select(EnterpriseStatus.enterprise_id, EnterpriseStatus.effective_on, EnterpriseStatus.id,
-               EnterpriseStatus.status))))
+    return _CACHE.get(session, "history", lambda: tuple(sorted(
+        (int(e), on, int(r), str(s)) for e, on, r, s in session.execute(
+            select(EnterpriseStatus.enterprise_id, EnterpriseStatus.effective_on, EnterpriseStatus.id,
+                   EnterpriseStatus.status)))))
 
 
 def _registered_sql(inst: Any, history: History) -> ColumnElement[bool]:
@@ -225,10 +236,15 @@ def status_expression(*, session: Session) -> ColumnElement[str]:
     even once accepted (not payable); else pending. ``session`` reads the enterprises' status history
     (the registration the installer rule asks about).
     """
+    return _status_sql(_history(session))
+
+
+@functools.lru_cache(maxsize=16)
+def _status_sql(history: History) -> ColumnElement[str]:
     return case(
         (_HOUSEHOLD.c.merged_into_id.is_not(None), "merged"),
         (_paid_sql(), "paid"),
-        else_=_unpaid_status(_history(session)),
+        else_=_unpaid_status(history),
     )
 
 
@@ -360,22 +376,23 @@ def _base(session: Session, columns: Any, f: LedgerFilter, scope: str | None) ->
     return stmt.where(*conds)
 
 
+def _matching(session: Session, filters: LedgerFilter, township: str | None) -> array[int]:
+    """The primary keys of the households matching ``filters`` (within ``township``), in ledger-id order.
+
+    Kept per state of the registry (:data:`_CACHE`): the query reads every household of the filter (the
+    township's 5,600, the county's 27,000, and with a status filter the rules for each), while a page
+    is 50 of them; paging, the next page and the total are then a slice and a length.
+    """
+    def compute() -> array[int]:
+        stmt = _base(session, Household.id, filters, township).order_by(Household.household_id)
+        return array("q", session.execute(stmt).scalars())
+
+    return _CACHE.get(session, ("matching", filters, township), compute)
+
+
 def count_households(*, session: Session, filters: LedgerFilter, township: str | None = None) -> int:
     """How many households match ``filters`` (within ``township``, a clerk's scope, if given)."""
-    return int(session.execute(_base(session, func.count(Household.id), filters, township)).scalar_one())
-
-
-_TOTALS_CACHE: dict[tuple[Any, ...], int] = {}
-"""Totals of the rule-free filters (no status, paid, merged) by database, audit chain head, filter and scope."""
-
-
-def _chain_key(session: Session) -> tuple[str, int, str]:
-    """The database and its audit chain head (``seq``, ``hash``): every change of the registry moves it on."""
-    from cleanheat.registry.models import AuditHead
-
-    head = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    return (session.get_bind().engine.url.render_as_string(hide_password=True),
-            int(head[0]) if head else -1, str(head[1]) if head else "")
+    return len(_matching(session, filters, township))
 
 
 def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_page: int = 50,
@@ -385,9 +402,9 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
     ``township`` restricts everything to one township (a clerk's scope). Each item: ``household_id``,
     ``name``, ``id_number``, ``phone``, ``township``, ``village``, ``programme_year``, ``status`` and
     ``installations`` (``installation_id``, ``method``, ``enterprise``, ``installed_on``, ``accepted_on``,
-    ``void``). A page past the last is empty. The page's keys come by ``LIMIT``/``OFFSET`` in ledger-id
-    order with a ``COUNT`` beside (one query with ``COUNT(*) OVER ()`` when the status filter needs the
-    rules, so they are evaluated once); one more query reads the page's rows and their status.
+    ``void``). A page past the last is empty. The households a filter matches are found once per state
+    of the registry (:func:`_matching`); a page then reads its own 50 rows, their status and their
+    installations (two queries).
 
     Raises
     ------
@@ -398,39 +415,35 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
         raise InputError(f"page must be ≥ 1, got {page}", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InputError(f"per_page must be 1–{MAX_PER_PAGE}, got {per_page}", field="per_page")
-    matching = _base(session, Household.id, filters, township)
-    window = matching.order_by(Household.household_id).limit(per_page).offset((page - 1) * per_page)
-    if filters.status in (None, "paid", "merged"):
-        key = (*_chain_key(session), filters, township)
-        total = _TOTALS_CACHE.get(key)
-        if total is None:  # the count is the dearer half of a page; it changes only with the chain head
-            total = int(session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
-            if len(_TOTALS_CACHE) > 2000:
-                _TOTALS_CACHE.clear()
-            _TOTALS_CACHE[key] = total
-        pks = list(session.execute(window).scalars())
-    else:  # the rules in SQL: evaluate them once for the count and the page (COUNT(*) OVER ())
-        rows = session.execute(window.add_columns(func.count().over())).all()
-        pks = [pk for pk, _ in rows]
-        total = int(rows[0][1]) if rows else count_households(session=session, filters=filters, township=township)
-    return LedgerPage(items=_items(session, pks), total=total, page=page, per_page=per_page)
+    keys = _matching(session, filters, township)
+    start = (page - 1) * per_page
+    pks = keys[start:start + per_page].tolist() if start < len(keys) else []
+    return LedgerPage(items=_items(session, pks), total=len(keys), page=page, per_page=per_page)
+
+
+@functools.lru_cache(maxsize=16)
+def _rows_statement(history: History) -> Any:
+    """The page's households with their status, for the primary keys bound as ``pks`` (built once per
+    enterprise history: building it is dearer than running it for 50 rows)."""
+    return (select(Household.id, Household.household_id, Household.name, Household.id_number, Household.phone,
+                   Township.name, Village.name, Household.programme_year, _status_sql(history))
+            .join(Village, Household.village_id == Village.id).join(Township, Village.township_id == Township.id)
+            .where(Household.id.in_(bindparam("pks", expanding=True))))
+
+
+_INSTALLATIONS = (select(Installation.household_id, Installation.id, Installation.technology, Enterprise.code,
+                         Installation.installed_on, Acceptance.accepted_on, Installation.void)
+                  .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
+                  .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
+                  .where(Installation.household_id.in_(bindparam("pks", expanding=True))).order_by(Installation.id))
 
 
 def _items(session: Session, pks: list[int]) -> list[dict[str, Any]]:
     if not pks:
         return []
-    rows = session.execute(
-        select(Household.id, Household.household_id, Household.name, Household.id_number, Household.phone,
-               Township.name, Village.name, Household.programme_year, status_expression(session=session))
-        .join(Village, Household.village_id == Village.id).join(Township, Village.township_id == Township.id)
-        .where(Household.id.in_(pks))).all()
+    rows = session.execute(_rows_statement(_history(session)), {"pks": pks}).all()
     installs: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for hpk, iid, tech, code, inst_on, acc_on, void in session.execute(
-            select(Installation.household_id, Installation.id, Installation.technology, Enterprise.code,
-                   Installation.installed_on, Acceptance.accepted_on, Installation.void)
-            .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
-            .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-            .where(Installation.household_id.in_(pks)).order_by(Installation.id)):
+    for hpk, iid, tech, code, inst_on, acc_on, void in session.execute(_INSTALLATIONS, {"pks": pks}):
         installs[hpk].append({"installation_id": iid, "method": tech, "enterprise": code,
                               "installed_on": inst_on.isoformat(),
                               "accepted_on": acc_on.isoformat() if acc_on else None, "void": bool(void)})
@@ -446,6 +459,11 @@ def _items(session: Session, pks: list[int]) -> list[dict[str, Any]]:
 def filter_choices(*, session: Session, township: str | None = None) -> dict[str, Any]:
     """What the filter form offers: ``townships``, ``villages`` (by township), ``enterprises`` (code, name),
     ``years``, ``methods`` and ``statuses`` (codes). With ``township``, only that township's villages."""
+    choices = _CACHE.get(session, ("choices", township), lambda: _filter_choices(session, township))
+    return {k: dict(v) if isinstance(v, dict) else list(v) for k, v in choices.items()}
+
+
+def _filter_choices(session: Session, township: str | None) -> dict[str, Any]:
     from cleanheat.codes import TECHNOLOGIES
     from cleanheat.registry.services.places import programme_years
 
@@ -489,6 +507,33 @@ def tickets_of(*, session: Session, household_id: str) -> list[dict[str, Any]]:
              "closed_at": t.closed_at, "overdue": bool(t.overdue)} for t, code in rows]
 
 
+@dataclass(frozen=True)
+class _Village:
+    """A village's households that are not merged away, with the keys the fuzzy duplicate rule compares."""
+
+    pks: list[int]
+    names: list[str]
+    numbers: list[tuple[str, ...]]
+    addresses: list[str]
+
+
+def _village_keys(session: Session, village_id: int) -> _Village:
+    """The duplicate rule's keys of a village's households (names squashed, house numbers, address keys),
+    kept per state of the registry: a household page compares one name with its village's hundred or so
+    in one call of rapidfuzz instead of normalising each of them in Python every time."""
+    from cleanheat.registry.services import households as hh
+
+    def compute() -> _Village:
+        rows = session.execute(select(Household.id, Household.name, Household.address)
+                               .where(Household.village_id == village_id, Household.merged_into_id.is_(None))
+                               .order_by(Household.id)).all()
+        return _Village(pks=[r[0] for r in rows], names=[hh._squash(r[1]) for r in rows],
+                        numbers=[hh._house_numbers(r[2]) for r in rows],
+                        addresses=[hh._address_key(r[2]) for r in rows])
+
+    return _VILLAGES.get(session, village_id, compute)
+
+
 def duplicate_flags(*, session: Session, household_id: str, township: str | None = None) -> list[dict[str, Any]]:
     """Other households suspected to be this one, not yet reviewed: the rule of
     :func:`~cleanheat.registry.services.households.find_duplicates` (same identity number, same
@@ -499,7 +544,7 @@ def duplicate_flags(*, session: Session, household_id: str, township: str | None
     ``reason`` (``id_number`` | ``phone`` | ``fuzzy_name_address``), ``score``. With ``township``,
     only households of that township are named (a clerk's scope). A merged-away record has none.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     from cleanheat.registry.services import households as hh
 
@@ -516,16 +561,14 @@ def duplicate_flags(*, session: Session, household_id: str, township: str | None
             for pk in session.execute(select(Household.id).where(column == value, Household.id != me.id,
                                                                  Household.merged_into_id.is_(None))).scalars():
                 found.setdefault(pk, (reason, 100.0))
-    name, numbers, address = hh._squash(me.name), hh._house_numbers(me.address), hh._address_key(me.address)
-    for pk, other_name, other_address in session.execute(
-            select(Household.id, Household.name, Household.address)
-            .where(Household.village_id == me.village_id, Household.id != me.id, Household.merged_into_id.is_(None))):
-        if pk in found:
+    village = _village_keys(session, me.village_id)
+    numbers, address = hh._house_numbers(me.address), hh._address_key(me.address)
+    for _, name_score, k in process.extract(hh._squash(me.name), village.names, scorer=fuzz.ratio,
+                                            score_cutoff=hh.FUZZY_THRESHOLD, limit=None):
+        pk = village.pks[k]
+        if pk == me.id or pk in found or village.numbers[k] != numbers:
             continue
-        name_score = fuzz.ratio(name, hh._squash(other_name))  # the cheapest test first: most names differ
-        if name_score < hh.FUZZY_THRESHOLD or hh._house_numbers(other_address) != numbers:
-            continue
-        addr_score = fuzz.ratio(address, hh._address_key(other_address))
+        addr_score = fuzz.ratio(address, village.addresses[k])
         if addr_score >= hh.FUZZY_THRESHOLD:
             found[pk] = ("fuzzy_name_address", float(min(name_score, addr_score)))
     wanted = sorted(set(found) - reviewed)
@@ -628,9 +671,6 @@ def household_page(*, session: Session, household_id: str, township: str | None 
             "duplicates": duplicate_flags(session=session, household_id=household_id, township=township)}
 
 
-_DUPLICATES_CACHE: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
-
-
 def suspected_duplicates(*, session: Session) -> list[dict[str, Any]]:
     """The county's suspected duplicate pairs not yet reviewed
     (:func:`~cleanheat.registry.services.households.find_duplicates`, about a second on 27,000 households),
@@ -638,15 +678,16 @@ def suspected_duplicates(*, session: Session) -> list[dict[str, Any]]:
     (:func:`~cleanheat.registry.services.household_view.describe_pairs`) and their townships
     (``township_a``, ``township_b``).
 
-    The answer is kept for the registry's audit chain head (its ``seq`` and ``hash``, which every change
-    of the registry — an import, a merge, a pair marked distinct — moves on), so it is never stale.
+    The answer is kept per state of the registry (:data:`_CACHE`: every change — an import, a merge, a
+    pair marked distinct — appends to the audit chain), so it is never stale.
     """
+    return [dict(r) for r in _CACHE.get(session, "duplicates", lambda: _suspected_duplicates(session))]
+
+
+def _suspected_duplicates(session: Session) -> list[dict[str, Any]]:
     from cleanheat.registry.services.household_view import describe_pairs
     from cleanheat.registry.services.households import find_duplicates
 
-    key = _chain_key(session)
-    if key in _DUPLICATES_CACHE:
-        return [dict(r) for r in _DUPLICATES_CACHE[key]]
     pairs = [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in find_duplicates(session=session)]
     shown = describe_pairs(session=session, pairs=pairs)
     codes = sorted({r[k] for r in shown for k in ("a", "b")})
@@ -658,9 +699,7 @@ def suspected_duplicates(*, session: Session) -> list[dict[str, Any]]:
             .where(Household.household_id.in_(codes[start:start + 5000])))})
     for r in shown:
         r["township_a"], r["township_b"] = towns.get(r["a"], ""), towns.get(r["b"], "")
-    _DUPLICATES_CACHE.clear()  # one registry head at a time is enough
-    _DUPLICATES_CACHE[key] = shown
-    return [dict(r) for r in shown]
+    return shown
 
 
 # --------------------------------------------------------------------------------------------
