@@ -55,7 +55,9 @@ __all__ = [
     "READ_ONLY",
     "audit_guard_lifted",
     "backup",
+    "BULK_ROWS",
     "copy_sqlite",
+    "refresh_statistics",
     "current_revision",
     "head_revision",
     "info",
@@ -100,6 +102,28 @@ def _sqlite_begin(conn: Any) -> None:
     paying at once) queue up instead of one failing half-way with "database is locked"; the busy
     timeout is 30 s. A read-only connection (:data:`READ_ONLY`) starts a plain deferred transaction."""
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+BULK_ROWS = 1000
+"""A write of at least this many rows refreshes the planner's statistics (:func:`refresh_statistics`)."""
+
+
+def refresh_statistics(session: Session, tables: list[str] | None = None) -> None:
+    """Bring PostgreSQL's planner statistics up to date after a bulk write (``ANALYZE``, in the session's
+    transaction), for ``tables`` or every table.
+
+    Right after the demo's 27,000 households were loaded the planner still took the tables for empty and
+    read a ledger page's household status through the acceptances in date order, 66 ms for 50 rows
+    instead of 2.8 ms; autovacuum would have analysed them within minutes, a page asked for meanwhile
+    would not wait. PostgreSQL's advice after a bulk load is the same
+    (https://www.postgresql.org/docs/current/populate.html#POPULATE-ANALYZE). SQLite's plans over this
+    schema do not change with statistics (measured), so it is left alone there.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    names = ", ".join(conn.dialect.identifier_preparer.quote(t) for t in tables or [])
+    conn.exec_driver_sql(f"ANALYZE {names}".strip())
 
 
 def copy_sqlite(source: Path, target: Path) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from cleanheat.clock import at_local
 from cleanheat.errors import Conflict
 from cleanheat.registry import audit
+from cleanheat.registry.db import refresh_statistics
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
@@ -327,6 +328,7 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
 
     # the half-yearly assessment, run as the county runs it: it revokes the registration it names
     assessed = assessments.assess(session=session, half=ASSESSED_HALF, actor="县清洁取暖领导小组", apply=True)
+    refresh_statistics(session)
 
     summary = {
         "seed": seed,

@@ -14,8 +14,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from cleanheat.errors import NotFound
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
@@ -26,11 +27,10 @@ from cleanheat.registry.models import (
     Township,
     Village,
 )
-from cleanheat.registry.services.households import get_household
 from cleanheat.registry.services.payments import standing
 
-__all__ = ["INSTALLATION_STATE_NAMES", "STATUS_NAMES", "describe_pairs", "household_status", "household_view",
-           "with_installations"]
+__all__ = ["INSTALLATION_STATE_NAMES", "STATUS_NAMES", "describe_pairs", "household_row", "household_status",
+           "household_view", "view_of", "with_installations"]
 
 STATUS_NAMES = {
     "no_installation": "未安装 no installation",
@@ -77,6 +77,24 @@ def _failed(reasons: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
     return [r for r in reasons if r.get("passed") is False], True
 
 
+def household_row(*, session: Session, household_id: str) -> tuple[Household, str, str]:
+    """The household with ledger id ``household_id``, its village's and its township's names (one query).
+
+    Raises
+    ------
+    NotFound
+        No household with that ledger id.
+    """
+    row = session.execute(
+        select(Household, Village.name, Township.name).join(Village, Household.village_id == Village.id)
+        .join(Township, Village.township_id == Township.id).where(Household.household_id == household_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no household {household_id!r}")
+    hh, village, township = row
+    return hh, village, township
+
+
 def household_view(*, session: Session, household_id: str, timeline: bool = True) -> dict[str, Any]:
     """A household with status, installations, payment, rules decision (failed rules picked out) and timeline.
 
@@ -85,15 +103,19 @@ def household_view(*, session: Session, household_id: str, timeline: bool = True
     NotFound
         No household with that ledger id.
     """
+    hh, village, township = household_row(session=session, household_id=household_id)
+    return view_of(session=session, household=hh, village=village, township=township, timeline=timeline)
+
+
+def view_of(*, session: Session, household: Household, village: str, township: str,
+            timeline: bool = True) -> dict[str, Any]:
+    """:func:`household_view` of a household already read (:func:`household_row`)."""
     from cleanheat.clock import local_time
     from cleanheat.policy.decide import decide_yanchi
     from cleanheat.registry.services.audit_log import entries
     from cleanheat.registry.services.installations import decision_records
 
-    hh = get_household(session=session, household_id=household_id)
-    village, township = session.execute(
-        select(Village.name, Township.name).join(Township, Village.township_id == Township.id)
-        .where(Village.id == hh.village_id)).one()
+    hh = household
     merged_into = None
     if hh.merged_into_id is not None:
         merged_into = session.execute(select(Household.household_id)
@@ -114,7 +136,8 @@ def household_view(*, session: Session, household_id: str, timeline: bool = True
             "heating_effect_reached": acc.heating_effect_reached if acc else None,
             "inspectors": list(acc.inspectors) if acc else [],
         })
-    pay = session.execute(select(Payment).where(Payment.household_id == hh.id, standing())).scalar_one_or_none()
+    pay = session.execute(select(Payment).options(joinedload(Payment.reasons_doc))
+                          .where(Payment.household_id == hh.id, standing())).scalar_one_or_none()
     payment = None
     decision: dict[str, Any] | None = None
     if pay is not None:

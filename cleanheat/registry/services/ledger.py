@@ -50,6 +50,7 @@ from cleanheat.codes import (
 from cleanheat.errors import InputError
 from cleanheat.policy.rules.yanchi import TOWNSHIPS
 from cleanheat.registry import audit
+from cleanheat.registry.db import BULK_ROWS, refresh_statistics
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
@@ -700,6 +701,8 @@ def _import_file(*, session: Session, path: Path, actor: str,
     }
     audit.record(session, actor=actor, action="ledger.imported", resource=f"ledger/{path.name}",
                  data={**summary, "warnings": len(warnings)})
+    if len(recs) >= BULK_ROWS:
+        refresh_statistics(session, ["household", "installation", "acceptance", "fund_ledger", "audit_event"])
     return {**summary, "warnings": [w.as_dict() for w in warnings]}
 
 

@@ -497,10 +497,14 @@ def household_township(*, session: Session, household_id: str) -> str | None:
 
 def tickets_of(*, session: Session, household_id: str) -> list[dict[str, Any]]:
     """The after-sales tickets and complaints of a household, oldest first (kind, category, stage, times)."""
+    return _tickets(session, Ticket.household_id == select(Household.id)
+                    .where(Household.household_id == household_id).scalar_subquery())
+
+
+def _tickets(session: Session, which: ColumnElement[bool]) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Ticket, Enterprise.code).join(Household, Ticket.household_id == Household.id)
-        .outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id)
-        .where(Household.household_id == household_id).order_by(Ticket.opened_at, Ticket.id)).all()
+        select(Ticket, Enterprise.code).outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id)
+        .where(which).order_by(Ticket.opened_at, Ticket.id)).all()
     return [{"ticket_id": t.id, "kind": t.kind, "category": t.category, "stage": t.stage,
              "installation_id": t.installation_id, "enterprise": code, "description": t.description,
              "opened_at": t.opened_at, "respond_by": t.respond_by, "responded_at": t.responded_at,
@@ -544,12 +548,16 @@ def duplicate_flags(*, session: Session, household_id: str, township: str | None
     ``reason`` (``id_number`` | ``phone`` | ``fuzzy_name_address``), ``score``. With ``township``,
     only households of that township are named (a clerk's scope). A merged-away record has none.
     """
+    me = session.execute(select(Household).where(Household.household_id == household_id)).scalar_one_or_none()
+    return [] if me is None else _duplicate_flags(session, me, township)
+
+
+def _duplicate_flags(session: Session, me: Household, township: str | None) -> list[dict[str, Any]]:
     from rapidfuzz import fuzz, process
 
     from cleanheat.registry.services import households as hh
 
-    me = session.execute(select(Household).where(Household.household_id == household_id)).scalar_one_or_none()
-    if me is None or me.merged_into_id is not None:
+    if me.merged_into_id is not None:
         return []
     reviewed = {a if a != me.id else b for a, b in session.execute(
         select(DuplicateReview.household_a_id, DuplicateReview.household_b_id)
@@ -658,17 +666,16 @@ def household_page(*, session: Session, household_id: str, township: str | None 
     NotFound
         No household with that ledger id.
     """
-    from cleanheat.registry.services.household_view import household_view
+    from cleanheat.registry.services.household_view import household_row, view_of
 
-    view = household_view(session=session, household_id=household_id)
-    registered_at = session.execute(select(Household.created_at).where(Household.household_id == household_id)
-                                    ).scalar_one()
-    tickets = tickets_of(session=session, household_id=household_id)
+    me, village, town = household_row(session=session, household_id=household_id)
+    view = view_of(session=session, household=me, village=village, township=town)
+    tickets = _tickets(session, Ticket.household_id == me.id)
     failed = failed_inspections_of(session=session, installation_ids=[i["installation_id"] for i in
                                                                        view["installations"]])
     return {"view": view, "tickets": tickets, "failed_inspections": failed,
-            "timeline": timeline_of(view, registered_at=registered_at, tickets=tickets, failed=failed),
-            "duplicates": duplicate_flags(session=session, household_id=household_id, township=township)}
+            "timeline": timeline_of(view, registered_at=me.created_at, tickets=tickets, failed=failed),
+            "duplicates": _duplicate_flags(session, me, township)}
 
 
 def suspected_duplicates(*, session: Session) -> list[dict[str, Any]]:
