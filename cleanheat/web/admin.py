@@ -1,4 +1,5 @@
-"""User administration (county administrator only): list, add, disable, set a password — ``/users``.
+"""User administration (county administrator only): list, add, disable, enable, change role, set a password —
+``/users``.
 
 Every change goes through :mod:`cleanheat.registry.services.users` (the same audited services as
 ``cleanheat users``) with the administrator as actor (``web:<admin>``); passwords are never shown
@@ -6,10 +7,12 @@ again nor logged. Anyone but an administrator gets 403, pages and API alike.
 
 Pages
     ``GET /users``; ``POST /users`` (add: name, role, township for a clerk, enterprise code for an
-    enterprise user, initial password); ``POST /users/{name}/disable``; ``POST /users/{name}/password``.
+    enterprise user, initial password); ``POST /users/{name}/disable``; ``POST /users/{name}/enable``;
+    ``POST /users/{name}/role`` (role, township, enterprise code, reason); ``POST /users/{name}/password``.
 
 API
     ``GET /api/v1/users``, ``POST /api/v1/users``, ``POST /api/v1/users/{name}/disable``,
+    ``POST /api/v1/users/{name}/enable``, ``POST /api/v1/users/{name}/role``,
     ``POST /api/v1/users/{name}/password``.
 """
 
@@ -26,13 +29,15 @@ from cleanheat.registry.services.users import Principal
 from cleanheat.web.deps import ReadSession, language, reading, render, require, writing
 from cleanheat.web.nav import N_, ROLE_LABELS
 
-__all__ = ["NewUser", "PasswordIn", "router"]
+__all__ = ["NewUser", "PasswordIn", "RoleIn", "router"]
 
 router = APIRouter()
 
 ADMIN = require("admin")
 DONE = {"added": N_("User %(name)s added."), "disabled": N_("User %(name)s disabled; their sessions are ended."),
-        "password": N_("Password of %(name)s set; their sessions are ended.")}
+        "password": N_("Password of %(name)s set; their sessions are ended."),
+        "enabled": N_("User %(name)s may sign in again."),
+        "role": N_("Role of %(name)s changed; it applies from their next page.")}
 
 
 def _local(instant: object) -> str:
@@ -112,6 +117,35 @@ def disable_user_form(request: Request, name: str, who: Annotated[Principal, Dep
     return _done("disabled", name)
 
 
+@router.post("/users/{name}/enable", include_in_schema=False)
+def enable_user_form(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
+                     why: Annotated[str, Form()] = "") -> Response:
+    from cleanheat.registry.services import users
+
+    try:
+        with writing(request) as s:
+            users.enable_user(session=s, name=name, actor=who.actor, why=why.strip())
+    except NotFound as exc:
+        return _failed(request, exc)
+    return _done("enabled", name)
+
+
+@router.post("/users/{name}/role", include_in_schema=False)
+def set_role_form(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
+                  role: Annotated[str, Form()], township: Annotated[str, Form()] = "",
+                  enterprise_code: Annotated[str, Form()] = "", why: Annotated[str, Form()] = "") -> Response:
+    from cleanheat.registry.services import users
+
+    try:
+        with writing(request) as s:
+            users.set_role(session=s, name=name, role=role, township=township if role == "clerk" else None,
+                           enterprise_code=enterprise_code if role == "enterprise" else None, actor=who.actor,
+                           why=why.strip())
+    except (InputError, NotFound, Conflict) as exc:
+        return _failed(request, exc)
+    return _done("role", name)
+
+
 @router.post("/users/{name}/password", include_in_schema=False)
 def set_password_form(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
                       password: Annotated[str, Form()]) -> Response:
@@ -148,6 +182,15 @@ class DisableIn(BaseModel):
     why: str = ""
 
 
+class RoleIn(BaseModel):
+    """A user's new role (as ``cleanheat users set-role``)."""
+
+    role: str = Field(description="admin, officer, clerk, inspector, enterprise or auditor")
+    township: str | None = Field(None, description="A clerk's township (only for role clerk)")
+    enterprise_code: str | None = Field(None, description="An enterprise user's company (only for role enterprise)")
+    why: str = ""
+
+
 @router.get("/api/v1/users", tags=["users"], summary="Users (= cleanheat users list --json)")
 def api_users(s: ReadSession, who: Annotated[Principal, Depends(ADMIN)]) -> Response:
     from cleanheat.registry.services import users
@@ -175,6 +218,29 @@ def api_disable_user(request: Request, name: str, who: Annotated[Principal, Depe
     with writing(request) as s:
         u = users.disable_user(session=s, name=name, actor=who.actor, why=(body.why if body else "").strip())
         row = {"name": u.name, "disabled": u.disabled}
+    return JSONResponse(row)
+
+
+@router.post("/api/v1/users/{name}/enable", tags=["users"], summary="Let a disabled user sign in again")
+def api_enable_user(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
+                    body: DisableIn | None = None) -> Response:
+    from cleanheat.registry.services import users
+
+    with writing(request) as s:
+        u = users.enable_user(session=s, name=name, actor=who.actor, why=(body.why if body else "").strip())
+        row = {"name": u.name, "disabled": u.disabled}
+    return JSONResponse(row)
+
+
+@router.post("/api/v1/users/{name}/role", tags=["users"], summary="Give a user another role")
+def api_set_role(request: Request, name: str, body: RoleIn, who: Annotated[Principal, Depends(ADMIN)]) -> Response:
+    from cleanheat.registry.services import users
+
+    with writing(request) as s:
+        u = users.set_role(session=s, name=name, role=body.role, township=body.township,
+                           enterprise_code=body.enterprise_code, actor=who.actor, why=body.why.strip())
+        row = {"name": u.name, "role": u.role, "township": u.township, "enterprise_code": u.enterprise_code,
+               "disabled": u.disabled}
     return JSONResponse(row)
 
 

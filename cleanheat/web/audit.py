@@ -53,7 +53,8 @@ ACTION_LABELS = {
     "beijing.step.approved": N_("Approval step approved"), "beijing.step.refused": N_("Approval step refused"),
     "target.updated": N_("Target updated"), "demo.loaded": N_("Demo programme loaded"),
     "user.login": N_("Signed in"), "session.revoke": N_("Signed out"), "user.add": N_("User added"),
-    "user.disable": N_("User disabled"), "user.set_password": N_("Password set"),
+    "user.disable": N_("User disabled"), "user.set_password": N_("Password set"), "user.enable": N_("User enabled"),
+    "user.set_role": N_("Role changed"),
 }
 """Names of the actions the services record (an action not listed shows its code)."""
 

@@ -433,3 +433,47 @@ def test_backup_and_restore_keep_users_and_sessions(engine: Engine, sqlite_engin
         assert users.resolve_session(session=s, token=token) is not None
         assert _login(s, now=T0 + HOUR).outcome == "ok"
         assert audit.verify(s)[1] is None
+
+
+def test_enable_lets_a_disabled_user_in_again_without_old_sessions(session: Session) -> None:
+    user = _add(session)
+    _add(session, "boss", "admin")
+    token, _ = _open(session, user, now=users.now_utc())
+    users.disable_user(session=session, name="zhang", actor="web:boss", why="调离岗位")
+    assert _login(session, now=users.now_utc()).outcome == "disabled"
+    assert users.enable_user(session=session, name="zhang", actor="web:boss", why="返岗").disabled is False
+    assert _login(session, now=users.now_utc()).outcome == "ok"
+    assert users.resolve_session(session=session, token=token) is None  # the disabling ended it for good
+    users.enable_user(session=session, name="zhang", actor="web:boss")  # already enabled: no second entry
+    (ev,) = _events(session, "user.enable")
+    assert (ev.actor, ev.subject, ev.why) == ("web:boss", "user/zhang", "返岗")
+    with pytest.raises(NotFound):
+        users.enable_user(session=session, name="nobody", actor="web:boss")
+
+
+def test_set_role_checks_the_scope_and_applies_at_the_next_request(session: Session) -> None:
+    places.ensure_reference_data(session=session)
+    user = _add(session)  # an officer
+    boss = _add(session, "boss", "admin")
+    token, _ = _open(session, user, now=users.now_utc())
+    with pytest.raises(InputError) as err:
+        users.set_role(session=session, name="zhang", role="clerk", actor="web:boss")
+    assert err.value.field == "township"
+    with pytest.raises(InputError) as err:
+        users.set_role(session=session, name="zhang", role="auditor", township="花马池镇", actor="web:boss")
+    assert err.value.field == "township"
+    users.set_role(session=session, name="zhang", role="乡镇专员", township="花马池镇", actor="web:boss", why="分工")
+    who = users.resolve_session(session=session, token=token)
+    assert who is not None and (who.role, who.township) == ("clerk", "花马池镇")  # same session, new role
+    users.set_role(session=session, name="zhang", role="clerk", township="花马池镇", actor="web:boss")  # no change
+    (ev,) = _events(session, "user.set_role")
+    assert orjson.loads(ev.data) == {"old": {"role": "officer", "township": None, "enterprise_code": None},
+                                     "new": {"role": "clerk", "township": "花马池镇", "enterprise_code": None}}
+    assert ev.why == "分工" and ev.actor == "web:boss"
+    with pytest.raises(Conflict):  # the last enabled admin keeps the role
+        users.set_role(session=session, name=boss.name, role="officer", actor="web:boss")
+    _add(session, "boss2", "admin")
+    assert users.set_role(session=session, name="boss", role="officer", actor="web:boss2").role == "officer"
+    with pytest.raises(InputError) as err:
+        users.set_role(session=session, name="boss", role="mayor", actor="web:boss2")
+    assert err.value.field == "role"

@@ -152,3 +152,45 @@ def test_users_api_for_the_admin(app_rw, client_for, web_copy):
     with db.session_scope(engine, read_only=True) as s:
         assert s.execute(select(func.count()).select_from(AppUser).where(AppUser.name == "ent_03")).scalar() == 0
     engine.dispose()
+
+
+def test_enable_and_change_role_from_the_page_audited(app_rw, client_for, web_copy):
+    c = client_for(app_rw, "admin1")
+    c.post("/users/inspector/disable", data={"csrf_token": c.csrf, "why": "休假"})
+    page = c.get("/users").text
+    assert 'action="/users/inspector/enable"' in page  # a disabled user offers "enable", not the other forms
+    r = c.post("/users/inspector/enable", data={"csrf_token": c.csrf, "why": "返岗"}, follow_redirects=False)
+    assert r.status_code == 303 and not _users(web_copy)["inspector"].disabled
+    assert "inspector" in c.get(r.headers["location"]).text
+    assert _can_sign_in(app_rw, "inspector", PASSWORD)
+    e = _entries(web_copy, "user.enable")[-1]
+    assert (e.actor, e.subject, e.why) == ("web:admin1", "user/inspector", "返岗")
+
+    officer = client_for(app_rw, "officer")
+    assert officer.get("/payments").status_code == 200
+    r = c.post("/users/officer/role", data={"csrf_token": c.csrf, "role": "clerk", "township": "花马池镇",
+                                            "enterprise_code": "ENT-01", "why": "调任乡镇"}, follow_redirects=False)
+    assert r.status_code == 303
+    u = _users(web_copy)["officer"]
+    assert (u.role, u.township, u.enterprise_code) == ("clerk", "花马池镇", None)  # a clerk has no enterprise
+    assert officer.get("/payments").status_code == 403  # the next request of the same session
+    assert json.loads(_entries(web_copy, "user.set_role")[-1].data)["new"]["role"] == "clerk"
+    bad = c.post("/users/officer/role", data={"csrf_token": c.csrf, "role": "clerk", "township": ""})
+    assert bad.status_code == 422 and _users(web_copy)["officer"].township == "花马池镇"
+    last = c.post("/users/admin1/role", data={"csrf_token": c.csrf, "role": "auditor"})
+    assert last.status_code == 409 and _users(web_copy)["admin1"].role == "admin"
+    assert client_for(app_rw, "auditor").post("/users/inspector/enable", data={"csrf_token": "x"}).status_code == 403
+
+
+def test_enable_and_role_api(app_rw, client_for, web_copy):
+    c = client_for(app_rw)
+    tok = c.post("/api/v1/token", data={"username": "admin1", "password": PASSWORD}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {tok}"}
+    c.post("/api/v1/users/ent01/disable", json={"why": "合同到期"}, headers=auth)
+    assert c.post("/api/v1/users/ent01/enable", headers=auth).json() == {"name": "ent01", "disabled": False}
+    r = c.post("/api/v1/users/ent01/role", json={"role": "enterprise", "enterprise_code": "ENT-02"}, headers=auth)
+    assert r.status_code == 200 and r.json()["enterprise_code"] == "ENT-02"
+    bad = c.post("/api/v1/users/ent01/role", json={"role": "enterprise", "enterprise_code": "ENT-NONE"}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "enterprise_code"
+    assert c.post("/api/v1/users/nobody/enable", headers=auth).status_code == 404
+    assert _users(web_copy)["ent01"].enterprise_code == "ENT-02"

@@ -144,6 +144,44 @@ def users_disable(name: str = typer.Argument(..., metavar="NAME", help="用户�
        labels=USER_LABELS)
 
 
+@users_app.command("enable")
+def users_enable(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
+                 why: str = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log."),
+                 actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
+                 database_url: str | None = DB_URL) -> None:
+    """Let a disabled user log in again (audited); sessions ended by the disabling stay ended."""
+    from cleanheat.registry.services import users
+
+    with session_scope(database_url) as session:
+        u = users.enable_user(session=session, name=name, actor=default_actor(actor), why=why)
+        doc = {"name": u.name, "role": u.role, "disabled": u.disabled}
+    kv(doc, json_out, "用户已启用 user enabled", shown={**doc, "role": _role_shown(str(doc["role"]))},
+       labels=USER_LABELS)
+
+
+@users_app.command("set-role")
+def users_set_role(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
+                   role: str = typer.Option(..., "--role", metavar="ROLE",
+                                            help="admin | officer | clerk | inspector | enterprise | auditor "
+                                                 "(or the Chinese name)"),
+                   township: str | None = typer.Option(None, "--township", metavar="NAME",
+                                                       help="乡镇 the clerk's township (clerk only)."),
+                   enterprise: str | None = typer.Option(None, "--enterprise", metavar="CODE",
+                                                         help="企业编号 the enterprise (enterprise only)."),
+                   why: str = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log."),
+                   actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
+                   database_url: str | None = DB_URL) -> None:
+    """Give a user another role (and township or enterprise); it applies from their next request (audited)."""
+    from cleanheat.registry.services import users
+
+    with session_scope(database_url) as session:
+        u = users.set_role(session=session, name=name, role=role, township=township, enterprise_code=enterprise,
+                           actor=default_actor(actor), why=why)
+        doc = {"name": u.name, "role": u.role, "township": u.township, "enterprise_code": u.enterprise_code}
+    kv(doc, json_out, "角色已更改 role changed", shown={**doc, "role": _role_shown(doc["role"] or "")},
+       labels=USER_LABELS)
+
+
 @users_app.command("set-password")
 def users_set_password(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
                        password_stdin: bool = PASSWORD_STDIN, actor: str | None = ACTOR_OPT,

@@ -30,7 +30,8 @@ __all__ = ["ACCOUNT_EVENTS", "ChainCache", "chain_key", "chain_seq", "data_key",
 
 T = TypeVar("T")
 
-ACCOUNT_EVENTS = ("session.revoke", "user.add", "user.disable", "user.login", "user.set_password")
+ACCOUNT_EVENTS = ("session.revoke", "user.add", "user.disable", "user.enable", "user.login", "user.set_password",
+                  "user.set_role")
 """Audit actions of :mod:`cleanheat.registry.services.users` (accounts and sessions): they change no
 programme figure, so :func:`figures_seq` and :func:`data_key` pass over them."""
 _AUDIT_TYPE_PREFIX = "cn.cleanheat."

@@ -75,6 +75,7 @@ __all__ = [
     "authenticate",
     "precheck_password",
     "disable_user",
+    "enable_user",
     "ensure_first_admin",
     "get_user",
     "hash_token",
@@ -86,6 +87,7 @@ __all__ = [
     "revoke_session",
     "role_code",
     "set_password",
+    "set_role",
 ]
 
 ROLES = ("admin", "officer", "clerk", "inspector", "enterprise", "auditor")
@@ -368,15 +370,68 @@ def disable_user(*, session: Session, name: str, actor: str, why: str = "") -> A
     if user.disabled:
         return user
     if user.role == "admin":
-        others = session.execute(select(func.count()).select_from(AppUser).where(
-            AppUser.role == "admin", AppUser.disabled.is_(False), AppUser.id != user.id)).scalar_one()
-        if not others:
+        if not _other_enabled_admins(session, user):
             raise Conflict(f"{user.name} 是唯一的管理员 is the last enabled administrator; add another admin first")
     user.disabled = True
     n = _revoke_all(session, user.id, now_utc())
     session.flush()
     audit.record(session, actor=actor, action="user.disable", resource=f"user/{user.name}", why=why,
                  data={"sessions_revoked": n})
+    return user
+
+
+def _other_enabled_admins(session: Session, user: AppUser) -> int:
+    return int(session.execute(select(func.count()).select_from(AppUser).where(
+        AppUser.role == "admin", AppUser.disabled.is_(False), AppUser.id != user.id)).scalar_one())
+
+
+def enable_user(*, session: Session, name: str, actor: str, why: str = "") -> AppUser:
+    """Let a disabled user log in again (audited ``user.enable``); the sessions ended by the disabling
+    stay ended, and a user already enabled is left as it is.
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    """
+    user = get_user(session=session, name=name)
+    if not user.disabled:
+        return user
+    user.disabled = False
+    session.flush()
+    audit.record(session, actor=actor, action="user.enable", resource=f"user/{user.name}", why=why, data={})
+    return user
+
+
+def set_role(*, session: Session, name: str, role: str, township: str | None = None,
+             enterprise_code: str | None = None, actor: str, why: str = "") -> AppUser:
+    """Give a user another role (and the township or enterprise it is bound to), audited ``user.set_role``
+    with the old and new values. It applies from the user's next request: a request's user is read from
+    the database each time, so no session needs to end.
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    InputError
+        Unknown role; a township or enterprise code that the role needs and lacks, or does not take
+        (as :func:`add_user`).
+    Conflict
+        The user is the last enabled administrator and the new role is not ``admin``.
+    """
+    user = get_user(session=session, name=name)
+    r = role_code(role)
+    town, code = _scope(session, role=r, township=township, enterprise_code=enterprise_code, name=user.name)
+    old = {"role": user.role, "township": user.township, "enterprise_code": user.enterprise_code}
+    new = {"role": r, "township": town, "enterprise_code": code}
+    if old == new:
+        return user
+    if user.role == "admin" and r != "admin" and not user.disabled and not _other_enabled_admins(session, user):
+        raise Conflict(f"{user.name} 是唯一的管理员 is the last enabled administrator; add another admin first")
+    user.role, user.township, user.enterprise_code = r, town, code
+    session.flush()
+    audit.record(session, actor=actor, action="user.set_role", resource=f"user/{user.name}", why=why,
+                 data={"old": old, "new": new})
     return user
 
 
