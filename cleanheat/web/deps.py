@@ -118,8 +118,8 @@ def principal(request: Request) -> Principal | None:
         # a transaction of its own, over at once: on the event loop (see :func:`require`) it must not
         # keep a pooled connection while the request waits for a thread, or twenty waiting requests
         # would hold the pool that the threads need
-        with reading(request) as session:
-            found = users.resolve_session(session=session, token=token, kind=kind)
+        with db.read_connection(state(request).engine) as conn:
+            found = users.resolve_session(session=conn, token=token, kind=kind)
     request.state.principal = found
     request.state.by_bearer = bool(bearer)
     return found

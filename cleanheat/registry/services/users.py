@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cleanheat.clock import now_utc
@@ -603,10 +604,11 @@ def open_session(*, session: Session, user: AppUser, kind: str = "web", ttl: dt.
     return token, row
 
 
-def resolve_session(*, session: Session, token: str, kind: str | None = None,
+def resolve_session(*, session: Session | Connection, token: str, kind: str | None = None,
                     now: dt.datetime | None = None) -> Principal | None:
     """The user of a session token, or ``None`` when the token is unknown, expired or revoked, or its
-    user disabled (and, with ``kind``, when the session is of another kind). One indexed query."""
+    user disabled (and, with ``kind``, when the session is of another kind). One indexed query, on a
+    session or a bare connection (:func:`cleanheat.registry.db.read_connection`, the web's hot path)."""
     if not token or not isinstance(token, str) or len(token) > 256:
         return None
     at = _now(now)
