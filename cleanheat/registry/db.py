@@ -33,6 +33,7 @@ import datetime as dt
 import functools
 import gzip
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,7 +95,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # held up by readers (in the default rollback journal, a page being read blocks a payment's
     # commit). Stored in the file, so asked once per connection; an in-memory database stays "memory".
     # Durability is unchanged (synchronous stays FULL: a committed payment survives a power cut).
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # An empty file is left as it is (opening it may yet be refused: it is not a registry); once its
+    # schema is made the log is turned on (:func:`_write_ahead_log`). A read-only file keeps its journal.
+    if cursor.execute("PRAGMA page_count").fetchone()[0] > 0:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass
     cursor.close()
 
 
@@ -127,10 +134,23 @@ def refresh_statistics(session: Session, tables: list[str] | None = None) -> Non
     conn.exec_driver_sql(f"ANALYZE {names}".strip())
 
 
+def _write_ahead_log(engine: Engine) -> None:
+    """Turn the write-ahead log on for a new SQLite file at once, on the connection that made it (a
+    later connection switching modes would wait for every reader of the old one)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+    finally:
+        raw.close()
+
+
 def copy_sqlite(source: Path, target: Path) -> None:
     """Copy an SQLite database file with SQLite's online backup (what its write-ahead log holds
     included, which a plain file copy would miss), as one consistent snapshot."""
-    import sqlite3
 
     src = sqlite3.connect(source)
     try:
@@ -283,6 +303,7 @@ def open_database(url: str, *, create: bool = False, migrate: bool = False, chec
             if not create:
                 raise RegistryError(f"{_safe_url(engine)} holds no cleanheat schema; {CREATE_HINT}")
             upgrade(engine)
+            _write_ahead_log(engine)
         elif rev not in _known_revisions():
             raise RegistryError(f"{_safe_url(engine)} is at schema revision {rev!r}, unknown to this cleanheat "
                                 f"(at {head}): it was written by a newer cleanheat; upgrade the package")

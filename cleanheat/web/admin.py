@@ -107,27 +107,25 @@ def add_user_form(request: Request, who: Annotated[Principal, Depends(ADMIN)], n
 @router.post("/users/{name}/disable", include_in_schema=False)
 def disable_user_form(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
                       why: Annotated[str, Form()] = "") -> Response:
-    from cleanheat.registry.services import users
-
-    try:
-        with writing(request) as s:
-            users.disable_user(session=s, name=name, actor=who.actor, why=why.strip())
-    except (NotFound, Conflict) as exc:
-        return _failed(request, exc)
-    return _done("disabled", name)
+    return _switch_form(request, name, who, why, enabled=False)
 
 
 @router.post("/users/{name}/enable", include_in_schema=False)
 def enable_user_form(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
                      why: Annotated[str, Form()] = "") -> Response:
+    return _switch_form(request, name, who, why, enabled=True)
+
+
+def _switch_form(request: Request, name: str, who: Principal, why: str, *, enabled: bool) -> Response:
     from cleanheat.registry.services import users
 
+    change = users.enable_user if enabled else users.disable_user
     try:
         with writing(request) as s:
-            users.enable_user(session=s, name=name, actor=who.actor, why=why.strip())
-    except NotFound as exc:
+            change(session=s, name=name, actor=who.actor, why=why.strip())
+    except (NotFound, Conflict) as exc:
         return _failed(request, exc)
-    return _done("enabled", name)
+    return _done("enabled" if enabled else "disabled", name)
 
 
 @router.post("/users/{name}/role", include_in_schema=False)
@@ -213,21 +211,21 @@ def api_add_user(request: Request, body: NewUser, who: Annotated[Principal, Depe
 @router.post("/api/v1/users/{name}/disable", tags=["users"], summary="Disable a user and end their sessions")
 def api_disable_user(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
                      body: DisableIn | None = None) -> Response:
-    from cleanheat.registry.services import users
-
-    with writing(request) as s:
-        u = users.disable_user(session=s, name=name, actor=who.actor, why=(body.why if body else "").strip())
-        row = {"name": u.name, "disabled": u.disabled}
-    return JSONResponse(row)
+    return _api_switch(request, name, who, body, enabled=False)
 
 
 @router.post("/api/v1/users/{name}/enable", tags=["users"], summary="Let a disabled user sign in again")
 def api_enable_user(request: Request, name: str, who: Annotated[Principal, Depends(ADMIN)],
                     body: DisableIn | None = None) -> Response:
+    return _api_switch(request, name, who, body, enabled=True)
+
+
+def _api_switch(request: Request, name: str, who: Principal, body: DisableIn | None, *, enabled: bool) -> Response:
     from cleanheat.registry.services import users
 
+    change = users.enable_user if enabled else users.disable_user
     with writing(request) as s:
-        u = users.enable_user(session=s, name=name, actor=who.actor, why=(body.why if body else "").strip())
+        u = change(session=s, name=name, actor=who.actor, why=(body.why if body else "").strip())
         row = {"name": u.name, "disabled": u.disabled}
     return JSONResponse(row)
 

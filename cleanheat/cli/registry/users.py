@@ -79,15 +79,21 @@ def _role_shown(code: str) -> str:
     return ROLE_NAMES.get(code, code)
 
 
+ROLE_OPT = typer.Option(..., "--role", metavar="ROLE", help="admin 县级管理员 | officer 县级专班 | clerk 乡镇专员 | "
+                                                           "inspector 验收人员 | enterprise 安装企业 | auditor 审计")
+TOWNSHIP_OPT = typer.Option(None, "--township", metavar="NAME",
+                            help="乡镇 the clerk's township, e.g. 惠安堡镇 (clerk only).")
+ENTERPRISE_OPT = typer.Option(None, "--enterprise", metavar="CODE",
+                              help="企业编号 the enterprise, e.g. ENT-12 (enterprise only).")
+
+
+NAME_ARG = typer.Argument(..., metavar="NAME", help="用户名 login name.")
+WHY_OPT = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log.")
+
+
 @users_app.command("add")
 def users_add(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name, e.g. 张三 or hab-clerk."),
-              role: str = typer.Option(..., "--role", metavar="ROLE",
-                                       help="admin 县级管理员 | officer 县级专班 | clerk 乡镇专员 | "
-                                            "inspector 验收人员 | enterprise 安装企业 | auditor 审计"),
-              township: str | None = typer.Option(None, "--township", metavar="NAME",
-                                                  help="乡镇 the clerk's township, e.g. 惠安堡镇 (clerk only)."),
-              enterprise: str | None = typer.Option(None, "--enterprise", metavar="CODE",
-                                                    help="企业编号 the enterprise, e.g. ENT-12 (enterprise only)."),
+              role: str = ROLE_OPT, township: str | None = TOWNSHIP_OPT, enterprise: str | None = ENTERPRISE_OPT,
               password_stdin: bool = PASSWORD_STDIN, actor: str | None = ACTOR_OPT,
               json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> None:
     """Add a user who may log in to the web application (audited; the password is stored hashed)."""
@@ -130,46 +136,36 @@ def users_list(json_out: bool = JSON_OUT, database_url: str | None = DB_URL) -> 
 
 
 @users_app.command("disable")
-def users_disable(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
-                  why: str = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log."),
-                  actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
+def users_disable(name: str = NAME_ARG, why: str = WHY_OPT, actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
                   database_url: str | None = DB_URL) -> None:
     """Disable a user: no more logins, every open session ends (audited)."""
-    from cleanheat.registry.services import users
-
-    with session_scope(database_url) as session:
-        u = users.disable_user(session=session, name=name, actor=default_actor(actor), why=why)
-        doc = {"name": u.name, "role": u.role, "disabled": u.disabled}
-    kv(doc, json_out, "用户已停用 user disabled", shown={**doc, "role": _role_shown(str(doc["role"]))},
-       labels=USER_LABELS)
+    _switch(name, enabled=False, why=why, actor=actor, json_out=json_out, database_url=database_url)
 
 
 @users_app.command("enable")
-def users_enable(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
-                 why: str = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log."),
-                 actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
+def users_enable(name: str = NAME_ARG, why: str = WHY_OPT, actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
                  database_url: str | None = DB_URL) -> None:
     """Let a disabled user log in again (audited); sessions ended by the disabling stay ended."""
+    _switch(name, enabled=True, why=why, actor=actor, json_out=json_out, database_url=database_url)
+
+
+def _switch(name: str, *, enabled: bool, why: str, actor: str | None, json_out: bool,
+            database_url: str | None) -> None:
+    """``users enable`` / ``users disable``."""
     from cleanheat.registry.services import users
 
+    change = users.enable_user if enabled else users.disable_user
     with session_scope(database_url) as session:
-        u = users.enable_user(session=session, name=name, actor=default_actor(actor), why=why)
+        u = change(session=session, name=name, actor=default_actor(actor), why=why)
         doc = {"name": u.name, "role": u.role, "disabled": u.disabled}
-    kv(doc, json_out, "用户已启用 user enabled", shown={**doc, "role": _role_shown(str(doc["role"]))},
-       labels=USER_LABELS)
+    kv(doc, json_out, "用户已启用 user enabled" if enabled else "用户已停用 user disabled",
+       shown={**doc, "role": _role_shown(str(doc["role"]))}, labels=USER_LABELS)
 
 
 @users_app.command("set-role")
-def users_set_role(name: str = typer.Argument(..., metavar="NAME", help="用户名 login name."),
-                   role: str = typer.Option(..., "--role", metavar="ROLE",
-                                            help="admin | officer | clerk | inspector | enterprise | auditor "
-                                                 "(or the Chinese name)"),
-                   township: str | None = typer.Option(None, "--township", metavar="NAME",
-                                                       help="乡镇 the clerk's township (clerk only)."),
-                   enterprise: str | None = typer.Option(None, "--enterprise", metavar="CODE",
-                                                         help="企业编号 the enterprise (enterprise only)."),
-                   why: str = typer.Option("", "--why", metavar="TEXT", help="原因 why, recorded in the audit log."),
-                   actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
+def users_set_role(name: str = NAME_ARG,
+                   role: str = ROLE_OPT, township: str | None = TOWNSHIP_OPT, enterprise: str | None = ENTERPRISE_OPT,
+                   why: str = WHY_OPT, actor: str | None = ACTOR_OPT, json_out: bool = JSON_OUT,
                    database_url: str | None = DB_URL) -> None:
     """Give a user another role (and township or enterprise); it applies from their next request (audited)."""
     from cleanheat.registry.services import users
