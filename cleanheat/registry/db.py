@@ -35,7 +35,7 @@ import gzip
 import logging
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,16 +151,8 @@ def _write_ahead_log(engine: Engine) -> None:
 def copy_sqlite(source: Path, target: Path) -> None:
     """Copy an SQLite database file with SQLite's online backup (what its write-ahead log holds
     included, which a plain file copy would miss), as one consistent snapshot."""
-
-    src = sqlite3.connect(source)
-    try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 def _looks_like_a_path(url: str) -> bool:
@@ -321,7 +313,9 @@ def open_database(url: str, *, create: bool = False, migrate: bool = False, chec
     return engine
 
 
+@functools.lru_cache(maxsize=64)
 def _read_only(engine: Engine) -> Engine:
+    """The engine's read-only variant (made once per engine)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
     return engine.execution_options(**{READ_ONLY: True})
@@ -343,20 +337,15 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction on a bare connection (no ORM session): for one small Core query on a hot
     path (a web request's signed-in user), a third of the cost of :func:`session_scope`. Ended (rolled
     back: it wrote nothing) when the block ends."""
-    with _read_only_engine(engine).connect() as conn, conn.begin():
+    with _read_only(engine).connect() as conn, conn.begin():
         yield conn
-
-
-@functools.lru_cache(maxsize=64)
-def _read_only_engine(engine: Engine) -> Engine:
-    return _read_only(engine)
 
 
 @functools.lru_cache(maxsize=64)
 def _factory(engine: Engine, read_only: bool) -> sessionmaker[Session]:
     """The session factory of an engine (made once: a web request opens a session or two, and making
     the factory and the read-only engine each time cost a third of an empty one)."""
-    return sessionmaker(_read_only_engine(engine) if read_only else engine, expire_on_commit=False)
+    return sessionmaker(_read_only(engine) if read_only else engine, expire_on_commit=False)
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cleanheat.registry.models import AuditEvent, AuditHead
 
-__all__ = ["ACCOUNT_EVENTS", "ChainCache", "chain_key", "chain_seq", "data_key", "figures_seq"]
+__all__ = ["ACCOUNT_EVENTS", "ChainCache", "chain_seq", "data_key", "figures_seq"]
 
 T = TypeVar("T")
 
@@ -47,13 +47,6 @@ def chain_seq(*, session: Session) -> int:
     """The sequence number of the audit chain's head (0 for a registry without entries)."""
     seq = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one_or_none()
     return int(seq or 0)
-
-
-def chain_key(*, session: Session) -> tuple[str, int, str]:
-    """The database and its audit chain head (``seq``, ``hash``): every change of the registry, account
-    events included, moves it on."""
-    head = session.execute(select(AuditHead.seq, AuditHead.hash)).first()
-    return _database(session), int(head[0]) if head else -1, str(head[1]) if head else ""
 
 
 def _newest_data_entry(session: Session) -> tuple[int, str] | None:
