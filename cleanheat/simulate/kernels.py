@@ -16,13 +16,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["N_SUMS", "reduce_hourly", "dispatch_sums"]
+__all__ = ["N_SUMS", "N_BOUNDARY", "reduce_hourly", "dispatch_sums", "dispatch_hp_sums"]
 
 N_SUMS = 9
 """Columns of a sums array: delivered, unmet, unmet hours, electricity, valley, flat, peak
 electricity, electricity cost, peak electric power. [kWh, kWh, h, kWh, kWh, kWh, kWh, CNY, kW]"""
 
 S_DELIVERED, S_UNMET, S_UNMET_HOURS, S_ELEC, S_VALLEY, S_FLAT, S_PEAK_E, S_COST, S_PEAK_KW = range(N_SUMS)
+
+N_BOUNDARY = 6
+"""Columns of a heat-pump boundary-sums array (SEPEMO terms): heat from the heat pump, heat from the
+backup heater, compressor electricity (with cycling), source-side pump, standby, emitter-side pump.
+[kWh each]"""
+
+B_Q_HP, B_Q_AUX, B_E_UNIT, B_E_SOURCE, B_E_STANDBY, B_E_EMITTER = range(N_BOUNDARY)
 
 
 @njit(nogil=True, cache=True)
@@ -148,3 +155,129 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
         out[i, 7] = s_c
         out[i, 8] = pk
     return out
+
+
+@njit(nogil=True, cache=True)
+def dispatch_hp_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, price, threshold,
+                     keep, h_del, h_unmet, h_elec, min_modulation, cycling_cd, cycling_linear,
+                     source_kw_i, standby_kw, emitter_kw_i):
+    """
+    :func:`dispatch_sums` for a heat-pump system: the same dispatch, plus part-load cycling and
+    parasitic power, with the SEPEMO boundary sums.
+
+    As :func:`cleanheat.technologies.heat_pump.dispatch_with_auxiliary` followed by
+    :func:`cleanheat.technologies.heat_pump.system_electricity_kw`, operation for operation.
+    Per house i and hour t, with the available capacity ``cap = cap_i[i] * cap_rows[r, t]`` and
+    heat-pump heat ``hp``: run fraction and compressor electricity from the lowest continuous
+    capacity ``min_modulation * cap``; source pump ``source_kw_i[i]`` while running, standby
+    ``standby_kw`` while not, emitter pump ``emitter_kw_i[i]`` in every hour with demand. The
+    hourly electricity (and so the tariff sums, cost and peak) includes all of them.
+
+    Returns
+    -------
+    sums, boundary : ndarray
+        (n, N_SUMS) as :func:`dispatch_sums`; (n, N_BOUNDARY) season sums of heat-pump heat,
+        backup heat, compressor, source-pump, standby and emitter-pump electricity. [kWh]
+    """
+    n, nh = demand.shape
+    out = np.zeros((n, N_SUMS))
+    bnd = np.zeros((n, N_BOUNDARY))
+    write_elec = keep or (h_elec.shape[0] == n and h_elec.shape[1] == nh and n > 0)
+    shared_cap = cap_rows.shape[0] == 1
+    shared_cop = cop_rows.shape[0] == 1
+    inv_cop = np.empty(cop_rows.shape)
+    for r in range(cop_rows.shape[0]):
+        for t in range(nh):
+            inv_cop[r, t] = 1.0 / cop_rows[r, t]
+    for i in range(n):
+        ci = cap_i[i]
+        ai = aux_i[i]
+        p_src = source_kw_i[i]
+        p_em = emitter_kw_i[i]
+        rc = 0 if shared_cap else i
+        rp = 0 if shared_cop else i
+        s_d = 0.0
+        s_u = 0.0
+        s_uh = 0.0
+        s_e = 0.0
+        s_v = 0.0
+        s_f = 0.0
+        s_p = 0.0
+        s_c = 0.0
+        q_hp = 0.0
+        q_aux = 0.0
+        e_unit = 0.0
+        e_src = 0.0
+        e_sb = 0.0
+        e_emit = 0.0
+        pk = -np.inf if nh else 0.0
+        for t in range(nh):
+            d = demand[i, t]
+            cap = ci * cap_rows[rc, t]
+            hp = d if d < cap else cap
+            u = d - hp
+            a_cap = ai if allowed[t] else 0.0
+            a = u if u < a_cap else a_cap
+            u -= a
+            if hp > 0.0:
+                cap_min = min_modulation * cap
+                if hp < cap_min:
+                    cr = hp / cap_min
+                    run = cr
+                    if cycling_linear:
+                        ec = hp * inv_cop[rp, t] / (1.0 - cycling_cd * (1.0 - cr))
+                    else:
+                        ec = (cycling_cd * hp + (1.0 - cycling_cd) * cap_min) * inv_cop[rp, t]
+                else:
+                    run = 1.0
+                    ec = hp * inv_cop[rp, t]
+            else:
+                run = 0.0
+                ec = 0.0
+            es = p_src * run
+            eb = standby_kw * (1.0 - run)
+            ee = p_em if d > 0.0 else 0.0
+            e = ec + es + eb + a + ee
+            dl = hp + a
+            if keep:
+                h_del[i, t] = dl
+                h_unmet[i, t] = u
+            if write_elec:
+                h_elec[i, t] = e
+            s_d += dl
+            s_u += u
+            if u > threshold:
+                s_uh += 1.0
+            s_e += e
+            per = period[t]
+            if per == 0:
+                s_v += e
+            elif per == 1:
+                s_f += e
+            elif per == 2:
+                s_p += e
+            s_c += e * price[t]
+            if e > pk:
+                pk = e
+            q_hp += hp
+            q_aux += a
+            e_unit += ec
+            e_src += es
+            e_sb += eb
+            e_emit += ee
+        out[i, 0] = s_d
+        out[i, 1] = s_u
+        out[i, 2] = s_uh
+        out[i, 3] = s_e
+        out[i, 4] = s_v
+        out[i, 5] = s_f
+        out[i, 6] = s_p
+        out[i, 7] = s_c
+        out[i, 8] = pk
+        bnd[i, 0] = q_hp
+        bnd[i, 1] = q_aux
+        bnd[i, 2] = e_unit
+        bnd[i, 3] = e_src
+        bnd[i, 4] = e_sb
+        bnd[i, 5] = e_emit
+    return out, bnd

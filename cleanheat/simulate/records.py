@@ -313,7 +313,30 @@ def option_dicts(res: SeasonResult, i: int) -> list[dict[str, Any]]:
             "peak_electric_kw": _r(res.peak_electric_kw[i, j], 2),
             "solar_fraction": _r(res.solar_fraction[i, j], 3),
         })
+        h2 = None if res.spf_h2 is None else float(res.spf_h2[i, j])
+        h4 = None if res.spf_h4 is None else float(res.spf_h4[i, j])
+        if h2 is not None and h4 is not None and math.isfinite(h2) and math.isfinite(h4):
+            # only heat-pump methods (and solar_aux with a heat-pump auxiliary) have a boundary
+            opts[-1]["spf"] = {"h2": _r(h2, 3), "h4": _r(h4, 3), "boundary_note": SPF_BOUNDARY_NOTE}
     return opts
+
+
+SPF_BOUNDARY_NOTE = (
+    "SEPEMO-Build boundaries (Zottl et al., D4.2): h2 = heat-pump heat / (compressor incl. part-load cycling "
+    "+ source-side pump or fan + standby); h4 = heat-pump and backup heat / (h2 electricity + backup heater "
+    "+ emitter-side circulation pump), what the household pays for; for a household system h4 is also the "
+    "GB/T 50801-2013 system COP (user-side heat / all heat-pump units and water pumps). Solar heat is outside "
+    "both boundaries.")
+
+
+def _emitter_delta_t_k(emitter: np.ndarray) -> np.ndarray | None:
+    """Design supply-minus-return difference per house from its emitter code; NaN where none given. [K]"""
+    from cleanheat.technologies.catalogue import technology_parameters
+
+    if not any(emitter):
+        return None
+    p = technology_parameters()
+    return np.array([p[f"emitters.{e}_delta_t_k"] if e else np.nan for e in emitter.tolist()], dtype=float)
 
 
 def _emitter_supply_c(emitter: np.ndarray) -> np.ndarray | None:
@@ -453,7 +476,7 @@ def simulate_records(
         climate = climate_for(site)
         costs = cost_inputs(site, on, hr.tariff[idx[0]], hr.prices[idx[0]])
         houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows],
-                        _emitter_supply_c(hr.emitter[rows]))
+                        _emitter_supply_c(hr.emitter[rows]), _emitter_delta_t_k(hr.emitter[rows]))
         res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES, overrides=ov)
         for pos, i in enumerate(idx):
             o: dict[str, Any] = {}
@@ -468,7 +491,8 @@ def simulate_records(
             pos = idx.index(hourly_index)
             one = Houses(houses.heated_area_m2[pos:pos + 1], houses.dwelling[pos:pos + 1],
                          houses.envelope[pos:pos + 1], hr.setback[hourly_index:hourly_index + 1],
-                         _emitter_supply_c(hr.emitter[hourly_index:hourly_index + 1]))
+                         _emitter_supply_c(hr.emitter[hourly_index:hourly_index + 1]),
+                         _emitter_delta_t_k(hr.emitter[hourly_index:hourly_index + 1]))
             r1 = simulate_season(one, climate, costs, keep_hourly=True, overrides=ov)
             assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
             assert r1.hourly_electricity_kw is not None

@@ -108,13 +108,15 @@ class CostInputs:
 class Houses:
     """House records as arrays, shape (n_houses,): area [m²], dwelling and envelope codes,
     night set-back flag, and the supply temperature of the house's emitters at the design
-    temperature [°C] (NaN or ``None``: each method's default emitter)."""
+    temperature [°C] and their design supply-minus-return difference [K] (NaN or ``None``: each
+    method's default emitter)."""
 
     heated_area_m2: FloatArray
     dwelling: np.ndarray
     envelope: np.ndarray
     setback: np.ndarray | None = None
     emitter_supply_c: FloatArray | None = None
+    emitter_delta_t_k: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.heated_area_m2.shape[0])
@@ -155,6 +157,12 @@ class SeasonResult:
     hourly_unmet_kw: FloatArray | None = None
     group_electric_kw: FloatArray | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    spf_h2: FloatArray | None = None
+    """Seasonal performance factor at SEPEMO boundary H2 (heat-pump heat / compressor with cycling,
+    source-side pump or fan, standby); NaN for methods without a heat pump. [unitless]"""
+    spf_h4: FloatArray | None = None
+    """SEPEMO H4 (H2 + backup heater + emitter-side circulation pump: what the household pays for;
+    for a household system also GB/T 50801's system COP); NaN without a heat pump. [unitless]"""
 
 
 # ------------------------------------------------------------------------------------------
@@ -267,6 +275,7 @@ class _MethodOut:
     solar_kwh: FloatArray
     min_fluid_c: FloatArray
     sums: FloatArray | None = None  # (n, kernels.N_SUMS) season totals, when a kernel computed them
+    boundary: FloatArray | None = None  # (n, kernels.N_BOUNDARY) heat-pump boundary sums; None without a heat pump
 
 
 @dataclass
@@ -297,6 +306,46 @@ def _dispatch(demand: FloatArray, cap_i: FloatArray, cap_rows: FloatArray, cop_r
         ctx.keep_hourly, h_del, h_unmet, h_elec)
     return (sums, h_del if ctx.keep_hourly else None, h_unmet if ctx.keep_hourly else None,
             h_elec if (ctx.keep_hourly or ctx.need_elec) else None)
+
+
+def _dispatch_hp(demand: FloatArray, cap_i: FloatArray, cap_rows: FloatArray, cop_rows: FloatArray,
+                 aux_i: FloatArray, allowed: np.ndarray, ctx: _Ctx, par: dict[str, Any]
+                 ) -> tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None, FloatArray]:
+    """Run :func:`kernels.dispatch_hp_sums` (a heat pump with cycling and parasitics ``par``, see
+    :func:`_parasitics`); returns the sums, hourly delivered, unmet, electricity (None unless kept)
+    and the boundary sums."""
+    n, nh = demand.shape
+    shape = (n, nh) if ctx.keep_hourly else (0, 0)
+    h_del, h_unmet = np.empty(shape), np.empty(shape)
+    h_elec = np.empty((n, nh) if (ctx.keep_hourly or ctx.need_elec) else (0, 0))
+    f = np.ascontiguousarray
+    cap_b = f(np.broadcast_to(cap_i, (n,)), dtype=float)
+    sums, bnd = kernels.dispatch_hp_sums(
+        f(demand, dtype=float), cap_b, f(np.atleast_2d(cap_rows), dtype=float),
+        f(np.atleast_2d(cop_rows), dtype=float), f(np.broadcast_to(aux_i, (n,)), dtype=float),
+        f(np.broadcast_to(allowed, (nh,)), dtype=np.bool_), ctx.period, ctx.price, UNMET_THRESHOLD_KW,
+        ctx.keep_hourly, h_del, h_unmet, h_elec, float(par["min_modulation"]), float(par["cycling_cd"]),
+        bool(par["cycling_linear"]), f(par["source_w_per_kw"] / 1000.0 * cap_b), float(par["standby_w"]) / 1000.0,
+        f(par["emitter_w_per_kw"] / 1000.0 * cap_b))
+    return (sums, h_del if ctx.keep_hourly else None, h_unmet if ctx.keep_hourly else None,
+            h_elec if (ctx.keep_hourly or ctx.need_elec) else None, bnd)
+
+
+def _parasitics(code: Technology, p: dict[str, Any]) -> dict[str, Any]:
+    """Cycling and parasitic-power parameters of a heat-pump method (SEPEMO boundaries): the
+    air-to-air unit has its fans inside its rated COP and no water pump; air-to-water units have
+    their fan inside the COP and an emitter pump; the ground-source unit a brine and an emitter pump."""
+    if code is Technology.FAN_HEATER_DIRECT:
+        return {"min_modulation": p["fan_heater.min_modulation"], "cycling_cd": p["fan_heater.cycling_cd"],
+                "cycling_linear": True, "source_w_per_kw": 0.0, "standby_w": p["air_source.standby_w"],
+                "emitter_w_per_kw": 0.0}
+    if code is Technology.GSHP:
+        return {"min_modulation": p["gshp.min_modulation"], "cycling_cd": p["gshp.cycling_cd"],
+                "cycling_linear": False, "source_w_per_kw": p["gshp.source_pump_w_per_kw"],
+                "standby_w": p["gshp.standby_w"], "emitter_w_per_kw": p["gshp.emitter_pump_w_per_kw"]}
+    return {"min_modulation": p["air_source.min_modulation"], "cycling_cd": p["air_source.cycling_cd"],
+            "cycling_linear": False, "source_w_per_kw": 0.0, "standby_w": p["air_source.standby_w"],
+            "emitter_w_per_kw": p["air_source.emitter_pump_w_per_kw"]}
 
 
 def _house_arrays(houses: Houses, bd: BuildingDefaults) -> hl.HouseArrays:
@@ -337,19 +386,22 @@ def _supply(t_o: FloatArray, default_c: float, emitter_c: FloatArray | None, c: 
 
 def _air_source(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
-    p: dict[str, Any], ctx: _Ctx, emitter_c: FloatArray | None = None,
-) -> tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None]:
-    """An air-source unit with its electric auxiliary on ``demand``: season sums and hourly
-    delivered heat, unmet heat, electricity (see :func:`_dispatch`)."""
+    p: dict[str, Any], ctx: _Ctx, emitter_c: FloatArray | None = None, emitter_dt: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray | None, FloatArray | None, FloatArray | None, FloatArray]:
+    """An air-source unit with its electric auxiliary on ``demand``, with part-load cycling and
+    parasitic power: season sums, hourly delivered heat, unmet heat, electricity (see
+    :func:`_dispatch_hp`) and the SEPEMO boundary sums."""
     t_o = c.season(c.temp_air_c)
-    defrost = np.asarray(heat_pump.defrost_factor(t_o, p["air_source.defrost_max_loss"],
-                                                  p["air_source.defrost_cold_loss"]))
+    defrost = np.asarray(heat_pump.defrost_factor(
+        t_o, p["air_source.defrost_max_loss"], p["air_source.defrost_cold_loss"],
+        p["air_source.defrost_temp_peak_low_c"], p["air_source.defrost_temp_peak_high_c"],
+        p["air_source.defrost_temp_free_c"], p["air_source.defrost_temp_cold_c"]))
     running = t_o >= p["air_source.operating_limit_c"]
     slope = p["air_source.capacity_slope_per_k"]
     scale60 = area / 60.0
     if code is Technology.FAN_HEATER_DIRECT:
         coef2 = heat_pump.fit_log_linear_outdoor(p["fan_heater.cop_points"])
-        cop = np.asarray(heat_pump.cop_log_linear_outdoor(t_o, coef2)) * defrost
+        cop = np.asarray(heat_pump.cop_log_linear_outdoor(t_o, coef2, p["fan_heater.condensing_c"])) * defrost
         f_m12 = heat_pump.capacity_fraction(-12.0, slope)
         cap_m12 = np.maximum(p["fan_heater.min_capacity_at_minus12_kw"],
                              design * f_m12 / heat_pump.capacity_fraction(c.temp_design_c, slope))
@@ -360,10 +412,23 @@ def _air_source(
     else:
         if code is Technology.CO2_ASHP:
             slope = p["co2_ashp.capacity_slope_per_k"]
-            t_ret = heat_pump.supply_temperature_c(t_o, p["co2_ashp.return_design_c"], c.temp_design_c,
-                                                   temp_supply_min_c=20.0)
+            # the return follows the house's emitter: its design supply and ΔT, the ΔT scaled with load
+            sup_d = float(p["co2_ashp.supply_c"])
+            dt_d = sup_d - float(p["co2_ashp.return_design_c"])
+            if emitter_c is None:
+                _t_s, t_ret = heat_pump.co2_supply_return_c(t_o, sup_d, dt_d, c.temp_design_c,
+                                                           p["co2_ashp.supply_min_c"])
+            else:
+                has = ~np.isnan(emitter_c)
+                e_dt = np.full(emitter_c.shape, dt_d) if emitter_dt is None else emitter_dt
+                s_h = np.where(has, emitter_c, sup_d)[:, None]
+                dt_h = np.where(has & ~np.isnan(e_dt), e_dt, dt_d)[:, None]
+                _t_s, t_ret = heat_pump.co2_supply_return_c(t_o[None, :], s_h, dt_h, c.temp_design_c,
+                                                           p["co2_ashp.supply_min_c"])
+            t_ret = np.asarray(t_ret)
             cop = np.asarray(heat_pump.cop_co2_transcritical(
                 t_o, t_ret, p["co2_ashp.supply_c"], p["co2_ashp.eta_isentropic"], p["co2_ashp.system_factor"],
+                p["co2_ashp.approach_evap_k"], p["co2_ashp.approach_gc_k"],
             )) * defrost
             aux_frac, min_kw = p["co2_ashp.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         elif code is Technology.OTHER_HIGH_TECH:
@@ -391,8 +456,8 @@ def _air_source(
             t_o, slope, temp_supply_c=t_cap, supply_slope_per_k=s_w)) * defrost * running)
         aux = aux_frac * design
         allowed = np.ones(t_o.shape[0], dtype=bool)
-    # as heat_pump.dispatch_with_auxiliary, in one compiled pass
-    return _dispatch(demand, cap_i, cap_rows, _row(cop), aux, allowed, ctx)
+    # as heat_pump.dispatch_with_auxiliary + heat_pump.system_electricity_kw, in one compiled pass
+    return _dispatch_hp(demand, cap_i, cap_rows, _row(cop), aux, allowed, ctx, _parasitics(code, p))
 
 
 def _ground_field(p: dict[str, Any]) -> ground_loop.BoreField:
@@ -409,7 +474,10 @@ def _ground(
     demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
     recharge_w_per_m: FloatArray | None = None, n_boreholes: IntArray | None = None,
     emitter_c: FloatArray | None = None,
-) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField]:
+) -> tuple[ground_loop.GroundLoopResult, IntArray, ground_loop.BoreField, FloatArray]:
+    """The ground-source heat pump on ``demand``, its field sized by simulation. The result's
+    hourly electricity includes part-load cycling, the brine and emitter pumps and standby
+    (:func:`heat_pump.system_electricity_kw`); the SEPEMO boundary sums are returned last."""
     t_o = c.season(c.temp_air_c)
     bf = _ground_field(p)
     nb = n_boreholes if n_boreholes is not None else ground_loop.borehole_count(
@@ -438,7 +506,19 @@ def _ground(
             nb[limited] = new_nb
             for name in ("heat_kw", "electricity_kw", "unmet_kw", "temp_fluid_c"):
                 getattr(res, name)[limited] = getattr(sub, name)
-    return res, nb, bf
+    par = _parasitics(Technology.GSHP, p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cop = np.where(res.electricity_kw > 0, res.heat_kw / res.electricity_kw, 1.0)
+    cap_b = np.broadcast_to(cap, (demand.shape[0],))[:, None]
+    unit, src, sb, emit = heat_pump.system_electricity_kw(
+        res.heat_kw, cop, cap_b, demand > 0.0, min_modulation=par["min_modulation"], cycling_cd=par["cycling_cd"],
+        source_kw=par["source_w_per_kw"] / 1000.0 * cap_b[:, 0], standby_kw=par["standby_w"] / 1000.0,
+        emitter_kw=par["emitter_w_per_kw"] / 1000.0 * cap_b[:, 0])
+    res.electricity_kw = unit + src + sb + emit
+    zeros = np.zeros(demand.shape[0])
+    bnd = np.column_stack([res.heat_kw.sum(axis=1), zeros, unit.sum(axis=1), src.sum(axis=1), sb.sum(axis=1),
+                           emit.sum(axis=1)])
+    return res, nb, bf, bnd
 
 
 def _combustion(demand: FloatArray, cap: FloatArray, eff: float, aux_ratio: float, ctx: _Ctx
@@ -471,18 +551,20 @@ def _run_method(
     nan = np.full(n, np.nan)
     t_o = c.season(c.temp_air_c)
     if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
-        sums, heat, unmet, elec = _air_source(code, demand, design, area, c, p, ctx, overrides.get("emitter_supply_c"))
-        return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan, sums)
+        sums, heat, unmet, elec, bnd = _air_source(code, demand, design, area, c, p, ctx,
+                                                   overrides.get("emitter_supply_c"),
+                                                   overrides.get("emitter_delta_t_k"))
+        return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan, sums, bnd)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
                                                   p["storage.margin"], p["storage.backup_fraction"])
         sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
         return _MethodOut(sr.heat_kw, sr.unmet_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
     if code is Technology.GSHP:
-        gr, _nb, _bf = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"),
-                               emitter_c=overrides.get("emitter_supply_c"))
+        gr, _nb, _bf, bnd = _ground(demand, design, area, c, p, n_boreholes=overrides.get("gshp.n_boreholes"),
+                                    emitter_c=overrides.get("emitter_supply_c"))
         return _MethodOut(gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, zeros,
-                          gr.temp_fluid_c.min(axis=1))
+                          gr.temp_fluid_c.min(axis=1), boundary=bnd)
     if code in (Technology.SOLAR_AUX, Technology.SOLAR_GSHP_SEASONAL):
         prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
         tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
@@ -506,10 +588,10 @@ def _run_method(
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
                 return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums)
             if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
-                sums, heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p, ctx,
-                                                      overrides.get("emitter_supply_c"))
+                sums, heat, unmet, elec, bnd = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p, ctx,
+                                                           overrides.get("emitter_supply_c"))
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums)
+                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums, bnd)
             fuel = "gas_boiler" if kind == "gas" else "biomass"
             eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
             sums, heat, unmet, elec, fuel_kwh = _combustion(st.rest_kw, aux_kw, float(eff),
@@ -522,11 +604,11 @@ def _run_method(
                                         p["gshp.extraction_w_per_m"])
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
         recharge = injected_kwh * 1000.0 / (max(c.recharge_days, 1.0) * 24.0) / (nb * p["gshp.borehole_length_m"])
-        gr, _nb, _bf = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
-                               n_boreholes=overrides.get("solar_gshp.n_boreholes"),
-                               emitter_c=overrides.get("emitter_supply_c"))
+        gr, _nb, _bf, bnd = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
+                                    n_boreholes=overrides.get("solar_gshp.n_boreholes"),
+                                    emitter_c=overrides.get("emitter_supply_c"))
         return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
-                          gr.temp_fluid_c.min(axis=1))
+                          gr.temp_fluid_c.min(axis=1), boundary=bnd)
     if code is Technology.GAS_BOILER:
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
         eff = (p["gas_boiler.seasonal_efficiency_condensing"] if p["gas_boiler.condensing"]
@@ -553,9 +635,11 @@ def _dedupe_key(houses: Houses) -> np.ndarray:
     sb = np.zeros(len(houses), dtype=bool) if houses.setback is None else np.asarray(houses.setback, dtype=bool)
     em = (np.full(len(houses), np.nan) if houses.emitter_supply_c is None
           else np.asarray(houses.emitter_supply_c, dtype=float))
-    return np.array([f"{d}|{e}|{int(b)}|{a!r}|{t!r}" for d, e, b, a, t in zip(
+    edt = (np.full(len(houses), np.nan) if houses.emitter_delta_t_k is None
+           else np.asarray(houses.emitter_delta_t_k, dtype=float))
+    return np.array([f"{d}|{e}|{int(b)}|{a!r}|{t!r}|{k!r}" for d, e, b, a, t, k in zip(
         np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), sb.tolist(),
-        np.asarray(houses.heated_area_m2, dtype=float).tolist(), em.tolist(), strict=True)])
+        np.asarray(houses.heated_area_m2, dtype=float).tolist(), em.tolist(), edt.tolist(), strict=True)])
 
 
 def simulate_season(
@@ -625,7 +709,8 @@ def simulate_season(
             uniq = Houses(houses.heated_area_m2[first], np.asarray(houses.dwelling)[first],
                           np.asarray(houses.envelope)[first],
                           None if houses.setback is None else np.asarray(houses.setback)[first],
-                          None if houses.emitter_supply_c is None else np.asarray(houses.emitter_supply_c)[first])
+                          None if houses.emitter_supply_c is None else np.asarray(houses.emitter_supply_c)[first],
+                          None if houses.emitter_delta_t_k is None else np.asarray(houses.emitter_delta_t_k)[first])
             weights = None
             if g_arr is not None:
                 weights = np.zeros((ng, len(first)))
@@ -683,6 +768,7 @@ def _simulate(
         "delivered", "unmet", "elec", "valley", "flat", "peak_e", "gas", "bio", "coal", "cost", "peak_kw", "solar",
         "minfluid")}
     unmet_hours = np.zeros((n, m), dtype=np.int64)
+    boundary = np.full((n, m, kernels.N_BOUNDARY), np.nan)
     demand_total = np.zeros(n)
     group_elec = None if group_weights is None else np.zeros((group_weights.shape[0], m, h))
     hourly_demand = np.zeros((n, h)) if keep_hourly else None
@@ -709,6 +795,8 @@ def _simulate(
                     for k, v in ov.items()}
         if houses.emitter_supply_c is not None:
             chunk_ov["emitter_supply_c"] = np.asarray(houses.emitter_supply_c, dtype=float)[sl]
+        if houses.emitter_delta_t_k is not None:
+            chunk_ov["emitter_delta_t_k"] = np.asarray(houses.emitter_delta_t_k, dtype=float)[sl]
         group_parts: list[FloatArray] | None = None if group_weights is None else []
         for j, code in enumerate(techs):
             mo = _run_method(code, demand, design, area, climate, valley, p, chunk_ov, ctx)
@@ -733,6 +821,8 @@ def _simulate(
             out["coal"][sl, j] = mo.coal_kg
             out["solar"][sl, j] = mo.solar_kwh
             out["minfluid"][sl, j] = mo.min_fluid_c
+            if mo.boundary is not None:
+                boundary[sl, j] = mo.boundary
             if group_parts is not None and group_weights is not None:
                 assert e is not None
                 group_parts.append(group_weights[:, sl] @ e)
@@ -769,6 +859,12 @@ def _simulate(
     with np.errstate(divide="ignore", invalid="ignore"):
         eff = np.where(purchased_kwh > 0, out["delivered"] / purchased_kwh, 0.0)
         solar_fraction = np.where(out["delivered"] > 0, out["solar"] / out["delivered"], 0.0)
+        b = boundary
+        e_h2 = b[..., kernels.B_E_UNIT] + b[..., kernels.B_E_SOURCE] + b[..., kernels.B_E_STANDBY]
+        spf_h2 = b[..., kernels.B_Q_HP] / e_h2
+        # backup heater: resistance, 1 kWh of electricity per kWh of heat
+        spf_h4 = ((b[..., kernels.B_Q_HP] + b[..., kernels.B_Q_AUX])
+                  / (e_h2 + b[..., kernels.B_Q_AUX] + b[..., kernels.B_E_EMITTER]))
     return SeasonResult(
         technologies=techs,
         design_heat_load_kw=design_all,
@@ -794,4 +890,6 @@ def _simulate(
         hourly_electricity_kw=hourly_elec,
         hourly_unmet_kw=hourly_unmet,
         group_electric_kw=group_elec,
+        spf_h2=spf_h2,
+        spf_h4=spf_h4,
     )

@@ -4,7 +4,9 @@ Three COP models sit side by side, as pvlib keeps competing models as sibling fu
 :func:`cop_carnot_fraction` (a fixed fraction of Carnot, for ground-source and user-defined
 units), :func:`cop_log_bilinear` (a datasheet fit for low-ambient air-source units, valid
 −25…+15 °C outdoor and 35–60 °C supply) and :func:`cop_co2_transcritical` (a CO₂ cycle
-computed with CoolProp properties, tabulated once and interpolated).
+computed with CoolProp properties, tabulated once and interpolated). :func:`cycling_factor` and
+:func:`system_electricity_kw` widen the boundary from the unit's steady-state COP to the system a
+household pays for (part-load cycling, pumps, standby: SEPEMO H2 and H4).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ __all__ = [
     "cop_co2_transcritical",
     "co2_cop_table",
     "dispatch_with_auxiliary",
+    "cycling_factor",
+    "system_electricity_kw",
+    "co2_supply_return_c",
 ]
 
 
@@ -228,7 +233,8 @@ def cop_log_linear_outdoor(
     coefficients : tuple of 2 floats
         From :func:`fit_log_linear_outdoor`.
     temp_condensing_c : float, default 40.0
-        Condensing temperature used only to cap the result at the Carnot COP. [°C]
+        Condensing temperature used only to cap the result at the Carnot COP (parameter
+        ``fan_heater.condensing_c``). [°C]
 
     Returns
     -------
@@ -239,8 +245,11 @@ def cop_log_linear_outdoor(
     -----
     .. math:: COP = \min(e^{b_0 + b_1 T_o},\; COP_{Carnot}(T_o, T_{cond}))
 
-    Default points are the procurement minima of a rural 煤改电 tender for JB/T 13573 air
-    heaters: COP(−12 °C) ≥ 2.4, COP(−20 °C) ≥ 2.0 (reference file §7, confidence B−).
+    Default points (``fan_heater.cop_points``) come from the same table as the air-to-water
+    unit's (:func:`cop_log_bilinear`): its 35 °C-supply column, where a water unit condenses at
+    about the 40 °C of an air-to-air unit, so both air-source methods rest on one class of data
+    (typical low-ambient units, confidence B−). They give 2.88 at −12 °C and 2.4 at −20 °C, above
+    the 煤改电 tender minima (2.4 and 2.0) the first version used as typical values.
     """
     b0, b1 = coefficients
     t_o = np.clip(np.asarray(temp_outdoor_c, dtype=float), -25.0, 15.0)
@@ -489,6 +498,8 @@ def cop_co2_transcritical(
     temp_supply_c: float = 60.0,
     eta_isentropic: float = 0.65,
     system_factor: float = 0.85,
+    approach_evap_k: float = 8.0,
+    approach_gc_k: float = 5.0,
 ) -> Numeric:
     r"""
     Heating COP of a CO₂ (R744) transcritical air-source heat pump.
@@ -504,7 +515,12 @@ def cop_co2_transcritical(
     eta_isentropic : float, default 0.65
         Compressor overall isentropic efficiency. [unitless]
     system_factor : float, default 0.85
-        Fans, pumps, controls and heat-exchanger losses outside the ideal-component cycle. [unitless]
+        Outdoor fan and heat-exchanger losses outside the ideal-component cycle (pumps, standby
+        and cycling are added by :func:`system_electricity_kw`). [unitless]
+    approach_evap_k : float, default 8
+        Outdoor air minus evaporating temperature (``co2_ashp.approach_evap_k``). [K]
+    approach_gc_k : float, default 5
+        Gas-cooler CO₂ outlet minus return water temperature (``co2_ashp.approach_gc_k``). [K]
 
     Returns
     -------
@@ -513,10 +529,11 @@ def cop_co2_transcritical(
 
     Notes
     -----
-    Single-stage cycle with CoolProp's CO₂ equation of state: evaporation at outdoor − 8 K
-    with 5 K superheat, compression at ``eta_isentropic``, gas-cooler pressure chosen on a
-    0.5 MPa grid (7.5–14 MPa) to maximise COP subject to a discharge temperature above the
-    supply, gas-cooler outlet at return + 5 K, isenthalpic expansion:
+    Single-stage cycle with CoolProp's CO₂ equation of state: evaporation at outdoor −
+    ``approach_evap_k`` with 5 K superheat, compression at ``eta_isentropic``, gas-cooler
+    pressure chosen on a 0.5 MPa grid (7.5–14 MPa) to maximise COP subject to a discharge
+    temperature above the supply, gas-cooler outlet at return + ``approach_gc_k``, isenthalpic
+    expansion:
 
     .. math:: COP = f_{sys} (h_2 - h_3) / (h_2 - h_1)
 
@@ -534,7 +551,8 @@ def cop_co2_transcritical(
     .. [2] G. Lorentzen, "Revival of carbon dioxide as a refrigerant," Int. J. Refrig.,
        vol. 17, no. 5, pp. 292–301, 1994.
     """
-    t_src, t_ret, table = co2_cop_table(float(temp_supply_c), float(eta_isentropic))
+    t_src, t_ret, table = co2_cop_table(float(temp_supply_c), float(eta_isentropic), float(approach_evap_k),
+                                        float(approach_gc_k))
     x = np.clip(np.asarray(temp_outdoor_c, dtype=float), t_src[0], t_src[-1])
     y = np.clip(np.asarray(temp_return_c, dtype=float), t_ret[0], t_ret[-1])
     x, y = np.broadcast_arrays(x, y)
@@ -596,3 +614,185 @@ def dispatch_with_auxiliary(
     else:
         electricity += heat_aux / aux_efficiency
     return heat_hp, heat_aux, electricity, unmet
+
+
+# ------------------------------------------------------------------------------------------
+# System boundary: cycling, pumps, standby
+# ------------------------------------------------------------------------------------------
+
+
+def cycling_factor(capacity_ratio: Numeric, cycling_cd: float = 0.9, linear: bool = False) -> Numeric:
+    r"""
+    COP multiplier (≤ 1) of a unit cycling on and off below its lowest continuous capacity.
+
+    Parameters
+    ----------
+    capacity_ratio : numeric
+        CR = heat delivered / lowest continuous capacity (the full capacity for an on/off unit,
+        ``min_modulation`` × capacity for an inverter unit); values ≥ 1 mean no cycling. [unitless]
+    cycling_cd : float, default 0.9
+        Degradation coefficient: Cc of water-based units (EN 14825 default 0.9) or, with
+        ``linear``, Cd of air-to-air units (EN 14825 default 0.25). [unitless]
+    linear : bool, default False
+        Use the air-to-air form instead of the water-based one.
+
+    Returns
+    -------
+    factor : numeric
+        Shape of ``capacity_ratio``, in (0, 1]; 1 at CR ≥ 1. [unitless]
+
+    Notes
+    -----
+    Water-based units (EN 14825, fixed-capacity and staged units):
+
+    .. math:: COP_{pl} = COP \, \frac{CR}{C_c\,CR + 1 - C_c}
+
+    so the electricity is :math:`(C_c Q + (1 - C_c) Q_{min}) / COP`: while the thermostat calls,
+    the unit draws as if a share 1 − C_c of its minimum-capacity input ran all the time. Air-to-air
+    units: :math:`COP_{pl} = COP (1 - C_d (1 - CR))`. An inverter unit is taken at its full-load
+    COP down to its lowest continuous capacity (conservative: inverters are often better at part
+    load) and cycles below it.
+
+    References
+    ----------
+    .. [1] EN 14825:2018, Air conditioners, liquid chilling packages and heat pumps … Testing and
+       rating at part load conditions and calculation of seasonal performance, cl. 8 (heating,
+       water-based units) and cl. 6.4.2.1 (air-to-air units).
+    """
+    cr = np.clip(np.asarray(capacity_ratio, dtype=float), 0.0, 1.0)
+    if linear:
+        return 1.0 - cycling_cd * (1.0 - cr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cr > 0, cr / (cycling_cd * cr + 1.0 - cycling_cd), 1.0)
+
+
+def system_electricity_kw(
+    heat_hp_kw: FloatArray,
+    cop: FloatArray,
+    capacity_kw: FloatArray,
+    heating_on: np.ndarray,
+    *,
+    min_modulation: float = 1.0,
+    cycling_cd: float = 0.9,
+    cycling_linear: bool = False,
+    source_kw: Numeric = 0.0,
+    standby_kw: float = 0.0,
+    emitter_kw: Numeric = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""
+    Electricity of a heat-pump system by SEPEMO boundary: compressor with cycling, source-side
+    pump, standby, emitter-side pump.
+
+    Parameters
+    ----------
+    heat_hp_kw : ndarray
+        Heat delivered by the heat pump, shape (n_houses, n_hours). [kW]
+    cop : ndarray
+        Steady-state unit COP, broadcastable. [unitless]
+    capacity_kw : ndarray
+        Available heat-pump capacity in the hour, broadcastable (0 where the unit is off). [kW]
+    heating_on : ndarray of bool
+        Hours in which the house calls for heat (the emitter pump runs), broadcastable. [bool]
+    min_modulation : float, default 1.0
+        Lowest continuous capacity as a fraction of the available capacity (1: on/off unit). [unitless]
+    cycling_cd : float, default 0.9
+        Degradation coefficient, see :func:`cycling_factor`. [unitless]
+    cycling_linear : bool, default False
+        Air-to-air form of the degradation.
+    source_kw : numeric, default 0
+        Source-side pump power while the compressor runs (brine pump), per house. [kW]
+    standby_kw : float, default 0
+        Standby and crankcase-heater power while the compressor does not run. [kW]
+    emitter_kw : numeric, default 0
+        Emitter-side circulation pump power in hours with heat demand, per house. [kW]
+
+    Returns
+    -------
+    unit_kw, source_kw, standby_kw, emitter_kw : ndarray
+        Each of the heat's shape. [kW]
+
+    Notes
+    -----
+    With :math:`Q_{min}` = ``min_modulation`` × capacity and CR = Q / Q_min, the run fraction of
+    the hour is min(1, CR) (0 without heat); the source pump runs with the compressor, standby
+    draws in the rest of the hour. SEPEMO H2 = Q_hp / (unit + source + standby); H4 adds the
+    backup heater (to heat and electricity) and the emitter pump. For a household system the
+    GB/T 50801-2013 system COP (user-side heat / all heat-pump units and water pumps) is the H4
+    figure.
+
+    References
+    ----------
+    .. [1] R. Nordman, A. Zottl et al., "SEPEMO-Build: System boundaries for SPF calculation,"
+       IEE project SEPEMO-Build, D4.2, 2011.
+    .. [2] EN 14825:2018 (cycling degradation), see :func:`cycling_factor`.
+    """
+    q = np.asarray(heat_hp_kw, dtype=float)
+    cap_min = min_modulation * np.broadcast_to(np.asarray(capacity_kw, dtype=float), q.shape)
+    cycling = (q > 0) & (q < cap_min)
+    cr = np.where(cycling, q / np.where(cycling, cap_min, 1.0), 1.0)
+    run = np.where(q > 0, cr, 0.0)
+    cop_b = np.broadcast_to(np.asarray(cop, dtype=float), q.shape)
+    if cycling_linear:
+        unit = np.where(cycling, q / cop_b / (1.0 - cycling_cd * (1.0 - cr)), q / cop_b)
+    else:
+        unit = np.where(cycling, (cycling_cd * q + (1.0 - cycling_cd) * cap_min) / cop_b, q / cop_b)
+    unit = np.where(q > 0, unit, 0.0)
+    src = np.asarray(source_kw, dtype=float).reshape(-1, 1) * run if np.ndim(source_kw) else source_kw * run
+    sb = standby_kw * (1.0 - run)
+    on = np.broadcast_to(np.asarray(heating_on, dtype=bool), q.shape)
+    em_kw = np.asarray(emitter_kw, dtype=float).reshape(-1, 1) if np.ndim(emitter_kw) else float(emitter_kw)
+    emit = np.where(on, em_kw, 0.0)
+    return unit, np.asarray(src, dtype=float), sb, emit
+
+
+def co2_supply_return_c(
+    temp_outdoor_c: Numeric,
+    temp_supply_design_c: Numeric,
+    delta_t_design_k: Numeric,
+    temp_design_c: float,
+    temp_supply_min_c: float = 40.0,
+    temp_room_c: float = 18.0,
+) -> tuple[Numeric, Numeric]:
+    r"""
+    Supply and return water temperatures of a CO₂ heat pump on a house's emitters.
+
+    Parameters
+    ----------
+    temp_outdoor_c : numeric
+        Outdoor temperature. [°C]
+    temp_supply_design_c : numeric
+        Emitter design supply temperature at the design outdoor temperature. [°C]
+    delta_t_design_k : numeric
+        Emitter design supply-minus-return difference. [K]
+    temp_design_c : float
+        Heating design outdoor temperature. [°C]
+    temp_supply_min_c : float, default 40
+        Lowest supply the CO₂ unit produces (``co2_ashp.supply_min_c``); capped at the design supply. [°C]
+    temp_room_c : float, default 18
+        Room temperature of the heating curve. [°C]
+
+    Returns
+    -------
+    temp_supply_c, temp_return_c : numeric
+        Broadcast shape of the inputs. [°C]
+
+    Notes
+    -----
+    The supply follows the linear heating curve (:func:`supply_temperature_c`) but not below
+    min(``temp_supply_min_c``, design supply); the emitter loop runs at constant flow (a
+    fixed-speed circulation pump, the rural norm), so the water ΔT scales with the load fraction
+    f = (room − outdoor) / (room − design), clipped to 0…1:
+
+    .. math:: T_{ret} = T_{sup} - \Delta T_d \, f
+
+    As the load falls the return rises toward the supply. The gas-cooler outlet, which sets a
+    CO₂ unit's COP, follows the return: floor heating (35/30 °C) gives about 34 °C return and a
+    cycle COP of 2.6 at +10 °C, the default 60/30 °C emitters about 32 °C and 2.7 — below the
+    experimental maximum of 2.88 at +10 °C of a transcritical CO₂ space-heating unit (review S11).
+    """
+    t_o = np.asarray(temp_outdoor_c, dtype=float)
+    s_d = np.asarray(temp_supply_design_c, dtype=float)
+    frac = np.clip((temp_room_c - t_o) / (temp_room_c - float(temp_design_c)), 0.0, 1.0)
+    curve = temp_room_c + (s_d - temp_room_c) * frac
+    t_sup = np.maximum(curve, np.minimum(s_d, temp_supply_min_c))
+    return t_sup, t_sup - np.asarray(delta_t_design_k, dtype=float) * frac
