@@ -507,17 +507,13 @@ def _ground(
             for name in ("heat_kw", "electricity_kw", "unmet_kw", "temp_fluid_c"):
                 getattr(res, name)[limited] = getattr(sub, name)
     par = _parasitics(Technology.GSHP, p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cop = np.where(res.electricity_kw > 0, res.heat_kw / res.electricity_kw, 1.0)
-    cap_b = np.broadcast_to(cap, (demand.shape[0],))[:, None]
-    unit, src, sb, emit = heat_pump.system_electricity_kw(
-        res.heat_kw, cop, cap_b, demand > 0.0, min_modulation=par["min_modulation"], cycling_cd=par["cycling_cd"],
-        source_kw=par["source_w_per_kw"] / 1000.0 * cap_b[:, 0], standby_kw=par["standby_w"] / 1000.0,
-        emitter_kw=par["emitter_w_per_kw"] / 1000.0 * cap_b[:, 0])
-    res.electricity_kw = unit + src + sb + emit
-    zeros = np.zeros(demand.shape[0])
-    bnd = np.column_stack([res.heat_kw.sum(axis=1), zeros, unit.sum(axis=1), src.sum(axis=1), sb.sum(axis=1),
-                           emit.sum(axis=1)])
+    cap_b = np.ascontiguousarray(np.broadcast_to(cap, (demand.shape[0],)), dtype=float)
+    # as heat_pump.system_electricity_kw, in place in one compiled pass
+    e_sums = ground_loop.add_system_electricity(
+        res.heat_kw, res.electricity_kw, np.ascontiguousarray(demand, dtype=float), cap_b,
+        float(par["min_modulation"]), float(par["cycling_cd"]), par["source_w_per_kw"] / 1000.0 * cap_b,
+        float(par["standby_w"]) / 1000.0, par["emitter_w_per_kw"] / 1000.0 * cap_b)
+    bnd = np.column_stack([res.heat_kw.sum(axis=1), np.zeros(demand.shape[0]), e_sums])
     return res, nb, bf, bnd
 
 

@@ -19,7 +19,7 @@ from cleanheat.technologies.heat_pump import cop_carnot_fraction
 from cleanheat.units import KELVIN, FloatArray
 
 __all__ = ["BoreField", "g_function_table", "g_function", "GroundLoopResult", "simulate_ground_loop",
-           "borehole_count"]
+           "borehole_count", "add_system_electricity"]
 
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_YEAR = 365.0 * SECONDS_PER_DAY
@@ -368,3 +368,55 @@ def simulate_ground_loop(
                 float(approach_k), KELVIN, rows, heat, elec, t_fluid,
             )  # season-mean extraction of this pass [W/m]
     return GroundLoopResult(heat_kw=heat, electricity_kw=elec, unmet_kw=demand - heat, temp_fluid_c=t_fluid)
+
+
+@njit(nogil=True, cache=True)
+def add_system_electricity(heat, elec, demand, capacity_kw, min_modulation, cycling_cd, source_kw, standby_kw,
+                           emitter_kw):
+    """
+    Widen the ground loop's compressor electricity to the system boundary, in place, in one pass.
+
+    As :func:`cleanheat.technologies.heat_pump.system_electricity_kw` (water-based EN 14825
+    cycling) on ``heat`` with COP = heat / elec: ``elec`` (n, h) becomes compressor with cycling +
+    brine pump ``source_kw[i]`` while running + standby ``standby_kw`` while not + emitter pump
+    ``emitter_kw[i]`` in hours with ``demand`` > 0. [kW]
+
+    Returns
+    -------
+    sums : ndarray
+        (n, 4) season sums of compressor, source-pump, standby and emitter-pump electricity. [kWh]
+    """
+    n, nh = heat.shape
+    out = np.zeros((n, 4))
+    for i in range(n):
+        cap_min = min_modulation * capacity_kw[i]
+        e_u = 0.0
+        e_s = 0.0
+        e_b = 0.0
+        e_e = 0.0
+        for t in range(nh):
+            q = heat[i, t]
+            e = elec[i, t]
+            if q > 0.0:
+                if q < cap_min:
+                    run = q / cap_min
+                    ec = (cycling_cd * q + (1.0 - cycling_cd) * cap_min) * (e / q)
+                else:
+                    run = 1.0
+                    ec = e
+            else:
+                run = 0.0
+                ec = 0.0
+            es = source_kw[i] * run
+            eb = standby_kw * (1.0 - run)
+            ee = emitter_kw[i] if demand[i, t] > 0.0 else 0.0
+            elec[i, t] = ec + es + eb + ee
+            e_u += ec
+            e_s += es
+            e_b += eb
+            e_e += ee
+        out[i, 0] = e_u
+        out[i, 1] = e_s
+        out[i, 2] = e_b
+        out[i, 3] = e_e
+    return out

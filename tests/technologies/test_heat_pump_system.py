@@ -123,3 +123,23 @@ def test_defrost_breakpoints_come_from_parameters():
     assert_allclose(f, 1.0 - 0.1 * (7.0 - 5.0) / (7.0 - 3.0))  # halfway down the +3…+7 ramp
     g = hp.defrost_factor(5.0, 0.1, 0.03, -3.0, 3.0, 9.0, -15.0)
     assert g < f
+
+
+def test_ground_loop_parasitic_kernel_equals_numpy_model():
+    """ground_loop.add_system_electricity (compiled, in place) = heat_pump.system_electricity_kw."""
+    from cleanheat.technologies import ground_loop
+
+    rng = np.random.default_rng(5)
+    n, nh = 4, 72
+    heat = rng.uniform(0.0, 8.0, (n, nh)) * (rng.random((n, nh)) > 0.2)
+    cop = rng.uniform(2.5, 4.5, (n, nh))
+    elec = heat / cop
+    demand = heat + (rng.random((n, nh)) > 0.7)
+    cap = rng.uniform(6.0, 9.0, n)
+    src, em = 0.02 * cap, 0.01 * cap
+    unit, s, b, e = hp.system_electricity_kw(heat, cop, cap[:, None], demand > 0, min_modulation=1.0, cycling_cd=0.9,
+                                             source_kw=src, standby_kw=0.015, emitter_kw=em)
+    got = elec.copy()
+    sums = ground_loop.add_system_electricity(heat, got, demand, cap, 1.0, 0.9, src, 0.015, em)
+    assert_allclose(got, unit + s + b + e, rtol=1e-12, atol=1e-15)
+    assert_allclose(sums, np.column_stack([unit.sum(1), s.sum(1), b.sum(1), e.sum(1)]), rtol=1e-12)
