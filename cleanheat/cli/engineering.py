@@ -134,6 +134,7 @@ def _write_csv(path: Path, series: dict[str, Any]) -> None:
 SIMULATE_COLUMNS = (
     "取暖方式 method", "用电 kWh\nelectricity", "谷电 kWh\nvalley", "燃气 m³\ngas", "生物质 kg\nbiomass",
     "燃煤 kg\ncoal", "季节能效\nefficiency", "运行费用 元\ncost", "CO₂ kg", "不满足 h\nunmet", "峰值 kW\npeak",
+    "节省 元\nsaved", "减排 kg\nCO₂ saved",
 )
 """The ``simulate --table`` headers: Chinese first, English and the unit beside."""
 
@@ -146,21 +147,29 @@ def _print_tables(results: list[dict[str, Any]]) -> None:
 
     console = Console()
     if not console.is_terminal:
-        console = Console(width=180)
+        console = Console(width=210)
     for i, r in enumerate(results):
+        lv, base = r["service_level"], r["baseline"]
+        bl = base["service_level"]
         title = (f"{r.get('house_id', f'record {i}')} — 站点 site {r['site']}: "
                  f"设计热负荷 design {r['design_heat_load_kw']} kW, "
-                 f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh")
+                 f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh\n"
+                 f"供暖水平 service {lv['name']}: {lv['heated_area_m2']:g} m² × {lv['heating_hours']} h/d "
+                 f"at {lv['set_point_c']:g} °C; 现状燃煤 coal now ({bl['name']}: {bl['heated_area_m2']:g} m² × "
+                 f"{bl['heating_hours']} h/d at {bl['set_point_c']:g} °C): {base['coal_kg'] / 1000:.1f} t, "
+                 f"{base['running_cost_cny']:,} 元; 节省对比 savings vs {r['compare_with']}")
         t = Table(title=title)
         for c in SIMULATE_COLUMNS:
             first = c == SIMULATE_COLUMNS[0]
             t.add_column(c, justify="left" if first else "right", no_wrap=first)
         for o in r["options"]:
             e = o["energy"]
-            t.add_row(technology_label(o["technology"]), f"{e['electricity_kwh']:,.0f}",
+            name = technology_label(o["technology"]) + ("" if o["available"] else " (不可用 n/a)")
+            t.add_row(name, f"{e['electricity_kwh']:,.0f}",
                       f"{e['electricity_valley_kwh']:,.0f}", f"{e['gas_m3']:,.0f}", f"{e['biomass_kg']:,.0f}",
                       f"{e['coal_kg']:,.0f}", f"{o['seasonal_efficiency']:.2f}", f"{o['running_cost_cny']:,}",
-                      f"{o['co2_kg']:,.0f}", str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}")
+                      f"{o['co2_kg']:,.0f}", str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}",
+                      f"{o['running_cost_saved_cny']:,}", f"{o['co2_saved_kg']:,.0f}")
         console.print(t)
 
 
