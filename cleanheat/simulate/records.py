@@ -16,8 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from cleanheat.building.service import ServiceLevel, baseline_level_name, resolve_level, service_levels, \
-    set_point_schedule_c
+from cleanheat.building.service import (
+    ServiceLevel,
+    baseline_level_name,
+    resolve_level,
+    service_levels,
+    set_point_schedule_c,
+)
 from cleanheat.errors import InputError
 from cleanheat.simulate.season import (
     PERIOD_FLAT,
@@ -431,7 +436,8 @@ def _unavailable(technology: str, gas_available: bool, aux_kind: str) -> dict[st
 
 
 def _saving(base_cost: float, base_co2: float, cost: float, co2: float) -> dict[str, Any]:
-    return {"running_cost_saved_cny": int(round(base_cost)) - int(round(cost)), "co2_saved_kg": _r(base_co2 - co2, 0) + 0.0}
+    return {"running_cost_saved_cny": int(round(base_cost)) - int(round(cost)),
+            "co2_saved_kg": _r(base_co2 - co2, 0) + 0.0}  # + 0.0: no "-0.0" in the JSON
 
 
 def _house_output(hr: HouseRecords, i: int, res: SeasonResult, pos: int, base: SeasonResult, aux_kind: str,
