@@ -33,7 +33,7 @@ from cleanheat.errors import InputError
 from cleanheat.units import FloatArray
 
 __all__ = ["ServiceLevel", "service_levels", "default_level_name", "baseline_level_name", "resolve_level",
-           "set_point_schedule_c", "FREE_FLOAT_C", "LEVEL_FIELDS"]
+           "set_point_schedule_c", "night_setback_hours", "FREE_FLOAT_C", "LEVEL_FIELDS"]
 
 SERVICE_PREFIX = "building.service"
 
@@ -121,6 +121,12 @@ def _hour_order(on: dt.date) -> tuple[int, ...]:
     return order
 
 
+def night_setback_hours(on: dt.date = dt.date(2021, 6, 1)) -> np.ndarray:
+    """Hours of day of the night set-back a record's ``night_setback`` asks for
+    (``building.service.night_setback_hours``)."""
+    return np.asarray(_tree_values(on)["night_setback_hours"], dtype=np.int64)
+
+
 def _number(value: Any, label: str | None, field: str, low: float, high: float, *, whole: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
         raise InputError(f"must be a number, got {value!r}", record=label, field=field)
@@ -194,7 +200,7 @@ def set_point_schedule_c(levels: Sequence[ServiceLevel], night_setback: np.ndarr
 
     The level's ``heating_hours`` first hours of ``hour_order`` hold ``set_point_c``; the
     others hold ``setback_c``, or :data:`FREE_FLOAT_C` (not heated). Where ``night_setback``
-    is true, the hours 22:00–06:00 hold at most ``night_setback_c`` (the older per-record
+    is true, the hours of ``night_setback_hours`` (22:00–06:00) hold at most ``night_setback_c`` (the older per-record
     switch, kept).
     """
     order = _hour_order(on)
@@ -204,7 +210,7 @@ def set_point_schedule_c(levels: Sequence[ServiceLevel], night_setback: np.ndarr
         sp[i, :] = FREE_FLOAT_C if lv.setback_c is None else lv.setback_c
         sp[i, list(order[:lv.heating_hours])] = lv.set_point_c
     if night_setback is not None:
-        night = np.r_[np.arange(0, 6), np.arange(22, 24)]
+        night = night_setback_hours(on)
         sb = np.asarray(night_setback, dtype=bool)
         sp[np.ix_(sb, night)] = np.minimum(sp[np.ix_(sb, night)], night_setback_c)
     return sp

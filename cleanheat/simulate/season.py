@@ -21,6 +21,7 @@ import numpy as np
 
 from cleanheat.building import heat_load as hl
 from cleanheat.building.parameters import BuildingDefaults, building_defaults
+from cleanheat.building.service import night_setback_hours
 from cleanheat.simulate import kernels
 from cleanheat.technologies import combustion, ground_loop, heat_pump, solar_thermal, storage_heater
 from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology, technology_parameters
@@ -338,7 +339,7 @@ def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
     else:
         sp = np.full((n, 24), bd.set_point_c)
     if houses.setback is not None:
-        night = np.r_[np.arange(0, 6), np.arange(22, 24)]
+        night = night_setback_hours()
         sb = np.asarray(houses.setback, dtype=bool)
         sp[np.ix_(sb, night)] = np.minimum(sp[np.ix_(sb, night)], bd.setback_c)
     return sp
