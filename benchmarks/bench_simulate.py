@@ -43,14 +43,25 @@ N_PROVINCE = 1_000_000
 PROVINCE_CHUNK = 50_000
 
 
+SERVICE_LEVEL = None
+"""The service level every house gets (``--service-level``; None: the default level of a record)."""
+
+
 def programme_houses(n: int, seed: int = 0) -> tuple[Houses, np.ndarray]:
-    """A seeded stand-in for the programme ledger: integer areas (the ledger records whole m²)."""
+    """A seeded stand-in for the programme ledger: integer areas (the ledger records whole m²),
+    every house at the service level a record without one gets (or ``--service-level``)."""
+    from cleanheat.building.service import resolve_level, set_point_schedule_c
+
     rng = np.random.default_rng(seed)
+    setback = rng.random(n) < 0.3
+    level = resolve_level(SERVICE_LEVEL)
     houses = Houses(
         heated_area_m2=rng.integers(60, 151, n).astype(float),
         dwelling=rng.choice(np.array(["brick", "cave", "other"]), n, p=[0.7, 0.15, 0.15]),
         envelope=rng.choice(np.array(["uninsulated", "partly_insulated", "insulated"]), n, p=[0.5, 0.3, 0.2]),
-        setback=rng.random(n) < 0.3,
+        setback=setback,
+        heated_share=np.full(n, level.heated_share),
+        set_point_c=set_point_schedule_c([level] * n, setback),
     )
     return houses, rng.integers(0, 8, n)
 
@@ -64,7 +75,8 @@ def distinct_houses(houses: Houses, seed: int = 2) -> Houses:
     n = len(houses)
     area = houses.heated_area_m2 + rng.integers(0, 10, n) / 10.0
     for _ in range(100):
-        out = Houses(np.round(area, 2), houses.dwelling, houses.envelope, houses.setback)
+        out = Houses(np.round(area, 2), houses.dwelling, houses.envelope, houses.setback,
+                     heated_share=houses.heated_share, set_point_c=houses.set_point_c)
         _, first = np.unique(_dedupe_key(out), return_index=True)
         if len(first) == n:
             return out
@@ -90,8 +102,7 @@ def costs() -> CostInputs:
 
 
 def subset(h: Houses, idx: np.ndarray | slice) -> Houses:
-    return Houses(h.heated_area_m2[idx], h.dwelling[idx], h.envelope[idx],
-                  None if h.setback is None else h.setback[idx])
+    return h.take(idx)
 
 
 def rss_mib() -> float:
@@ -115,8 +126,13 @@ def plain_loop(n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-province", action="store_true", help="Skip the 1,000,000-house run.")
+    ap.add_argument("--service-level", default=None,
+                    help="Service level of every house (rural_typical, coal_observed, full_comfort; default: the "
+                         "level a record without one gets). full_comfort is the model before service levels.")
     ap.add_argument("--plain-loop", type=int, default=0, help=argparse.SUPPRESS)  # child process mode
     args = ap.parse_args()
+    global SERVICE_LEVEL
+    SERVICE_LEVEL = args.service_level
     if args.plain_loop:
         plain_loop(args.plain_loop)
         return
@@ -190,8 +206,9 @@ def main() -> None:
     ]
 
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
-    child = subprocess.run([sys.executable, __file__, "--plain-loop", "2"], env=env, check=True,
-                           capture_output=True, text=True)
+    child = subprocess.run([sys.executable, __file__, "--plain-loop", "2",
+                            *(["--service-level", args.service_level] if args.service_level else [])],
+                           env=env, check=True, capture_output=True, text=True)
     per_house_s = float(child.stdout.strip().splitlines()[-1])
     plain_s = per_house_s * N_PROGRAMME
     rows += [

@@ -1,4 +1,5 @@
-"""Engineering commands: ``simulate`` — every heating method hour by hour for house records.
+"""Engineering commands: ``simulate`` — every heating method hour by hour for house records;
+``check-equipment`` — equipment records against the technical guide (附件2).
 
 Parse, read, call the domain, print; errors are mapped to exit codes in ``cli/__init__.py``.
 numpy, pandas, pvlib, pygfunction and CoolProp are imported inside the command only.
@@ -134,6 +135,7 @@ def _write_csv(path: Path, series: dict[str, Any]) -> None:
 SIMULATE_COLUMNS = (
     "取暖方式 method", "用电 kWh\nelectricity", "谷电 kWh\nvalley", "燃气 m³\ngas", "生物质 kg\nbiomass",
     "燃煤 kg\ncoal", "季节能效\nefficiency", "运行费用 元\ncost", "CO₂ kg", "不满足 h\nunmet", "峰值 kW\npeak",
+    "节省 元\nsaved", "减排 kg\nCO₂ saved",
 )
 """The ``simulate --table`` headers: Chinese first, English and the unit beside."""
 
@@ -146,24 +148,93 @@ def _print_tables(results: list[dict[str, Any]]) -> None:
 
     console = Console()
     if not console.is_terminal:
-        console = Console(width=180)
+        console = Console(width=210)
     for i, r in enumerate(results):
+        lv, base = r["service_level"], r["baseline"]
+        bl = base["service_level"]
         title = (f"{r.get('house_id', f'record {i}')} — 站点 site {r['site']}: "
                  f"设计热负荷 design {r['design_heat_load_kw']} kW, "
-                 f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh")
+                 f"采暖季需热 season {r['season_heat_demand_kwh']:.0f} kWh\n"
+                 f"供暖水平 service {lv['name']}: {lv['heated_area_m2']:g} m² × {lv['heating_hours']} h/d "
+                 f"at {lv['set_point_c']:g} °C; 现状燃煤 coal now ({bl['name']}: {bl['heated_area_m2']:g} m² × "
+                 f"{bl['heating_hours']} h/d at {bl['set_point_c']:g} °C): {base['coal_kg'] / 1000:.1f} t, "
+                 f"{base['running_cost_cny']:,} 元; 节省对比 savings vs {r['compare_with']}")
         t = Table(title=title)
         for c in SIMULATE_COLUMNS:
             first = c == SIMULATE_COLUMNS[0]
             t.add_column(c, justify="left" if first else "right", no_wrap=first)
         for o in r["options"]:
             e = o["energy"]
-            t.add_row(technology_label(o["technology"]), f"{e['electricity_kwh']:,.0f}",
+            name = technology_label(o["technology"]) + ("" if o["available"] else " (不可用 n/a)")
+            t.add_row(name, f"{e['electricity_kwh']:,.0f}",
                       f"{e['electricity_valley_kwh']:,.0f}", f"{e['gas_m3']:,.0f}", f"{e['biomass_kg']:,.0f}",
                       f"{e['coal_kg']:,.0f}", f"{o['seasonal_efficiency']:.2f}", f"{o['running_cost_cny']:,}",
-                      f"{o['co2_kg']:,.0f}", str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}")
+                      f"{o['co2_kg']:,.0f}", str(o["unmet_hours"]), f"{o['peak_electric_kw']:.1f}",
+                      f"{o['running_cost_saved_cny']:,}", f"{o['co2_saved_kg']:,.0f}")
+        console.print(t)
+
+
+def check_equipment(
+    file: str = typer.Argument(..., help="JSON file with one equipment record or a list of them; '-' reads stdin.",
+                               metavar="FILE|-"),
+    table: bool = typer.Option(False, "--table", help="Print a table per record (Chinese first) instead of JSON."),
+    pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+    on: str = typer.Option(None, "--on", help="Date of the guide's parameters (YYYY-MM-DD; default: a record's "
+                           "checked_on, else today)."),
+) -> None:
+    """Check equipment against the technical guide (盐政办发〔2022〕8号 附件2): pass / fail / not shown per
+    requirement with its clause, and a verdict (compliant, non_compliant, incomplete, not_covered)."""
+    from cleanheat.cli.io import read_json_records, write_json
+    from cleanheat.equipment.compliance import check_equipment as check
+    from cleanheat.errors import InputError
+
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise InputError(f"must be a date like 2022-10-15, got {on!r}", field="--on") from None
+    records, was_list = read_json_records(file)
+    out = check(records, on=day)
+    if table:
+        _print_checks(out)
+        return
+    write_json(out if was_list else out[0], pretty=pretty)
+
+
+CHECK_LABELS = {"pass": "符合 pass", "fail": "不符合 fail", "not_shown": "未提供 not shown",
+                "not_applicable": "不适用 n/a"}
+VERDICT_LABELS = {"compliant": "符合 compliant", "non_compliant": "不符合 non-compliant",
+                  "incomplete": "资料不全 incomplete", "not_covered": "指南未规定 not covered"}
+
+
+def _print_checks(results: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from cleanheat.cli.render import console as make_console
+    from cleanheat.codes import technology_label
+
+    console = make_console()
+
+    def shown(v: Any) -> str:
+        if isinstance(v, bool):
+            return "是 yes" if v else "否 no"
+        return "、".join(v) if isinstance(v, list) else str(v)
+
+    for i, r in enumerate(results):
+        title = f"{r.get('equipment_id', f'record {i}')} — {technology_label(r['technology'])}: " \
+                f"{VERDICT_LABELS[r['verdict']]}"
+        if "note" in r:
+            console.print(f"{title}\n{r['note']} — {r['note_en']}")
+            continue
+        t = Table(title=title, show_lines=False)
+        for c in ("要求 requirement", "条款 clause", "必须 shall", "结果 result", "数值 value"):
+            t.add_column(c, overflow="fold")
+        for q in r["requirements"]:
+            t.add_row(f"{q['detail']}\n{q['detail_en']}", q["clause"], "应 shall" if q["mandatory"] else "宜 should",
+                      CHECK_LABELS[q["result"]], "" if "value" not in q else shown(q["value"]))
         console.print(t)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``simulate`` command to the root app."""
+    """Add the ``simulate`` and ``check-equipment`` commands to the root app."""
     app.command("simulate")(simulate)
+    app.command("check-equipment")(check_equipment)

@@ -16,6 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from cleanheat.building.service import (
+    ServiceLevel,
+    baseline_level_name,
+    resolve_level,
+    service_levels,
+    set_point_schedule_c,
+)
 from cleanheat.errors import InputError
 from cleanheat.simulate.season import (
     PERIOD_FLAT,
@@ -41,6 +48,11 @@ TARIFF_KEYS = ("price_by_hour_cny_per_kwh", "valley_cny_per_kwh", "flat_cny_per_
                "valley_hours")
 PRICE_KEYS = ("gas_cny_per_m3", "biomass_cny_per_kg", "coal_cny_per_kg")
 SOLAR_AUX_KINDS = ("electric", "gas", "biomass", "heat_pump")
+COMPARE_CODES = ("as_heated_now", "equal_comfort")
+"""The two comparisons with the coal stove: against coal as the household heats with it now (the
+baseline's own service level), or against coal at the house's service level (equal comfort)."""
+NO_GAS_REASON = {"rule": "gas_available", "zh": "无天然气管网，不能采用燃气取暖",
+                 "en": "no gas grid here: gas heating is not available"}
 DEFAULT_ON = dt.date(2026, 1, 1)
 """Date at which tariffs and prices are read by default: the current Ningxia clean-heating tariff."""
 
@@ -58,6 +70,8 @@ class HouseRecords:
     gas_available: np.ndarray
     setback: np.ndarray
     emitter: np.ndarray
+    service: list[Any]
+    compare_with: np.ndarray
     tariff: list[dict[str, Any]]
     prices: list[dict[str, float]]
     labels: list[str]
@@ -106,11 +120,12 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         Field("gas_available", "bool", required=False, default=True),
         Field("night_setback", "bool", required=False, default=False),
         Field("emitter", "code", required=False, choices=EMITTER_CODES, default=""),
+        Field("compare_with", "code", required=False, choices=COMPARE_CODES, default="as_heated_now"),
     ]
     errors: list[InputError] = []
     cols: dict[str, np.ndarray] = {}
     try:
-        cols = to_columns(records, fields, "house_id", ignored=("tariff", "prices"))
+        cols = to_columns(records, fields, "house_id", ignored=("tariff", "prices", "service_level"))
     except RecordErrors as exc:
         errors.extend(exc.errors)
     except InputError as exc:
@@ -140,9 +155,14 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
             site_keys.append("")
     tariffs: list[dict[str, Any]] = []
     prices: list[dict[str, float]] = []
+    service: list[Any] = []
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):
             continue
+        try:
+            service.append(resolve_level(rec.get("service_level"), label=labels[i]))
+        except InputError as exc:
+            errors.append(exc)
         try:
             tariffs.append(_check_tariff(rec.get("tariff") or {}, labels[i]))
         except InputError as exc:
@@ -163,6 +183,8 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
         gas_available=cols["gas_available"],
         setback=cols["night_setback"],
         emitter=cols["emitter"],
+        service=service,
+        compare_with=cols["compare_with"],
         tariff=tariffs,
         prices=prices,
         labels=labels,
@@ -426,6 +448,78 @@ def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _unavailable(technology: str, gas_available: bool, aux_kind: str) -> dict[str, str] | None:
+    """Why a method cannot be chosen for a house, or None: gas heating (and a solar system with a
+    gas auxiliary) needs a gas grid."""
+    if gas_available:
+        return None
+    if technology == "gas_boiler" or (technology == "solar_aux" and aux_kind == "gas"):
+        return NO_GAS_REASON
+    return None
+
+
+def _saving(base_cost: float, base_co2: float, cost: float, co2: float) -> dict[str, Any]:
+    return {"running_cost_saved_cny": int(round(base_cost)) - int(round(cost)),
+            "co2_saved_kg": _r(base_co2 - co2, 0) + 0.0}  # + 0.0: no "-0.0" in the JSON
+
+
+def _house_output(hr: HouseRecords, i: int, res: SeasonResult, pos: int, base: SeasonResult, aux_kind: str,
+                  baseline_level: ServiceLevel) -> dict[str, Any]:
+    """One record's ``simulate`` object: the house, its service level, the coal baseline as the
+    household heats now, and every method with its availability and both comparisons."""
+    techs = [str(t) for t in res.technologies]
+    j_coal = techs.index("coal_stove")
+    area = float(hr.heated_area_m2[i])
+    o: dict[str, Any] = {}
+    if hr.house_id[i] is not None:
+        o["house_id"] = hr.house_id[i]
+    o["site"] = hr.site[i]
+    o["design_heat_load_kw"] = _r(res.design_heat_load_kw[pos], 2)
+    o["season_heat_demand_kwh"] = _r(res.season_heat_demand_kwh[pos], 1)
+    o["service_level"] = hr.service[i].as_dict(area)
+    b_cost, b_co2 = float(base.running_cost_cny[pos, 0]), float(base.co2_kg[pos, 0])
+    o["baseline"] = {
+        "technology": "coal_stove",
+        "service_level": baseline_level.as_dict(area),
+        "season_heat_demand_kwh": _r(base.season_heat_demand_kwh[pos], 1),
+        "coal_kg": _r(base.coal_kg[pos, 0], 1),
+        "running_cost_cny": int(round(b_cost)),
+        "co2_kg": _r(b_co2, 0),
+        "unmet_hours": int(base.unmet_hours[pos, 0]),
+    }
+    compare = str(hr.compare_with[i])
+    o["compare_with"] = compare
+    e_cost, e_co2 = float(res.running_cost_cny[pos, j_coal]), float(res.co2_kg[pos, j_coal])
+    options = option_dicts(res, pos)
+    for opt, code in zip(options, techs, strict=True):
+        why = _unavailable(code, bool(hr.gas_available[i]), aux_kind)
+        opt["available"] = why is None
+        if why is not None:
+            opt["unavailable_reason"] = dict(why)
+        vs = {"as_heated_now": _saving(b_cost, b_co2, opt["running_cost_cny"], opt["co2_kg"]),
+              "equal_comfort": _saving(e_cost, e_co2, opt["running_cost_cny"], opt["co2_kg"])}
+        opt["versus_coal"] = vs
+        opt.update(vs[compare])
+    o["options"] = options
+    ranked = [(opt["running_cost_cny"], opt["technology"]) for opt in options
+              if opt["available"] and opt["technology"] != "coal_stove"]
+    ranked.append((int(round(b_cost)) if compare == "as_heated_now" else options[j_coal]["running_cost_cny"],
+                   "coal_stove"))
+    o["ranking"] = [{"technology": t, "running_cost_cny": c} for c, t in sorted(ranked)]
+    return o
+
+
+def _houses(hr: HouseRecords, rows: np.ndarray, levels: list[ServiceLevel] | None = None,
+            setback: bool = True) -> Houses:
+    """The records at ``rows`` as :class:`Houses`, at their own service level or at ``levels``."""
+    lv = [hr.service[int(i)] for i in rows] if levels is None else levels
+    sb = hr.setback[rows] if setback else None
+    return Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], sb,
+                  _emitter_supply_c(hr.emitter[rows]),
+                  heated_share=np.array([lvl.heated_share for lvl in lv], dtype=float),
+                  set_point_c=set_point_schedule_c(lv, sb), emitter_delta_t_k=_emitter_delta_t_k(hr.emitter[rows]))
+
+
 def simulate_records(
     records: Sequence[Any],
     *,
@@ -442,7 +536,10 @@ def simulate_records(
         SPEC §7 ``advise`` input records (``house_id``, ``site``, ``heated_area_m2``,
         ``dwelling``, ``envelope``, ``gas_available``, optional ``tariff``, ``prices``,
         ``night_setback``, ``emitter`` — floor_heating, capillary_mat, fan_coil,
-        low_temp_radiator, radiator; without it each heat pump uses its default emitter).
+        low_temp_radiator, radiator; without it each heat pump uses its default emitter —,
+        ``service_level`` — a name or an object, :func:`cleanheat.building.service.resolve_level`;
+        without it the calibrated rural default —, ``compare_with`` — ``as_heated_now``
+        (default) or ``equal_comfort``: which coal comparison the savings are stated against).
     on : date
         Date of the tariff and prices.
     hourly_index : int or None
@@ -461,9 +558,23 @@ def simulate_records(
     -------
     results, hourly
         One dict per record, in input order; and for ``hourly_index`` a dict of hourly columns.
+
+    Notes
+    -----
+    Every method runs at the house's service level. The coal stove runs a second time at the
+    baseline level (``building.service.baseline_level``: how coal households heat today), the
+    ``baseline``; each option states its running cost and CO₂ saved against that baseline
+    (``as_heated_now``) and against the coal stove at the house's own level
+    (``equal_comfort``). ``ranking`` orders the available methods by running cost, the coal
+    stove at the chosen comparison's figure. Where ``gas_available`` is false the gas boiler
+    (and ``solar_aux`` with a gas auxiliary) is marked unavailable and left out of the ranking.
     """
+    from cleanheat.technologies.catalogue import Technology, technology_parameters
+
     hr = validate_records(records)
     ov = _check_overrides(overrides or {})
+    aux_kind = str(ov.get("solar.aux_kind", technology_parameters()["solar.aux_kind"]))
+    baseline_level = service_levels()[baseline_level_name()]
     n = len(records)
     out: list[dict[str, Any]] = [{} for _ in range(n)]
     keys: dict[tuple[str, str, str], list[int]] = {}
@@ -475,25 +586,15 @@ def simulate_records(
         rows = np.asarray(idx)
         climate = climate_for(site)
         costs = cost_inputs(site, on, hr.tariff[idx[0]], hr.prices[idx[0]])
-        houses = Houses(hr.heated_area_m2[rows], hr.dwelling[rows], hr.envelope[rows], hr.setback[rows],
-                        _emitter_supply_c(hr.emitter[rows]), _emitter_delta_t_k(hr.emitter[rows]))
+        houses = _houses(hr, rows)
         res = simulate_season(houses, climate, costs, technologies=TECHNOLOGIES, overrides=ov)
+        base = simulate_season(_houses(hr, rows, [baseline_level] * len(idx), setback=False), climate, costs,
+                               technologies=(Technology.COAL_STOVE,), overrides=ov)
         for pos, i in enumerate(idx):
-            o: dict[str, Any] = {}
-            if hr.house_id[i] is not None:
-                o["house_id"] = hr.house_id[i]
-            o["site"] = hr.site[i]
-            o["design_heat_load_kw"] = _r(res.design_heat_load_kw[pos], 2)
-            o["season_heat_demand_kwh"] = _r(res.season_heat_demand_kwh[pos], 1)
-            o["options"] = option_dicts(res, pos)
-            out[i] = o
+            out[i] = _house_output(hr, i, res, pos, base, aux_kind, baseline_level)
         if hourly_index is not None and hourly_index in idx:
             pos = idx.index(hourly_index)
-            one = Houses(houses.heated_area_m2[pos:pos + 1], houses.dwelling[pos:pos + 1],
-                         houses.envelope[pos:pos + 1], hr.setback[hourly_index:hourly_index + 1],
-                         _emitter_supply_c(hr.emitter[hourly_index:hourly_index + 1]),
-                         _emitter_delta_t_k(hr.emitter[hourly_index:hourly_index + 1]))
-            r1 = simulate_season(one, climate, costs, keep_hourly=True, overrides=ov)
+            r1 = simulate_season(houses.take(slice(pos, pos + 1)), climate, costs, keep_hourly=True, overrides=ov)
             assert r1.hourly_heat_demand_kw is not None and r1.hourly_delivered_kw is not None
             assert r1.hourly_electricity_kw is not None
             hod = climate.season(climate.hour_of_day)

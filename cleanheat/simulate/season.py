@@ -21,6 +21,7 @@ import numpy as np
 
 from cleanheat.building import heat_load as hl
 from cleanheat.building.parameters import BuildingDefaults, building_defaults
+from cleanheat.building.service import night_setback_hours
 from cleanheat.simulate import kernels
 from cleanheat.technologies import combustion, ground_loop, heat_pump, solar_thermal, storage_heater
 from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology, technology_parameters
@@ -107,16 +108,34 @@ class CostInputs:
 @dataclass
 class Houses:
     """House records as arrays, shape (n_houses,): area [m²], dwelling and envelope codes,
-    night set-back flag, and the supply temperature of the house's emitters at the design
-    temperature [°C] and their design supply-minus-return difference [K] (NaN or ``None``: each
-    method's default emitter)."""
+    night set-back flag, the supply temperature of the house's emitters at the design
+    temperature [°C] (NaN or ``None``: each method's default emitter), and the service level:
+    ``heated_share`` of the area that is heated [unitless] and ``set_point_c``, the set-point
+    by hour of day, shape (n_houses, 24) [°C] (:func:`cleanheat.building.service.set_point_schedule_c`;
+    ``None``: the whole area at ``building.comfort.set_point_c`` all day — full comfort).
+
+    ``heated_area_m2`` is the house's floor area the heating system serves (the ledger's
+    heated area); the heated zone simulated is ``heated_share`` of it. ``emitter_delta_t_k`` is
+    the emitters' design supply-minus-return difference [K] (NaN or ``None``: the method's default).
+    """
 
     heated_area_m2: FloatArray
     dwelling: np.ndarray
     envelope: np.ndarray
     setback: np.ndarray | None = None
     emitter_supply_c: FloatArray | None = None
+    heated_share: FloatArray | None = None
+    set_point_c: FloatArray | None = None
     emitter_delta_t_k: FloatArray | None = None
+
+    def take(self, idx: np.ndarray | slice) -> Houses:
+        """The houses at ``idx``."""
+        def cut(a: Any) -> Any:
+            return None if a is None else np.asarray(a)[idx]
+        return Houses(np.asarray(self.heated_area_m2)[idx], np.asarray(self.dwelling)[idx],
+                      np.asarray(self.envelope)[idx], cut(self.setback), cut(self.emitter_supply_c),
+                      cut(self.heated_share), cut(self.set_point_c),
+                      emitter_delta_t_k=cut(self.emitter_delta_t_k))
 
     def __len__(self) -> int:
         return int(self.heated_area_m2.shape[0])
@@ -362,13 +381,29 @@ def _house_arrays(houses: Houses, bd: BuildingDefaults) -> hl.HouseArrays:
 
 
 def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
+    """Set-point by hour of day per house, (n_houses, 24): the houses' service level, or full
+    comfort (``bd.set_point_c`` all day), with the night set-back where asked for. [°C]"""
     n = len(houses)
-    sp = np.full((n, 24), bd.set_point_c)
+    if houses.set_point_c is not None:
+        sp = np.array(houses.set_point_c, dtype=float).reshape(n, 24)
+    else:
+        sp = np.full((n, 24), bd.set_point_c)
     if houses.setback is not None:
-        night = np.r_[np.arange(0, 6), np.arange(22, 24)]
+        night = night_setback_hours()
         sb = np.asarray(houses.setback, dtype=bool)
-        sp[np.ix_(sb, night)] = bd.setback_c
+        sp[np.ix_(sb, night)] = np.minimum(sp[np.ix_(sb, night)], bd.setback_c)
     return sp
+
+
+def _heated_zone(ha: hl.HouseArrays, share: FloatArray | None) -> hl.HouseArrays:
+    """The heated part of each house: every conductance, capacity, solar aperture and the area
+    scaled by the heated share (the heated rooms keep the house's exposure per m²; the walls to
+    unheated rooms count as adiabatic — a simplification the calibration of the service level
+    absorbs: building/SOURCE.md)."""
+    if share is None:
+        return ha
+    f = np.asarray(share, dtype=float)
+    return hl.HouseArrays(**{k: np.asarray(v) * f for k, v in ha.__dict__.items()})
 
 
 def _row(x: np.ndarray) -> np.ndarray:
@@ -628,14 +663,22 @@ def _run_method(
 
 
 def _dedupe_key(houses: Houses) -> np.ndarray:
-    sb = np.zeros(len(houses), dtype=bool) if houses.setback is None else np.asarray(houses.setback, dtype=bool)
-    em = (np.full(len(houses), np.nan) if houses.emitter_supply_c is None
+    n = len(houses)
+    sb = np.zeros(n, dtype=bool) if houses.setback is None else np.asarray(houses.setback, dtype=bool)
+    em = (np.full(n, np.nan) if houses.emitter_supply_c is None
           else np.asarray(houses.emitter_supply_c, dtype=float))
-    edt = (np.full(len(houses), np.nan) if houses.emitter_delta_t_k is None
+    share = np.ones(n) if houses.heated_share is None else np.asarray(houses.heated_share, dtype=float)
+    if houses.set_point_c is None:
+        sched = [""] * n
+    else:
+        _, code = np.unique(np.asarray(houses.set_point_c, dtype=float).reshape(n, 24), axis=0, return_inverse=True)
+        sched = [str(c) for c in np.asarray(code).ravel().tolist()]
+    edt = (np.full(n, np.nan) if houses.emitter_delta_t_k is None
            else np.asarray(houses.emitter_delta_t_k, dtype=float))
-    return np.array([f"{d}|{e}|{int(b)}|{a!r}|{t!r}|{k!r}" for d, e, b, a, t, k in zip(
+    return np.array([f"{d}|{e}|{int(b)}|{a!r}|{t!r}|{f!r}|{k}|{x!r}" for d, e, b, a, t, f, k, x in zip(
         np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), sb.tolist(),
-        np.asarray(houses.heated_area_m2, dtype=float).tolist(), em.tolist(), edt.tolist(), strict=True)])
+        np.asarray(houses.heated_area_m2, dtype=float).tolist(), em.tolist(), share.tolist(), sched, edt.tolist(),
+        strict=True)])
 
 
 def simulate_season(
@@ -702,11 +745,7 @@ def simulate_season(
     if deduplicate and not keep_hourly and not per_house_ov and n > 1:
         _, first, inverse = np.unique(_dedupe_key(houses), return_index=True, return_inverse=True)
         if len(first) < n:
-            uniq = Houses(houses.heated_area_m2[first], np.asarray(houses.dwelling)[first],
-                          np.asarray(houses.envelope)[first],
-                          None if houses.setback is None else np.asarray(houses.setback)[first],
-                          None if houses.emitter_supply_c is None else np.asarray(houses.emitter_supply_c)[first],
-                          None if houses.emitter_delta_t_k is None else np.asarray(houses.emitter_delta_t_k)[first])
+            uniq = houses.take(first)
             weights = None
             if g_arr is not None:
                 weights = np.zeros((ng, len(first)))
@@ -756,10 +795,10 @@ def _simulate(
     valley = period == PERIOD_VALLEY
     ctx = _Ctx(period=np.ascontiguousarray(period, dtype=np.int64), price=np.ascontiguousarray(price),
                keep_hourly=keep_hourly, need_elec=group_weights is not None)
-    ha = _house_arrays(houses, bd)
+    ha = _heated_zone(_house_arrays(houses, bd), houses.heated_share)
     sp = _set_points(houses, bd)
     design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, climate.temp_ground_c,
-                                        climate.temp_earth_design_c, bd.set_point_c)
+                                        climate.temp_earth_design_c, sp.max(axis=1))
     out = {k: np.zeros((n, m)) for k in (
         "delivered", "unmet", "elec", "valley", "flat", "peak_e", "gas", "bio", "coal", "cost", "peak_kw", "solar",
         "minfluid")}
@@ -786,7 +825,9 @@ def _simulate(
         if hourly_demand is not None:
             hourly_demand[sl] = demand
         design = design_all[sl]
-        area = ha_c.area_m2
+        # equipment minimums of the guide (per 60 m², tubes per 60 m²) follow the area served, not
+        # the share heated on a typical day
+        area = np.asarray(houses.heated_area_m2, dtype=float)[sl]
         chunk_ov = {k: (np.asarray(v)[sl] if np.ndim(v) == 1 and np.shape(v)[0] == n else v)
                     for k, v in ov.items()}
         if houses.emitter_supply_c is not None:

@@ -296,6 +296,14 @@ def _simulate_schema() -> dict[str, Any]:
                "gas_available": {"type": "boolean"}, "night_setback": {"type": "boolean"},
                "emitter": {"type": "string", "enum": ["floor_heating", "capillary_mat", "fan_coil",
                                                       "low_temp_radiator", "radiator"]},
+               "service_level": {"oneOf": [
+                   {"type": "string", "enum": ["rural_typical", "coal_observed", "full_comfort"]},
+                   {"type": "object", "properties": {
+                       "name": {"type": "string"}, "heated_share": {"type": "number", "minimum": 0.05, "maximum": 1},
+                       "heating_hours": {"type": "integer", "minimum": 1, "maximum": 24},
+                       "set_point_c": {"type": "number", "minimum": 5, "maximum": 26},
+                       "setback_c": {"type": ["number", "null"]}}}]},
+               "compare_with": {"type": "string", "enum": ["as_heated_now", "equal_comfort"]},
                "tariff": {"type": "object"}, "prices": {"type": "object"}}}
     return {"oneOf": [one, {"type": "array", "items": one, "maxItems": MAX_SIMULATE_RECORDS}]}
 
