@@ -875,7 +875,8 @@ def simulate_heat_demand(
     out = np.empty((n, n_hours - warmup_hours))
     f = np.ascontiguousarray
     _rc_hours(f(temp_out_c, dtype=float), f(temp_earth_c, dtype=float), f(irr_south_w_m2, dtype=float),
-              f(irr_north_w_m2, dtype=float), f(wave), f(np.broadcast_to(c_dt, (n,)), dtype=float), f(h_ms, dtype=float),
+              f(irr_north_w_m2, dtype=float), f(wave), f(np.broadcast_to(c_dt, (n,)), dtype=float),
+              f(h_ms, dtype=float),
               f(h_air, dtype=float), f(h_em, dtype=float), f(house.h_earth_w_k, dtype=float),
               f(np.broadcast_to(temp_gs_num_floor, (n,))), f(pe_floor, dtype=float), f(s, dtype=float),
               f(k_free, dtype=float), f(phi_int_air, dtype=float), f(phi_int_mass, dtype=float),

@@ -220,7 +220,8 @@ def _builtin_site(name: str) -> Site:
         tariff_region=tariff_region,
         grid_region=grid_region,
         source=f"parameter files climate/{name}/",
-        soil=Soil(float(_latest(tree, p + "soil_conductivity_w_mk")), float(_latest(tree, p + "soil_heat_capacity_j_m3k")),
+        soil=Soil(float(_latest(tree, p + "soil_conductivity_w_mk")),
+                  float(_latest(tree, p + "soil_heat_capacity_j_m3k")),
                   source=tree[p + "soil_conductivity_w_mk"].reference),
     )
 
