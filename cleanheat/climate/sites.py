@@ -23,11 +23,14 @@ from cleanheat.parameters import ParameterTree, defaults_tree
 
 __all__ = [
     "Site",
+    "Soil",
     "add_site_from_epw",
     "add_site_from_normals",
+    "default_soil",
     "get_site",
     "ground_temp_offset_k",
     "site_names",
+    "site_soil",
 ]
 
 YANCHI_TOWNSHIPS = ("花马池镇", "惠安堡镇", "大水坑镇", "高沙窝镇", "王乐井乡", "青山乡", "冯记沟乡", "麻黄山乡")
@@ -45,6 +48,51 @@ def ground_temp_offset_k() -> float:
     built-in or user: the parameter ``climate.ground_temp_offset_k`` (unconfirmed).
     """
     return float(_latest(defaults_tree(), "climate.ground_temp_offset_k"))
+
+@dataclass(frozen=True)
+class Soil:
+    """The ground at a site: what the floor (ISO 13370) and a cave's earth are set in.
+
+    Attributes
+    ----------
+    conductivity_w_mk : float
+        Thermal conductivity λ of the unfrozen ground. [W/(m K)]
+    heat_capacity_j_m3k : float
+        Volumetric heat capacity ρc. [J/(m³ K)]
+    source : str
+        Where the values come from.
+    """
+
+    conductivity_w_mk: float
+    heat_capacity_j_m3k: float
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        for fld in ("conductivity_w_mk", "heat_capacity_j_m3k"):
+            v = getattr(self, fld)
+            if not (isinstance(v, int | float) and v > 0):
+                raise InputError(f"soil {fld} must be > 0, got {v!r}", field=fld)
+
+    @property
+    def diffusivity_m2_s(self) -> float:
+        """Thermal diffusivity λ / ρc. [m²/s]"""
+        return self.conductivity_w_mk / self.heat_capacity_j_m3k
+
+
+def default_soil() -> Soil:
+    """The soil of a site that gives none: ISO 13370 Table 7's default when the ground type is not
+    known (sand or gravel, parameters ``climate.soil_*_default_*``)."""
+    tree = defaults_tree()
+    return Soil(float(_latest(tree, "climate.soil_conductivity_default_w_mk")),
+                float(_latest(tree, "climate.soil_heat_capacity_default_j_m3k")),
+                source="ISO 13370 default (ground type not known)")
+
+
+def site_soil(site: Any) -> Soil:
+    """The soil of a site (its ``soil``), or :func:`default_soil` for a site without one."""
+    soil = getattr(site, "soil", None)
+    return soil if isinstance(soil, Soil) else default_soil()
+
 
 _REGIONS = {
     # site: (tariff/price region, grid region of the emission factor)
@@ -84,6 +132,8 @@ class Site:
         Regional grid of the electricity emission factor (``northwest``, ``north_china``, ``national``).
     source : str
         Where the site data come from.
+    soil : Soil or None
+        The ground at the site; None: :func:`default_soil` (read through :func:`site_soil`).
     """
 
     name: str
@@ -100,6 +150,7 @@ class Site:
     tariff_region: str = "ningxia"
     grid_region: str = "national"
     source: str = ""
+    soil: Soil | None = None
 
     def __post_init__(self) -> None:
         if not -90.0 <= self.latitude_deg <= 90.0:
@@ -169,6 +220,9 @@ def _builtin_site(name: str) -> Site:
         tariff_region=tariff_region,
         grid_region=grid_region,
         source=f"parameter files climate/{name}/",
+        soil=Soil(float(_latest(tree, p + "soil_conductivity_w_mk")),
+                  float(_latest(tree, p + "soil_heat_capacity_j_m3k")),
+                  source=tree[p + "soil_conductivity_w_mk"].reference),
     )
 
 
@@ -232,12 +286,13 @@ def add_site_from_normals(
     undisturbed_ground_temp_c: float | None = None,
     tariff_region: str = "ningxia",
     grid_region: str = "national",
+    soil: Soil | None = None,
 ) -> Site:
     """Register a user site whose typical year is generated from monthly normals.
 
     ``design_temp_c`` defaults to :func:`cleanheat.climate.weather.derive_design_temp_c`
     (20 generated years, confidence C); ``undisturbed_ground_temp_c`` to the annual mean air
-    temperature plus :func:`ground_temp_offset_k`. [°C]
+    temperature plus :func:`ground_temp_offset_k`. [°C] ``soil`` defaults to :func:`default_soil`.
     """
     ground_c = (
         normals.annual_mean_temp_c + ground_temp_offset_k()
@@ -258,6 +313,7 @@ def add_site_from_normals(
         tariff_region=tariff_region,
         grid_region=grid_region,
         source="user normals",
+        soil=soil,
     )
     if design_temp_c is None:
         from cleanheat.climate.weather import derive_design_temp_c
@@ -276,13 +332,15 @@ def add_site_from_epw(
     undisturbed_ground_temp_c: float | None = None,
     tariff_region: str = "ningxia",
     grid_region: str = "national",
+    soil: Soil | None = None,
 ) -> Site:
     """Register a user site whose typical year is read from an EPW file.
 
     Location, elevation and time zone come from the file's LOCATION header; ``name`` defaults
     to its city. ``design_temp_c`` defaults to the design statistic of the file's year (see
     :func:`cleanheat.climate.weather.derived_design_temp_c`), the ground temperature to the
-    file's annual mean plus :func:`ground_temp_offset_k`. [°C]
+    file's annual mean plus :func:`ground_temp_offset_k`. [°C] ``soil`` defaults to
+    :func:`default_soil`.
 
     Raises
     ------
@@ -311,6 +369,7 @@ def add_site_from_epw(
         tariff_region=tariff_region,
         grid_region=grid_region,
         source=base.source,
+        soil=soil,
     )
     return _register(site)
 

@@ -22,6 +22,7 @@ import numpy as np
 from cleanheat.building import heat_load as hl
 from cleanheat.building.parameters import BuildingDefaults, building_defaults
 from cleanheat.building.service import night_setback_hours
+from cleanheat.climate.sites import default_soil, site_soil
 from cleanheat.simulate import kernels
 from cleanheat.technologies import combustion, ground_loop, heat_pump, solar_thermal, storage_heater
 from cleanheat.technologies.catalogue import TECHNOLOGIES, Technology, technology_parameters
@@ -70,6 +71,20 @@ class SeasonClimate:
     recharge_days: float = 150.0
     time_label: np.ndarray | None = None
     """Month, day and hour of each step of the typical year ("11-01 00:00"), for hourly output."""
+    temp_out_mean_c: float | None = None
+    """Annual mean outdoor temperature, the steady part of ISO 13370's floor. None: the floor
+    sees ``temp_ground_c``, constant (a climate built by hand without a year). [°C]"""
+    temp_out_amplitude_k: float = 0.0
+    """Annual amplitude of the monthly mean outdoor temperature (the floor's design month). [K]"""
+    floor_wave_k: FloatArray | None = None
+    """:func:`cleanheat.building.heat_load.floor_external_wave_k` per hour (same shape as
+    ``temp_air_c``); None: no periodic floor term. [K]"""
+    air_heat_capacity_wh_m3k: float | None = None
+    """ρ c_p of air at the site's elevation; None: at sea level (parameter file). [Wh/(m³ K)]"""
+    soil_conductivity_w_mk: float | None = None
+    """Site soil λ; None: ISO 13370's default (``climate.soil_conductivity_default_w_mk``). [W/(m K)]"""
+    soil_heat_capacity_j_m3k: float | None = None
+    """Site soil ρc; None: ISO 13370's default. [J/(m³ K)]"""
 
     @property
     def season_hours(self) -> int:
@@ -249,8 +264,11 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
     amplitude = float(monthly.max() - monthly.min()) / 2.0
     coldest_day = float(15 + 30.4 * int(np.argmin(monthly)))
     t_ground = float(site.undisturbed_ground_temp_c)
+    soil = site_soil(site)
     earth = np.asarray(hl.earth_temperature_c(doy, bd.cave_earth_depth_m, t_ground, amplitude, coldest_day,
-                                   bd.soil_diffusivity_m2_s))
+                                              soil.diffusivity_m2_s))
+    day_frac = doy + np.asarray(time.hour, dtype=float) / 24.0
+    wave = hl.floor_external_wave_k(day_frac, amplitude, coldest_day, bd.floor_phase_lag_days)
     off = ~mask
     rech = solar_thermal.collector_yield_fixed_temperature_kwh(
         poa[off], temp[off], float(tp["solar_gshp.recharge_collector_temp_c"]),
@@ -270,6 +288,12 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
         recharge_yield_kwh_m2=rech,
         recharge_days=float(off.sum()) / 24.0,
         time_label=np.asarray(time.strftime("%m-%d %H:00"))[idx],
+        temp_out_mean_c=float(monthly.mean()),
+        temp_out_amplitude_k=amplitude,
+        floor_wave_k=wave[idx],
+        air_heat_capacity_wh_m3k=float(hl.air_heat_capacity_wh_m3k(elev, bd.air_heat_capacity_sea_level_j_m3k)),
+        soil_conductivity_w_mk=soil.conductivity_w_mk,
+        soil_heat_capacity_j_m3k=soil.heat_capacity_j_m3k,
     )
 
 
@@ -367,17 +391,34 @@ def _parasitics(code: Technology, p: dict[str, Any]) -> dict[str, Any]:
             "emitter_w_per_kw": p["air_source.emitter_pump_w_per_kw"]}
 
 
-def _house_arrays(houses: Houses, bd: BuildingDefaults) -> hl.HouseArrays:
+def _house_arrays(houses: Houses, bd: BuildingDefaults, climate: SeasonClimate) -> hl.HouseArrays:
+    """The RC network of each house, with the site's air heat capacity and soil (defaults where a
+    hand-built climate has none)."""
     classes, index = bd.class_list()
     keys = list(zip(np.asarray(houses.dwelling).tolist(), np.asarray(houses.envelope).tolist(), strict=True))
     try:
         cls = np.array([index[k] for k in keys], dtype=np.int64)
     except KeyError as exc:
         raise ValueError(f"unknown dwelling/envelope pair {exc.args[0]!r}") from None
+    soil = default_soil()
+    air = climate.air_heat_capacity_wh_m3k
     return hl.house_arrays(
-        houses.heated_area_m2, classes, cls, storey_height_m=bd.storey_height_m, depth_m=bd.depth_m,
-        cave_depth_m=bd.cave_depth_m, cave_width_m=bd.cave_width_m,
+        houses.heated_area_m2, classes, cls, **bd.geometry_kwargs(),
+        air_heat_capacity_wh_m3k=bd.air_heat_capacity_sea_level_j_m3k / 3600.0 if air is None else air,
+        soil_conductivity_w_mk=(soil.conductivity_w_mk if climate.soil_conductivity_w_mk is None
+                                else climate.soil_conductivity_w_mk),
+        soil_heat_capacity_j_m3k=(soil.heat_capacity_j_m3k if climate.soil_heat_capacity_j_m3k is None
+                                  else climate.soil_heat_capacity_j_m3k),
     )
+
+
+def _floor_boundary(climate: SeasonClimate, ha: hl.HouseArrays) -> tuple[float, FloatArray | None, FloatArray]:
+    """The floor's mean virtual ground temperature [°C], its hourly wave [K] (None: constant) and
+    the design value per house [°C] (ISO 13370 Annex C, F)."""
+    if climate.temp_out_mean_c is None:
+        return climate.temp_ground_c, None, np.full(ha.area_m2.shape[0], climate.temp_ground_c)
+    design = hl.floor_design_temperature_c(ha, climate.temp_out_mean_c, climate.temp_out_amplitude_k)
+    return climate.temp_out_mean_c, climate.floor_wave_k, design
 
 
 def _set_points(houses: Houses, bd: BuildingDefaults) -> FloatArray:
@@ -400,10 +441,7 @@ def _heated_zone(ha: hl.HouseArrays, share: FloatArray | None) -> hl.HouseArrays
     scaled by the heated share (the heated rooms keep the house's exposure per m²; the walls to
     unheated rooms count as adiabatic — a simplification the calibration of the service level
     absorbs: building/SOURCE.md)."""
-    if share is None:
-        return ha
-    f = np.asarray(share, dtype=float)
-    return hl.HouseArrays(**{k: np.asarray(v) * f for k, v in ha.__dict__.items()})
+    return ha if share is None else ha.scaled(share)
 
 
 def _row(x: np.ndarray) -> np.ndarray:
@@ -795,10 +833,12 @@ def _simulate(
     valley = period == PERIOD_VALLEY
     ctx = _Ctx(period=np.ascontiguousarray(period, dtype=np.int64), price=np.ascontiguousarray(price),
                keep_hourly=keep_hourly, need_elec=group_weights is not None)
-    ha = _heated_zone(_house_arrays(houses, bd), houses.heated_share)
+    ha = _heated_zone(_house_arrays(houses, bd, climate), houses.heated_share)
     sp = _set_points(houses, bd)
-    design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, climate.temp_ground_c,
-                                        climate.temp_earth_design_c, sp.max(axis=1))
+    floor_mean_c, floor_wave, floor_design_c = _floor_boundary(climate, ha)
+    design_all = hl.design_heat_load_kw(ha, climate.temp_design_c, floor_design_c,
+                                        climate.temp_earth_design_c, sp.max(axis=1), set_point_c=sp,
+                                        reheat_time_h=bd.reheat_time_h)
     out = {k: np.zeros((n, m)) for k in (
         "delivered", "unmet", "elec", "valley", "flat", "peak_e", "gas", "bio", "coal", "cost", "peak_kw", "solar",
         "minfluid")}
@@ -818,8 +858,10 @@ def _simulate(
         sl = slice(lo, min(n, lo + step))
         ha_c = ha.take(sl)
         demand = hl.simulate_heat_demand(
-            ha_c, climate.temp_air_c, climate.temp_ground_c, climate.temp_earth_c, climate.irr_south_w_m2,
-            climate.irr_north_w_m2, sp[sl], bd.internal_gain_w_m2, climate.warmup_hours,
+            ha_c, climate.temp_air_c, floor_mean_c, climate.temp_earth_c, climate.irr_south_w_m2,
+            climate.irr_north_w_m2, sp[sl], internal_gain_w_m2=bd.internal_gain_w_m2,
+            internal_convective_fraction=bd.internal_convective_fraction, warmup_hours=climate.warmup_hours,
+            floor_wave_k=floor_wave,
         )
         demand_total[sl] = demand.sum(axis=1)
         if hourly_demand is not None:

@@ -158,8 +158,11 @@ def test_user_weather_file_is_used(tmp_path, capsys):
         main(["simulate", str(path), "--weather", str(epw), "--site-name", "my village"])
     out = json.loads(capsys.readouterr().out)
     assert exc.value.code == 0
-    # the synthetic file is milder than Yanchi (annual mean 8 °C, no cold spells): less heat demand
-    assert 0 < out[0]["season_heat_demand_kwh"] < out[1]["season_heat_demand_kwh"]
+    # the synthetic file is about as cold as Yanchi (annual mean 7.9 °C, amplitude 13.8 K, no cold spells):
+    # on the same loess it needs 0.6 % less heat (11,413 against 11,487 kWh), but a user site's soil is
+    # ISO 13370's default for an unknown ground (sand/gravel, λ 2.0), whose floor loses more: 12,313 kWh
+    demand = [o["season_heat_demand_kwh"] for o in out]
+    assert 0 < demand[1] < demand[0] < 1.12 * demand[1]
 
 
 def test_weather_applies_to_houses_of_one_other_site_and_says_so(tmp_path, capsys):
