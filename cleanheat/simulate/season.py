@@ -516,7 +516,8 @@ def _run_method(
         return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan, sums)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
-                                                  p["storage.margin"], p["storage.backup_fraction"])
+                                                  p["storage.margin"], p["storage.backup_fraction"],
+                                                  p["storage.connection_kw"])
         sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
         return _MethodOut(sr.heat_kw, sr.unmet_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
     if code is Technology.GSHP:
@@ -829,4 +830,6 @@ def _simulate(
         hourly_electricity_kw=hourly_elec,
         hourly_unmet_kw=hourly_unmet,
         group_electric_kw=group_elec,
+        # the storage method's peak_electric_kw is capped at this household connection [kW]
+        extras={"storage_connection_kw": float(p["storage.connection_kw"])},
     )
