@@ -85,18 +85,20 @@ def reduce_hourly(delivered, unmet, elec, period, price, threshold):
 
 
 @njit(nogil=True, cache=True)
-def add_electricity(sums, h_elec, extra, period, price):
+def add_electricity(sums, h_elec, on, power_kw, period, price):
     """
-    Add ``extra`` electricity (n, h) [kW] to the hourly electricity ``h_elec`` (n, h) in place,
-    and recompute the electricity columns of ``sums`` (total, valley, flat, peak, cost, peak
-    power) from the new hourly values; the heat columns are left as they are. Used for a
-    parasitic load (the solar loop's pump) on top of a dispatch computed by :func:`dispatch_sums`.
+    Add a load of ``power_kw[i]`` [kW] in the hours ``on[i, t]`` (n, h) to the hourly electricity
+    ``h_elec`` (n, h) in place, and recompute the electricity columns of ``sums`` (total, valley,
+    flat, peak, cost, peak power) from the new hourly values; the heat columns are left as they
+    are. Used for a parasitic load (the solar loop's pump) on top of a dispatch computed by
+    :func:`dispatch_sums`.
     """
     n, nh = h_elec.shape
     for i in range(n):
         s = _no_sums(nh)
+        p_i = power_kw[i]
         for t in range(nh):
-            e = h_elec[i, t] + extra[i, t]
+            e = h_elec[i, t] + (p_i if on[i, t] else 0.0)
             h_elec[i, t] = e
             s = _add_hour(s, 0.0, 0.0, e, period[t], price[t], np.inf)
         for k in (S_ELEC, S_VALLEY, S_FLAT, S_PEAK_E, S_COST, S_PEAK_KW):

@@ -470,13 +470,15 @@ def _add_solar(sums: FloatArray, h_del: FloatArray | None, solar_kw: FloatArray,
     return None if h_del is None else solar_kw + h_del
 
 
-def _add_pump(sums: FloatArray, h_elec: FloatArray | None, pump_kw: FloatArray, ctx: _Ctx) -> FloatArray | None:
-    """The solar loop's pump electricity added to an auxiliary's hourly electricity and to its
-    electricity sums (in place, :func:`kernels.add_electricity`); the hourly electricity is
-    returned when the caller keeps it."""
+def _add_pump(sums: FloatArray | None, h_elec: FloatArray | None, st: solar_thermal.SolarTankResult, ctx: _Ctx
+              ) -> FloatArray | None:
+    """The solar loop's pump electricity added to an auxiliary's hourly electricity (in place) and
+    to its electricity sums (:func:`kernels.add_electricity`; ``sums`` None: hourly only); the
+    hourly electricity is returned when the caller keeps it."""
     assert h_elec is not None
-    kernels.add_electricity(sums, h_elec, np.ascontiguousarray(pump_kw), ctx.period, ctx.price)
-    return h_elec if (ctx.keep_hourly or ctx.need_elec) else None
+    kernels.add_electricity(np.zeros((h_elec.shape[0], kernels.N_SUMS)) if sums is None else sums, h_elec,
+                            st.pump_on, np.ascontiguousarray(st.pump_power_kw), ctx.period, ctx.price)
+    return h_elec if (ctx.keep_hourly or ctx.need_elec or sums is None) else None
 
 
 def _solar_tank(code: Technology, demand: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
@@ -537,13 +539,13 @@ def _run_method(
                 sums, heat, unmet, elec = _dispatch(st.rest_kw, aux_kw, np.ones((1, nh)), np.ones((1, nh)),
                                                     np.zeros(1), np.zeros(nh, dtype=bool), ctx_e)
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-                return _MethodOut(heat, unmet, _add_pump(sums, elec, st.pump_kw, ctx), zeros, zeros, zeros,
+                return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), zeros, zeros, zeros,
                                   solar_kwh, nan, sums)
             if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
                 sums, heat, unmet, elec = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p, ctx_e,
                                                       overrides.get("emitter_supply_c"))
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-                return _MethodOut(heat, unmet, _add_pump(sums, elec, st.pump_kw, ctx), zeros, zeros, zeros,
+                return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), zeros, zeros, zeros,
                                   solar_kwh, nan, sums)
             fuel = "gas_boiler" if kind == "gas" else "biomass"
             eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
@@ -552,7 +554,7 @@ def _run_method(
             gas = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.gas_kwh_per_m3"]) if kind == "gas" else zeros
             bio = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.biomass_kwh_per_kg"]) if kind != "gas" else zeros
             heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-            return _MethodOut(heat, unmet, _add_pump(sums, elec, st.pump_kw, ctx), gas, bio, zeros, solar_kwh, nan,
+            return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), gas, bio, zeros, solar_kwh, nan,
                               sums)
         nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
                                         p["gshp.extraction_w_per_m"])
@@ -561,8 +563,8 @@ def _run_method(
         gr, _nb, _bf = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
                                n_boreholes=overrides.get("solar_gshp.n_boreholes"),
                                emitter_c=overrides.get("emitter_supply_c"))
-        return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, gr.electricity_kw + st.pump_kw, zeros, zeros, zeros,
-                          solar_kwh, gr.temp_fluid_c.min(axis=1))
+        return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, _add_pump(None, gr.electricity_kw, st, ctx), zeros,
+                          zeros, zeros, solar_kwh, gr.temp_fluid_c.min(axis=1))
     if code is Technology.GAS_BOILER:
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
         eff = (p["gas_boiler.seasonal_efficiency_condensing"] if p["gas_boiler.condensing"]

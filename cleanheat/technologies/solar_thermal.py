@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from cleanheat.units import FloatArray, Numeric
+from cleanheat.units import BoolArray, FloatArray, Numeric
 
 __all__ = [
     "aperture_area_m2",
@@ -375,7 +375,15 @@ class SolarTankResult:
     solar_kw: FloatArray
     collected_kw: FloatArray
     rest_kw: FloatArray
-    pump_kw: FloatArray
+    pump_on: BoolArray
+    """Hours the loop's pump runs, (n_houses, n_hours)."""
+    pump_power_kw: FloatArray
+    """The pump's electric power per house, (n_houses,). [kW]"""
+
+    @property
+    def pump_kw(self) -> FloatArray:
+        """Electricity of the loop's pump by hour, (n_houses, n_hours). [kW]"""
+        return self.pump_on * self.pump_power_kw[:, None]
 
 
 def simulate_solar_tank(
@@ -469,7 +477,7 @@ def simulate_solar_tank(
     solar = np.empty_like(demand)
     collected = np.empty_like(demand)
     rest = np.empty_like(demand)
-    pump = np.empty_like(demand)
+    pump_on = np.empty(demand.shape, dtype=np.bool_)
     f = np.ascontiguousarray
 
     def per_house(x: Any, scale: float = 1.0) -> FloatArray:
@@ -477,18 +485,29 @@ def simulate_solar_tank(
 
     _tank_hours(f(demand), f(poa_w_m2, dtype=float), f(k), f(temp_air_c, dtype=float), f(t_use_rows),
                 per_house(area), per_house(mc_kwh_k), per_house(ua_kw_k), per_house(loop_ua_w_k, 1e-3),
-                per_house(loop_heat_capacity_kj_k, 1.0 / 3600.0), per_house(pump_w, 1e-3), float(eta0),
-                float(a1_w_m2k), float(a2_w_m2k2), float(temp_tank_env_c), float(temp_tank_max_c),
-                float(collector_offset_k), solar, collected, rest, pump)
-    return SolarTankResult(solar_kw=solar, collected_kw=collected, rest_kw=rest, pump_kw=pump)
+                per_house(loop_heat_capacity_kj_k, 1.0 / 3600.0), float(eta0), float(a1_w_m2k), float(a2_w_m2k2),
+                float(temp_tank_env_c), float(temp_tank_max_c), float(collector_offset_k), solar, collected, rest,
+                pump_on)
+    return SolarTankResult(solar_kw=solar, collected_kw=collected, rest_kw=rest, pump_on=pump_on,
+                           pump_power_kw=per_house(pump_w, 1e-3))
 
+
+@njit(inline="always", cache=True)
+def _serve(tt, q_col, mc, ua, temp_env, t_use, d, temp_max):
+    """Tank balance of one hour: collector heat in, loss to the surroundings, the house's draw down
+    to the usable temperature; returns the new tank temperature (capped) and the heat used."""
+    tt = tt + (q_col - ua * (tt - temp_env)) / mc
+    avail = max(tt - t_use, 0.0) * mc
+    use = d if d < avail else avail
+    return min(tt - use / mc, temp_max), use
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _tank_hours(demand, poa, iam, temp_air, temp_use, area, mc_kwh_k, ua_kw_k, loop_ua_kw_k, loop_c_kwh_k,
-                pump_kw, eta0, a1, a2, temp_env, temp_max, offset, solar, collected, rest, pump):
+                eta0, a1, a2, temp_env, temp_max, offset, solar, collected, rest, pump_on):
     """The hour loop of :func:`simulate_solar_tank`, compiled, house by house (same arithmetic
     as :func:`collector_efficiency` and the loop and tank balance). ``temp_use`` is (1, h),
-    shared, or (n, h)."""
+    shared, or (n, h); ``pump_on`` (n, h) is written with the hours the loop runs. Sunny and
+    dark hours run separate house loops (the branch is the same for every house of a block)."""
     n, n_hours = demand.shape
     shared_use = temp_use.shape[0] == 1
     block = 32  # houses stepped together: independent chains that the CPU overlaps (and vectorises)
@@ -505,35 +524,36 @@ def _tank_hours(demand, poa, iam, temp_air, temp_use, area, mc_kwh_k, ua_kw_k, l
             g = poa[h]
             t_a = temp_air[h]
             g_eff = eta0 * iam[h] * g
-            sunny = g > 1.0
-            for i in range(i0, i1):
-                j = i - i0
-                tt = t_tank[j]
-                mc = mc_kwh_k[i]
-                q_col = 0.0
-                p_el = 0.0
-                on = False
-                if sunny:
+            t_use_h = temp_use[0, h]
+            if g > 1.0:
+                for i in range(i0, i1):
+                    j = i - i0
+                    tt = t_tank[j]
                     dt = (tt + offset) - t_a
                     q = area[i] * (g_eff - a1 * dt - a2 * dt * dt) / 1000.0 - loop_ua_kw_k[i] * dt
-                    if q > 0.0:
-                        on = True
-                        if not was_on[j]:
-                            debt[j] = loop_c_kwh_k[i] * dt
-                        pay = q if q < debt[j] else debt[j]
-                        debt[j] -= pay
-                        q_col = q - pay
-                        p_el = pump_kw[i]
-                if not on:
+                    on = q > 0.0
+                    owed = loop_c_kwh_k[i] * dt if not was_on[j] else debt[j]
+                    owed = owed if on else 0.0
+                    pay = q if q < owed else owed
+                    q_col = q - pay if on else 0.0
+                    debt[j] = owed - pay
+                    was_on[j] = on
+                    d = demand[i, h]
+                    t_tank[j], use = _serve(tt, q_col, mc_kwh_k[i], ua_kw_k[i], temp_env,
+                                            t_use_h if shared_use else temp_use[i, h], d, temp_max)
+                    solar[i, h] = use
+                    collected[i, h] = q_col
+                    rest[i, h] = d - use
+                    pump_on[i, h] = on
+            else:
+                for i in range(i0, i1):
+                    j = i - i0
                     debt[j] = 0.0
-                was_on[j] = on
-                tt = tt + (q_col - ua_kw_k[i] * (tt - temp_env)) / mc
-                t_use = temp_use[0 if shared_use else i, h]
-                avail = max(tt - t_use, 0.0) * mc
-                d = demand[i, h]
-                use = d if d < avail else avail
-                t_tank[j] = min(tt - use / mc, temp_max)
-                solar[i, h] = use
-                collected[i, h] = q_col
-                rest[i, h] = d - use
-                pump[i, h] = p_el
+                    was_on[j] = False
+                    d = demand[i, h]
+                    t_tank[j], use = _serve(t_tank[j], 0.0, mc_kwh_k[i], ua_kw_k[i], temp_env,
+                                            t_use_h if shared_use else temp_use[i, h], d, temp_max)
+                    solar[i, h] = use
+                    collected[i, h] = 0.0
+                    rest[i, h] = d - use
+                    pump_on[i, h] = False

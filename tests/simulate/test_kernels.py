@@ -150,11 +150,13 @@ def test_add_electricity_equals_numpy():
     rng = np.random.default_rng(5)
     n, nh = 4, 100
     dl, u, e = rng.random((n, nh)), rng.random((n, nh)) * 0.03, rng.random((n, nh))
-    extra = rng.random((n, nh)) * (rng.random((n, nh)) > 0.5)
+    on = rng.random((n, nh)) > 0.5
+    power = rng.random(n)
+    extra = on * power[:, None]
     ctx = _ctx(nh)
     sums = kernels.reduce_hourly(dl, u, e, ctx.period, ctx.price, THRESHOLD)
     h_elec = e.copy()
-    kernels.add_electricity(sums, h_elec, extra, ctx.period, ctx.price)
+    kernels.add_electricity(sums, h_elec, on, power, ctx.period, ctx.price)
     assert_allclose(h_elec, e + extra, rtol=0)
     assert_allclose(sums, _numpy_sums(dl, u, e + extra, ctx.period, ctx.price), rtol=1e-12)
 
@@ -169,8 +171,8 @@ def test_tank_kernel_compiled_equals_python():
     poa = np.clip(np.sin(np.pi * (hod - 7) / 10), 0, None) * 700
     args = (rng.random((n, nh)) * 4, poa, 0.9 + 0.1 * rng.random(nh), -5 + 5 * rng.random(nh),
             30 + 10 * rng.random((n, nh)), np.full(n, 6.3), np.full(n, 0.35), np.full(n, 2.5e-3),
-            np.full(n, 6e-3), np.full(n, 0.02), np.full(n, 0.04), 0.6, 1.6, 0.008, 15.0, 95.0, 5.0)
-    outs = [tuple(np.empty((n, nh)) for _ in range(4)) for _ in range(2)]
+            np.full(n, 6e-3), np.full(n, 0.02), 0.6, 1.6, 0.008, 15.0, 95.0, 5.0)
+    outs = [tuple(np.empty((n, nh)) for _ in range(3)) + (np.empty((n, nh), dtype=bool),) for _ in range(2)]
     solar_thermal._tank_hours(*args, *outs[0])
     solar_thermal._tank_hours.py_func(*args, *outs[1])
     for a, b in zip(*outs, strict=True):
