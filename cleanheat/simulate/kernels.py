@@ -8,7 +8,10 @@ way; hourly arrays are written only when a caller asks for them. They release th
 (``nogil``), so the methods still run two at a time in threads.
 
 Each kernel repeats the arithmetic of the numpy model it replaces, operation for operation, so
-the results agree to rounding (sums are taken in a different order: ~1e-15 relative).
+the results agree to rounding (sums are taken in a different order: ~1e-15 relative);
+``tests/simulate/test_kernels.py`` holds each kernel equal to its numpy model on the same inputs.
+The season totals of an hour are added by one helper, :func:`_add_hour`, that numba inlines
+into every kernel (the running sums stay scalars in registers).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["N_SUMS", "N_BOUNDARY", "reduce_hourly", "dispatch_sums", "dispatch_hp_sums"]
+__all__ = ["N_SUMS", "N_BOUNDARY", "reduce_hourly", "dispatch_sums", "dispatch_hp_sums", "add_electricity"]
 
 N_SUMS = 9
 """Columns of a sums array: delivered, unmet, unmet hours, electricity, valley, flat, peak
@@ -32,49 +35,82 @@ backup heater, compressor electricity (with cycling), source-side pump, standby,
 B_Q_HP, B_Q_AUX, B_E_UNIT, B_E_SOURCE, B_E_STANDBY, B_E_EMITTER = range(N_BOUNDARY)
 
 
+@njit(inline="always")
+def _no_sums(nh):
+    """Running season totals before the first hour: zeros, and a peak of −∞ (0 without hours)."""
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -np.inf if nh else 0.0)
+
+
+@njit(inline="always")
+def _add_hour(s, dl, u, e, per, pr, threshold):
+    """One hour added to the running totals ``s`` (the columns of :data:`N_SUMS`): delivered
+    heat ``dl``, unmet heat ``u`` [kWh], electricity ``e`` [kWh] in tariff period ``per`` at
+    price ``pr`` [CNY/kWh]; an hour with ``u > threshold`` counts as under-heated."""
+    s_d, s_u, s_uh, s_e, s_v, s_f, s_p, s_c, pk = s
+    s_d += dl
+    s_u += u
+    if u > threshold:
+        s_uh += 1.0
+    s_e += e
+    if per == 0:
+        s_v += e
+    elif per == 1:
+        s_f += e
+    elif per == 2:
+        s_p += e
+    s_c += e * pr
+    if e > pk:
+        pk = e
+    return (s_d, s_u, s_uh, s_e, s_v, s_f, s_p, s_c, pk)
+
+
+@njit(inline="always")
+def _store(out, i, s):
+    """Write the totals ``s`` into row ``i`` of a sums array."""
+    out[i, 0] = s[0]
+    out[i, 1] = s[1]
+    out[i, 2] = s[2]
+    out[i, 3] = s[3]
+    out[i, 4] = s[4]
+    out[i, 5] = s[5]
+    out[i, 6] = s[6]
+    out[i, 7] = s[7]
+    out[i, 8] = s[8]
+
+
 @njit(nogil=True, cache=True)
 def reduce_hourly(delivered, unmet, elec, period, price, threshold):
     """Season totals of hourly arrays (n, h): the sums columns of :data:`N_SUMS`."""
     n, nh = delivered.shape
     out = np.zeros((n, N_SUMS))
     for i in range(n):
-        s_d = 0.0
-        s_u = 0.0
-        s_uh = 0.0
-        s_e = 0.0
-        s_v = 0.0
-        s_f = 0.0
-        s_p = 0.0
-        s_c = 0.0
-        pk = -np.inf if nh else 0.0
+        s = _no_sums(nh)
         for t in range(nh):
-            u = unmet[i, t]
-            e = elec[i, t]
-            s_d += delivered[i, t]
-            s_u += u
-            if u > threshold:
-                s_uh += 1.0
-            s_e += e
-            per = period[t]
-            if per == 0:
-                s_v += e
-            elif per == 1:
-                s_f += e
-            elif per == 2:
-                s_p += e
-            s_c += e * price[t]
-            if e > pk:
-                pk = e
-        out[i, 0] = s_d
-        out[i, 1] = s_u
-        out[i, 2] = s_uh
-        out[i, 3] = s_e
-        out[i, 4] = s_v
-        out[i, 5] = s_f
-        out[i, 6] = s_p
-        out[i, 7] = s_c
-        out[i, 8] = pk
+            s = _add_hour(s, delivered[i, t], unmet[i, t], elec[i, t], period[t], price[t], threshold)
+        _store(out, i, s)
     return out
+
+
+@njit(nogil=True, cache=True)
+def add_electricity(sums, h_elec, on, power_kw, period, price):
+    """
+    Add a load of ``power_kw[i]`` [kW] in the hours ``on[i, t]`` (n, h) to the hourly electricity
+    ``h_elec`` (n, h) in place, and recompute the electricity columns of ``sums`` (total, valley,
+    flat, peak, cost, peak power) from the new hourly values; the heat columns are left as they
+    are. Used for a parasitic load (the solar loop's pump) on top of a dispatch computed by
+    :func:`dispatch_sums`.
+    """
+    n, nh = h_elec.shape
+    for i in range(n):
+        s = _no_sums(nh)
+        p_i = power_kw[i]
+        for t in range(nh):
+            e = h_elec[i, t] + (p_i if on[i, t] else 0.0)
+            h_elec[i, t] = e
+            s = _add_hour(s, 0.0, 0.0, e, period[t], price[t], np.inf)
+        for k in (S_ELEC, S_VALLEY, S_FLAT, S_PEAK_E, S_COST, S_PEAK_KW):
+            sums[i, k] = s[k]
+    return sums
 
 
 @njit(nogil=True, cache=True)
@@ -106,15 +142,7 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
         ai = aux_i[i]
         rc = 0 if shared_cap else i
         rp = 0 if shared_cop else i
-        s_d = 0.0
-        s_u = 0.0
-        s_uh = 0.0
-        s_e = 0.0
-        s_v = 0.0
-        s_f = 0.0
-        s_p = 0.0
-        s_c = 0.0
-        pk = -np.inf if nh else 0.0
+        s = _no_sums(nh)
         for t in range(nh):
             d = demand[i, t]
             cap = ci * cap_rows[rc, t]
@@ -130,30 +158,8 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
                 h_unmet[i, t] = u
             if write_elec:
                 h_elec[i, t] = e
-            s_d += dl
-            s_u += u
-            if u > threshold:
-                s_uh += 1.0
-            s_e += e
-            per = period[t]
-            if per == 0:
-                s_v += e
-            elif per == 1:
-                s_f += e
-            elif per == 2:
-                s_p += e
-            s_c += e * price[t]
-            if e > pk:
-                pk = e
-        out[i, 0] = s_d
-        out[i, 1] = s_u
-        out[i, 2] = s_uh
-        out[i, 3] = s_e
-        out[i, 4] = s_v
-        out[i, 5] = s_f
-        out[i, 6] = s_p
-        out[i, 7] = s_c
-        out[i, 8] = pk
+            s = _add_hour(s, dl, u, e, period[t], price[t], threshold)
+        _store(out, i, s)
     return out
 
 

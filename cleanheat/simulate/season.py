@@ -9,6 +9,7 @@ carries from one hour to the next) or over the eleven methods, never over houses
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import logging
@@ -85,6 +86,9 @@ class SeasonClimate:
     """Site soil λ; None: ISO 13370's default (``climate.soil_conductivity_default_w_mk``). [W/(m K)]"""
     soil_heat_capacity_j_m3k: float | None = None
     """Site soil ρc; None: ISO 13370's default. [J/(m³ K)]"""
+    collector_iam: FloatArray | None = None
+    """Effective incidence-angle modifier of the collector's irradiance by hour
+    (:func:`cleanheat.technologies.solar_thermal.collector_irradiance`); None: 1. [unitless]"""
 
     @property
     def season_hours(self) -> int:
@@ -258,7 +262,10 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
 
     south, north = plane(90.0, 180.0), plane(90.0, 0.0)
     tilt = min(90.0, abs(lat) + float(tp["solar.tilt_above_latitude_deg"]))
-    poa = plane(tilt, 180.0)
+    iam_t = np.asarray(tp["solar.iam_transversal_points"], dtype=float)
+    poa, iam = solar_thermal.collector_irradiance(
+        time, lat, lon, elev, ghi, dni, dhi, tilt, 180.0, iam_t[:, 0], iam_t[:, 1],
+        float(tp["solar.iam_longitudinal_b0"]), float(tp["solar.iam_diffuse"]))
     doy = np.asarray(time.day_of_year, dtype=float)
     monthly = np.array([temp[np.asarray(time.month) == m].mean() for m in range(1, 13)])
     amplitude = float(monthly.max() - monthly.min()) / 2.0
@@ -272,7 +279,7 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
     off = ~mask
     rech = solar_thermal.collector_yield_fixed_temperature_kwh(
         poa[off], temp[off], float(tp["solar_gshp.recharge_collector_temp_c"]),
-        float(tp["solar.eta0"]), float(tp["solar.a1_w_m2k"]), float(tp["solar.a2_w_m2k2"]))
+        float(tp["solar.eta0"]), float(tp["solar.a1_w_m2k"]), float(tp["solar.a2_w_m2k2"]), iam[off])
     return SeasonClimate(
         site=str(site.name),
         temp_air_c=temp[idx],
@@ -294,6 +301,7 @@ def season_climate(site: Any, year: Any, *, warmup_days: int = 7, on: dt.date = 
         air_heat_capacity_wh_m3k=float(hl.air_heat_capacity_wh_m3k(elev, bd.air_heat_capacity_sea_level_j_m3k)),
         soil_conductivity_w_mk=soil.conductivity_w_mk,
         soil_heat_capacity_j_m3k=soil.heat_capacity_j_m3k,
+        collector_iam=iam[idx],
     )
 
 
@@ -611,6 +619,42 @@ def _add_solar(sums: FloatArray, h_del: FloatArray | None, solar_kw: FloatArray,
     return None if h_del is None else solar_kw + h_del
 
 
+def _add_pump(sums: FloatArray | None, h_elec: FloatArray | None, st: solar_thermal.SolarTankResult, ctx: _Ctx
+              ) -> FloatArray | None:
+    """The solar loop's pump electricity added to an auxiliary's hourly electricity (in place) and
+    to its electricity sums (:func:`kernels.add_electricity`; ``sums`` None: hourly only); the
+    hourly electricity is returned when the caller keeps it."""
+    assert h_elec is not None
+    kernels.add_electricity(np.zeros((h_elec.shape[0], kernels.N_SUMS)) if sums is None else sums, h_elec,
+                            st.pump_on, np.ascontiguousarray(st.pump_power_kw), ctx.period, ctx.price)
+    return h_elec if (ctx.keep_hourly or ctx.need_elec or sums is None) else None
+
+
+def _solar_tank(code: Technology, demand: FloatArray, area: FloatArray, c: SeasonClimate, p: dict[str, Any],
+                overrides: dict[str, Any]) -> tuple[solar_thermal.SolarTankResult, FloatArray, FloatArray]:
+    """The collectors, loop and tank of a solar method: hourly result, aperture [m²] and season
+    solar heat [kWh] per house. The tank serves the emitter from its heating-curve supply
+    temperature (the house's ``emitter_supply_c``, else ``solar.emitter``'s) plus
+    ``solar.use_approach_k``."""
+    n = demand.shape[0]
+    t_o = c.season(c.temp_air_c)
+    prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
+    tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
+                       dtype=float) * np.ones(n)
+    aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"], p["solar.tube_diameter_m"]))
+    t_use = _supply(t_o, p[f"emitters.{p['solar.emitter']}_supply_c"], overrides.get("emitter_supply_c"), c) \
+        + p["solar.use_approach_k"]
+    st = solar_thermal.simulate_solar_tank(
+        demand, c.season(c.poa_collector_w_m2), t_o, aperture, tubes * p["solar.tank_l_per_tube"],
+        temp_tank_env_c=p["solar.tank_env_c"], temp_tank_max_c=p["solar.tank_max_c"], temp_use_c=t_use,
+        eta0=p["solar.eta0"], a1_w_m2k=p["solar.a1_w_m2k"], a2_w_m2k2=p["solar.a2_w_m2k2"],
+        iam=None if c.collector_iam is None else c.season(c.collector_iam), tank_ua_w_k=p["solar.tank_ua_w_k"],
+        loop_ua_w_k=p["solar.pipe_loss_w_mk"] * p["solar.pipe_length_m"],
+        loop_heat_capacity_kj_k=p["solar.loop_heat_capacity_kj_m2k"] * aperture, pump_w=p["solar.pump_w"],
+    )
+    return st, aperture, st.solar_kw.sum(axis=1)
+
+
 def _run_method(
     code: Technology, demand: FloatArray, design: FloatArray, area: FloatArray, c: SeasonClimate,
     valley: np.ndarray, p: dict[str, Any], overrides: dict[str, Any], ctx: _Ctx,
@@ -618,7 +662,6 @@ def _run_method(
     n = demand.shape[0]
     zeros = np.zeros(n)
     nan = np.full(n, np.nan)
-    t_o = c.season(c.temp_air_c)
     if code in (Technology.FAN_HEATER_DIRECT, Technology.ASHP_WATER, Technology.CO2_ASHP, Technology.OTHER_HIGH_TECH):
         sums, heat, unmet, elec, bnd = _air_source(code, demand, design, area, c, p, ctx,
                                                    overrides.get("emitter_supply_c"),
@@ -626,7 +669,8 @@ def _run_method(
         return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, zeros, nan, sums, bnd)
     if code is Technology.STORAGE_ELECTRIC:
         size = storage_heater.size_storage_heater(design, int(valley[:24].sum()), p["storage.storage_ratio"],
-                                                  p["storage.margin"], p["storage.backup_fraction"])
+                                                  p["storage.margin"], p["storage.backup_fraction"],
+                                                  p["storage.connection_kw"])
         sr = storage_heater.simulate_storage_heater(demand, valley, size, p["storage.standing_loss_per_h"])
         return _MethodOut(sr.heat_kw, sr.unmet_kw, sr.electricity_kw, zeros, zeros, zeros, zeros, nan)
     if code is Technology.GSHP:
@@ -635,40 +679,34 @@ def _run_method(
         return _MethodOut(gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, zeros,
                           gr.temp_fluid_c.min(axis=1), boundary=bnd)
     if code in (Technology.SOLAR_AUX, Technology.SOLAR_GSHP_SEASONAL):
-        prefix = "solar" if code is Technology.SOLAR_AUX else "solar_gshp"
-        tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
-                           dtype=float) * np.ones(n)
-        aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"],
-                                                             p["solar.tube_diameter_m"]))
-        st = solar_thermal.simulate_solar_tank(
-            demand, c.season(c.poa_collector_w_m2), t_o, aperture, tubes * p["solar.tank_l_per_tube"],
-            eta0=p["solar.eta0"], a1_w_m2k=p["solar.a1_w_m2k"], a2_w_m2k2=p["solar.a2_w_m2k2"],
-            tank_ua_w_k=p["solar.tank_ua_w_k"], temp_use_min_c=p["solar.use_min_c"],
-        )
-        solar_kwh = st.solar_kw.sum(axis=1)
+        st, aperture, solar_kwh = _solar_tank(code, demand, area, c, p, overrides)
         if code is Technology.SOLAR_AUX:
             aux_kw = np.broadcast_to(np.asarray(overrides.get(
                 "solar.aux_kw", np.maximum(p["solar.aux_min_kw"], p["solar.aux_fraction"] * design))), (n,))
             kind = str(p["solar.aux_kind"])
+            ctx_e = dataclasses.replace(ctx, need_elec=True)  # the pump's power is added to the hourly electricity
             if kind == "electric":  # as direct_electric.simulate_direct_electric, in one compiled pass
                 nh = demand.shape[1]
                 sums, heat, unmet, elec = _dispatch(st.rest_kw, aux_kw, np.ones((1, nh)), np.ones((1, nh)),
-                                                    np.zeros(1), np.zeros(nh, dtype=bool), ctx)
+                                                    np.zeros(1), np.zeros(nh, dtype=bool), ctx_e)
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums)
+                return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), zeros, zeros, zeros,
+                                  solar_kwh, nan, sums)
             if kind == "heat_pump":  # an ashp_water unit (with its backup for extreme cold) on the rest
-                sums, heat, unmet, elec, bnd = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p, ctx,
-                                                           overrides.get("emitter_supply_c"))
+                sums, heat, unmet, elec, bnd = _air_source(Technology.ASHP_WATER, st.rest_kw, design, area, c, p,
+                                                           ctx_e, overrides.get("emitter_supply_c"))
                 heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-                return _MethodOut(heat, unmet, elec, zeros, zeros, zeros, solar_kwh, nan, sums, bnd)
+                return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), zeros, zeros, zeros,
+                                  solar_kwh, nan, sums, bnd)
             fuel = "gas_boiler" if kind == "gas" else "biomass"
             eff = p["gas_boiler.seasonal_efficiency"] if kind == "gas" else p["biomass.seasonal_efficiency"]
             sums, heat, unmet, elec, fuel_kwh = _combustion(st.rest_kw, aux_kw, float(eff),
-                                                            p[f"{fuel}.aux_electricity_ratio"], ctx)
+                                                            p[f"{fuel}.aux_electricity_ratio"], ctx_e)
             gas = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.gas_kwh_per_m3"]) if kind == "gas" else zeros
             bio = combustion.fuel_quantity(fuel_kwh, 3.6 * p["ncv.biomass_kwh_per_kg"]) if kind != "gas" else zeros
             heat = _add_solar(sums, heat, st.solar_kw, solar_kwh)
-            return _MethodOut(heat, unmet, elec, gas, bio, zeros, solar_kwh, nan, sums)
+            return _MethodOut(heat, unmet, _add_pump(sums, elec, st, ctx), gas, bio, zeros, solar_kwh, nan,
+                              sums)
         nb = ground_loop.borehole_count(design, p["gshp.cop_design"], p["gshp.borehole_length_m"],
                                         p["gshp.extraction_w_per_m"])
         injected_kwh = aperture * c.recharge_yield_kwh_m2 * p["solar_gshp.recharge_efficiency"]
@@ -676,8 +714,8 @@ def _run_method(
         gr, _nb, _bf, bnd = _ground(st.rest_kw, design, area, c, p, recharge_w_per_m=recharge,
                                     n_boreholes=overrides.get("solar_gshp.n_boreholes"),
                                     emitter_c=overrides.get("emitter_supply_c"))
-        return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, gr.electricity_kw, zeros, zeros, zeros, solar_kwh,
-                          gr.temp_fluid_c.min(axis=1), boundary=bnd)
+        return _MethodOut(st.solar_kw + gr.heat_kw, gr.unmet_kw, _add_pump(None, gr.electricity_kw, st, ctx), zeros,
+                          zeros, zeros, solar_kwh, gr.temp_fluid_c.min(axis=1), boundary=bnd)
     if code is Technology.GAS_BOILER:
         cap = np.maximum(p["gas_boiler.capacity_kw"], design)
         eff = (p["gas_boiler.seasonal_efficiency_condensing"] if p["gas_boiler.condensing"]
@@ -971,4 +1009,6 @@ def _simulate(
         group_electric_kw=group_elec,
         spf_h2=spf_h2,
         spf_h4=spf_h4,
+        # the storage method's peak_electric_kw is capped at this household connection [kW]
+        extras={"storage_connection_kw": float(p["storage.connection_kw"])},
     )
