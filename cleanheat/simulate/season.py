@@ -457,12 +457,15 @@ def _row(x: np.ndarray) -> np.ndarray:
     return x if x.ndim == 2 else x[None, :]
 
 
-def _supply(t_o: FloatArray, default_c: float, emitter_c: FloatArray | None, c: SeasonClimate) -> FloatArray:
-    """Heating-curve supply temperature: shared (n_hours,) or per house (n_houses, n_hours). [°C]"""
+def _supply(t_o: FloatArray, default_c: float, emitter_c: FloatArray | None, c: SeasonClimate,
+            p: dict[str, Any]) -> FloatArray:
+    """Heating-curve supply temperature: shared (n_hours,) or per house (n_houses, n_hours); the
+    curve's foot point and mild-weather floor are ``emitters.curve_room_c`` / ``curve_supply_min_c``. [°C]"""
+    room, low = float(p["emitters.curve_room_c"]), float(p["emitters.curve_supply_min_c"])
     if emitter_c is None:
-        return np.asarray(heat_pump.supply_temperature_c(t_o, default_c, c.temp_design_c))
+        return np.asarray(heat_pump.supply_temperature_c(t_o, default_c, c.temp_design_c, room, low))
     design_c = np.where(np.isnan(emitter_c), default_c, emitter_c)
-    return np.asarray(heat_pump.supply_temperature_c(t_o[None, :], design_c[:, None], c.temp_design_c))
+    return np.asarray(heat_pump.supply_temperature_c(t_o[None, :], design_c[:, None], c.temp_design_c, room, low))
 
 
 def _air_source(
@@ -498,14 +501,14 @@ def _air_source(
             dt_d = sup_d - float(p["co2_ashp.return_design_c"])
             if emitter_c is None:
                 _t_s, t_ret = heat_pump.co2_supply_return_c(t_o, sup_d, dt_d, c.temp_design_c,
-                                                           p["co2_ashp.supply_min_c"])
+                                                           p["co2_ashp.supply_min_c"], p["emitters.curve_room_c"])
             else:
                 has = ~np.isnan(emitter_c)
                 e_dt = np.full(emitter_c.shape, dt_d) if emitter_dt is None else emitter_dt
                 s_h = np.where(has, emitter_c, sup_d)[:, None]
                 dt_h = np.where(has & ~np.isnan(e_dt), e_dt, dt_d)[:, None]
                 _t_s, t_ret = heat_pump.co2_supply_return_c(t_o[None, :], s_h, dt_h, c.temp_design_c,
-                                                           p["co2_ashp.supply_min_c"])
+                                                           p["co2_ashp.supply_min_c"], p["emitters.curve_room_c"])
             t_ret = np.asarray(t_ret)
             cop = np.asarray(heat_pump.cop_co2_transcritical(
                 t_o, t_ret, p["co2_ashp.supply_c"], p["co2_ashp.eta_isentropic"], p["co2_ashp.system_factor"],
@@ -513,7 +516,7 @@ def _air_source(
             )) * defrost
             aux_frac, min_kw = p["co2_ashp.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         elif code is Technology.OTHER_HIGH_TECH:
-            t_sup = _supply(t_o, p["other_high_tech.supply_design_c"], emitter_c, c)
+            t_sup = _supply(t_o, p["other_high_tech.supply_design_c"], emitter_c, c, p)
             cop = np.asarray(heat_pump.cop_carnot_fraction(t_o, t_sup, p["other_high_tech.eta_carnot"],
                                                            p["other_high_tech.approach_k"])) * defrost
             running = running & (t_sup <= heat_pump.max_supply_temperature_c(
@@ -521,7 +524,7 @@ def _air_source(
             aux_frac, min_kw = p["other_high_tech.aux_fraction"], p["ashp_water.min_capacity_kw_per_60m2"]
         else:  # ASHP_WATER
             coef = heat_pump.fit_log_bilinear(p["air_source.cop_points"])
-            t_sup = _supply(t_o, p["ashp_water.supply_design_c"], emitter_c, c)
+            t_sup = _supply(t_o, p["ashp_water.supply_design_c"], emitter_c, c, p)
             cop = np.asarray(heat_pump.cop_log_bilinear(t_o, t_sup, coef)) * defrost
             # the unit cannot run where the heating curve asks for more than it can reach
             running = running & (t_sup <= heat_pump.max_supply_temperature_c(
@@ -563,7 +566,7 @@ def _ground(
     bf = _ground_field(p)
     nb = n_boreholes if n_boreholes is not None else ground_loop.borehole_count(
         design, p["gshp.cop_design"], bf.length_m, p["gshp.extraction_w_per_m"])
-    t_sup = _row(_supply(t_o, p["gshp.supply_design_c"], emitter_c, c))
+    t_sup = _row(_supply(t_o, p["gshp.supply_design_c"], emitter_c, c, p))
     cap = np.maximum(p["gshp.min_capacity_kw_per_60m2"] * area / 60.0, design)
     def run(rows: np.ndarray, nb_rows: IntArray) -> ground_loop.GroundLoopResult:
         return ground_loop.simulate_ground_loop(
@@ -642,7 +645,7 @@ def _solar_tank(code: Technology, demand: FloatArray, area: FloatArray, c: Seaso
     tubes = np.asarray(overrides.get(f"{prefix}.tubes", p[f"{prefix}.tubes_per_60m2"] * area / 60.0),
                        dtype=float) * np.ones(n)
     aperture = np.asarray(solar_thermal.aperture_area_m2(tubes, p["solar.tube_length_m"], p["solar.tube_diameter_m"]))
-    t_use = _supply(t_o, p[f"emitters.{p['solar.emitter']}_supply_c"], overrides.get("emitter_supply_c"), c) \
+    t_use = _supply(t_o, p[f"emitters.{p['solar.emitter']}_supply_c"], overrides.get("emitter_supply_c"), c, p) \
         + p["solar.use_approach_k"]
     st = solar_thermal.simulate_solar_tank(
         demand, c.season(c.poa_collector_w_m2), t_o, aperture, tubes * p["solar.tank_l_per_tube"],
