@@ -3,7 +3,7 @@
 =====================  ======================================================================
 code                   components
 =====================  ======================================================================
-fan_heater_direct      air-to-air heat pump (tender COP points) + direct heater + electric
+fan_heater_direct      air-to-air heat pump (the air-to-water table's 35 °C column) + direct heater + electric
                        kang, the electric part only below −7 °C (guide)
 ashp_water             low-ambient air-to-water heat pump (log-bilinear datasheet fit), heating
                        curve, defrost, electric backup
