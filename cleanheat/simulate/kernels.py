@@ -202,21 +202,13 @@ def dispatch_hp_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, 
         p_em = emitter_kw_i[i]
         rc = 0 if shared_cap else i
         rp = 0 if shared_cop else i
-        s_d = 0.0
-        s_u = 0.0
-        s_uh = 0.0
-        s_e = 0.0
-        s_v = 0.0
-        s_f = 0.0
-        s_p = 0.0
-        s_c = 0.0
+        s = _no_sums(nh)
         q_hp = 0.0
         q_aux = 0.0
         e_unit = 0.0
         e_src = 0.0
         e_sb = 0.0
         e_emit = 0.0
-        pk = -np.inf if nh else 0.0
         for t in range(nh):
             d = demand[i, t]
             cap = ci * cap_rows[rc, t]
@@ -250,36 +242,14 @@ def dispatch_hp_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, 
                 h_unmet[i, t] = u
             if write_elec:
                 h_elec[i, t] = e
-            s_d += dl
-            s_u += u
-            if u > threshold:
-                s_uh += 1.0
-            s_e += e
-            per = period[t]
-            if per == 0:
-                s_v += e
-            elif per == 1:
-                s_f += e
-            elif per == 2:
-                s_p += e
-            s_c += e * price[t]
-            if e > pk:
-                pk = e
+            s = _add_hour(s, dl, u, e, period[t], price[t], threshold)
             q_hp += hp
             q_aux += a
             e_unit += ec
             e_src += es
             e_sb += eb
             e_emit += ee
-        out[i, 0] = s_d
-        out[i, 1] = s_u
-        out[i, 2] = s_uh
-        out[i, 3] = s_e
-        out[i, 4] = s_v
-        out[i, 5] = s_f
-        out[i, 6] = s_p
-        out[i, 7] = s_c
-        out[i, 8] = pk
+        _store(out, i, s)
         bnd[i, 0] = q_hp
         bnd[i, 1] = q_aux
         bnd[i, 2] = e_unit
