@@ -58,7 +58,9 @@ DUPLICATE_REASONS = {"id_number": N_("Same identity number"), "phone": N_("Same 
                      "fuzzy_name_address": N_("Similar name and address")}
 EVENT_LABELS = {"registered": N_("Recorded in the ledger"), "installed": N_("Installed"),
                 "inspection_failed": N_("Failed acceptance inspection"), "accepted": N_("Accepted"),
-                "paid": N_("Subsidy paid"), "ticket_opened": N_("Ticket opened"), "ticket_closed": N_("Ticket closed")}
+                "paid": N_("Subsidy paid"), "ticket_opened": N_("Ticket opened"),
+                "ticket_assigned": N_("Ticket assigned"), "ticket_responded": N_("Ticket answered"),
+                "ticket_resolved": N_("Ticket resolved"), "ticket_closed": N_("Ticket closed")}
 TICKET_KINDS = {"service": N_("After-sales service"), "complaint": N_("Complaint")}
 TICKET_CATEGORIES = {"quality": N_("Quality"), "service": N_("Service"), "heating_effect": N_("Heating effect"),
                      "not_in_use": N_("Not in use"), "other": N_("Other")}

@@ -51,6 +51,7 @@ from cleanheat.registry.models import (
     Payment,
     PaymentReversal,
     Ticket,
+    TicketEvent,
     Township,
     Village,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "status_expression",
     "status_of",
     "suspected_duplicates",
+    "ticket_events_of",
     "tickets_of",
     "timeline_of",
 ]
@@ -501,6 +503,23 @@ def tickets_of(*, session: Session, household_id: str) -> list[dict[str, Any]]:
                     .where(Household.household_id == household_id).scalar_subquery())
 
 
+TIMELINE_STAGES = ("assigned", "responded", "resolved")
+"""The stage changes of a ticket a household's timeline shows beside its opening and closing."""
+
+
+def ticket_events_of(*, session: Session, ticket_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The stage changes of tickets (``ticket_id``, ``stage``, ``at``, ``actor``, ``note``), oldest first; no
+    query for no tickets."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return []
+    rows = session.execute(select(TicketEvent.ticket_id, TicketEvent.stage, TicketEvent.at, TicketEvent.actor,
+                                  TicketEvent.note).where(TicketEvent.ticket_id.in_(ids))
+                           .order_by(TicketEvent.at, TicketEvent.id)).all()
+    return [{"ticket_id": tid, "stage": stage, "at": at, "actor": actor, "note": note}
+            for tid, stage, at, actor, note in rows]
+
+
 def _tickets(session: Session, which: ColumnElement[bool]) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Ticket, Enterprise.code).outerjoin(Enterprise, Ticket.enterprise_id == Enterprise.id)
@@ -607,15 +626,19 @@ def failed_inspections_of(*, session: Session, installation_ids: Iterable[int]) 
 
 
 def timeline_of(view: dict[str, Any], *, registered_at: dt.datetime | None = None,
-                tickets: Iterable[dict[str, Any]] = (), failed: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+                tickets: Iterable[dict[str, Any]] = (), failed: Iterable[dict[str, Any]] = (),
+                ticket_events: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """What happened to a household, in order: recorded in the registry, each installation installed,
-    inspected (failed) and accepted, the payment, each ticket opened and closed.
+    inspected (failed) and accepted, the payment, each ticket opened, assigned, answered, resolved and closed.
 
-    ``view`` is :func:`~cleanheat.registry.services.household_view.household_view`'s document. Each event:
-    ``on`` (a date, or an instant as the programme's local time, ISO text), ``kind`` (``registered``,
-    ``installed``, ``inspection_failed``, ``accepted``, ``paid``, ``ticket_opened``, ``ticket_closed``),
-    ``installation_id``, ``ticket_id`` and ``detail`` (the method, the voucher, the ticket's category …).
-    A pure function of its inputs.
+    ``view`` is :func:`~cleanheat.registry.services.household_view.household_view`'s document;
+    ``ticket_events`` the tickets' stage changes (:func:`ticket_events_of`: ``ticket_id``, ``stage``, ``at``,
+    ``actor``, ``note``), of which the stages between the opening and the closing are shown (those two come
+    from the ticket itself). Each event: ``on`` (a date, or an instant as the programme's local time, ISO
+    text), ``kind`` (``registered``, ``installed``, ``inspection_failed``, ``accepted``, ``paid``,
+    ``ticket_opened``, ``ticket_assigned``, ``ticket_responded``, ``ticket_resolved``, ``ticket_closed``),
+    ``installation_id``, ``ticket_id`` and ``detail`` (the method, the voucher, the ticket's category, a stage
+    change's actor and note …). A pure function of its inputs.
     """
     from cleanheat.clock import as_utc, programme_tz
 
@@ -645,14 +668,23 @@ def timeline_of(view: dict[str, Any], *, registered_at: dt.datetime | None = Non
     if pay:
         add(pay["paid_on"], "paid", {"voucher_no": pay["voucher_no"], "total_cny": pay["total_cny"]},
             installation_id=pay["installation_id"])
+    by_id: dict[int, dict[str, Any]] = {}
     for t in tickets:
+        by_id[t["ticket_id"]] = t
         add(instant(t["opened_at"]), "ticket_opened", {"kind": t["kind"], "category": t["category"]},
             installation_id=t["installation_id"], ticket_id=t["ticket_id"])
         if t["closed_at"] is not None:
             add(instant(t["closed_at"]), "ticket_closed", {"kind": t["kind"], "category": t["category"]},
                 installation_id=t["installation_id"], ticket_id=t["ticket_id"])
+    for ev in ticket_events:
+        of = by_id.get(ev["ticket_id"])
+        if of is None or ev["stage"] not in TIMELINE_STAGES:
+            continue
+        add(instant(ev["at"]), f"ticket_{ev['stage']}", {"kind": of["kind"], "category": of["category"],
+                                                         "actor": ev["actor"], "note": ev["note"]},
+            installation_id=of["installation_id"], ticket_id=of["ticket_id"])
     order = {"registered": 0, "installed": 1, "inspection_failed": 2, "accepted": 3, "paid": 4, "ticket_opened": 5,
-             "ticket_closed": 6}
+             "ticket_assigned": 6, "ticket_responded": 7, "ticket_resolved": 8, "ticket_closed": 9}
     return sorted(events, key=lambda e: (e["on"][:10], order[e["kind"]], e["on"]))
 
 
@@ -673,8 +705,10 @@ def household_page(*, session: Session, household_id: str, township: str | None 
     tickets = _tickets(session, Ticket.household_id == me.id)
     failed = failed_inspections_of(session=session, installation_ids=[i["installation_id"] for i in
                                                                        view["installations"]])
+    events = ticket_events_of(session=session, ticket_ids=[t["ticket_id"] for t in tickets])
     return {"view": view, "tickets": tickets, "failed_inspections": failed,
-            "timeline": timeline_of(view, registered_at=me.created_at, tickets=tickets, failed=failed),
+            "timeline": timeline_of(view, registered_at=me.created_at, tickets=tickets, failed=failed,
+                                    ticket_events=events),
             "duplicates": _duplicate_flags(session, me, township)}
 
 
