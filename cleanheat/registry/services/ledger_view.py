@@ -35,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services.chain_cache import ChainCache
+from cleanheat.registry.services.enterprises import StatusBook
 
 __all__ = [
     "LIST_STATUSES",
@@ -138,6 +140,12 @@ def _history(session: Session) -> History:
         (int(e), on, int(r), str(s)) for e, on, r, s in session.execute(
             select(EnterpriseStatus.enterprise_id, EnterpriseStatus.effective_on, EnterpriseStatus.id,
                    EnterpriseStatus.status)))))
+
+
+def _status_book(session: Session) -> StatusBook:
+    """The enterprises' status history as a :class:`~cleanheat.registry.services.enterprises.StatusBook`,
+    kept per state of the registry (a household page asks it for its installation's enterprise)."""
+    return _CACHE.get(session, "book", lambda: StatusBook(list(_history(session))))
 
 
 def _registered_sql(inst: Any, history: History) -> ColumnElement[bool]:
@@ -406,7 +414,7 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
     ``installations`` (``installation_id``, ``method``, ``enterprise``, ``installed_on``, ``accepted_on``,
     ``void``). A page past the last is empty. The households a filter matches are found once per state
     of the registry (:func:`_matching`); a page then reads its own 50 rows, their status and their
-    installations (two queries).
+    installations (one query).
 
     Raises
     ------
@@ -423,36 +431,44 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
     return LedgerPage(items=_items(session, pks), total=len(keys), page=page, per_page=per_page)
 
 
+_PAGE_INSTALLATION = Installation.__table__.alias("page_installation")
+_PAGE_ACCEPTANCE = Acceptance.__table__.alias("page_acceptance")
+_PAGE_ENTERPRISE = Enterprise.__table__.alias("page_enterprise")
+
+
 @functools.lru_cache(maxsize=16)
 def _rows_statement(history: History) -> Any:
-    """The page's households with their status, for the primary keys bound as ``pks`` (built once per
-    enterprise history: building it is dearer than running it for 50 rows)."""
+    """The page's households with their status and their installations (a row per installation, one row
+    with none for a household without), for the primary keys bound as ``pks``: one statement, one round
+    trip (built once per enterprise history: building it is dearer than running it for 50 rows). The
+    installations are aliased, so that the status expression's own look-ups are not correlated to them."""
+    inst, acc, ent = _PAGE_INSTALLATION, _PAGE_ACCEPTANCE, _PAGE_ENTERPRISE
     return (select(Household.id, Household.household_id, Household.name, Household.id_number, Household.phone,
-                   Township.name, Village.name, Household.programme_year, _status_sql(history))
+                   Township.name, Village.name, Household.programme_year, _status_sql(history),
+                   inst.c.id, inst.c.technology, ent.c.code, inst.c.installed_on, acc.c.accepted_on, inst.c.void)
             .join(Village, Household.village_id == Village.id).join(Township, Village.township_id == Township.id)
-            .where(Household.id.in_(bindparam("pks", expanding=True))))
-
-
-_INSTALLATIONS = (select(Installation.household_id, Installation.id, Installation.technology, Enterprise.code,
-                         Installation.installed_on, Acceptance.accepted_on, Installation.void)
-                  .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
-                  .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
-                  .where(Installation.household_id.in_(bindparam("pks", expanding=True))).order_by(Installation.id))
+            .outerjoin(inst, inst.c.household_id == Household.id)
+            .outerjoin(ent, inst.c.enterprise_id == ent.c.id)
+            .outerjoin(acc, acc.c.installation_id == inst.c.id)
+            .where(Household.id.in_(bindparam("pks", expanding=True))).order_by(Household.id, inst.c.id))
 
 
 def _items(session: Session, pks: list[int]) -> list[dict[str, Any]]:
     if not pks:
         return []
-    rows = session.execute(_rows_statement(_history(session)), {"pks": pks}).all()
+    heads: dict[int, tuple[Any, ...]] = {}
     installs: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for hpk, iid, tech, code, inst_on, acc_on, void in session.execute(_INSTALLATIONS, {"pks": pks}):
-        installs[hpk].append({"installation_id": iid, "method": tech, "enterprise": code,
-                              "installed_on": inst_on.isoformat(),
-                              "accepted_on": acc_on.isoformat() if acc_on else None, "void": bool(void)})
-    by_pk = {r[0]: r for r in rows}
+    for row in session.execute(_rows_statement(_history(session)), {"pks": pks}):
+        pk = row[0]
+        heads.setdefault(pk, tuple(row[1:9]))
+        iid, tech, code, inst_on, acc_on, void = row[9:]
+        if iid is not None:
+            installs[pk].append({"installation_id": iid, "method": tech, "enterprise": code,
+                                 "installed_on": inst_on.isoformat(),
+                                 "accepted_on": acc_on.isoformat() if acc_on else None, "void": bool(void)})
     out = []
     for pk in pks:
-        _, code, name, idn, phone, town, village, year, status = by_pk[pk]
+        code, name, idn, phone, town, village, year, status = heads[pk]
         out.append({"household_id": code, "name": name, "id_number": idn, "phone": phone, "township": town,
                     "village": village, "programme_year": year, "status": status, "installations": installs[pk]})
     return out
@@ -578,16 +594,23 @@ def _duplicate_flags(session: Session, me: Household, township: str | None) -> l
 
     if me.merged_into_id is not None:
         return []
-    reviewed = {a if a != me.id else b for a, b in session.execute(
-        select(DuplicateReview.household_a_id, DuplicateReview.household_b_id)
-        .where(or_(DuplicateReview.household_a_id == me.id, DuplicateReview.household_b_id == me.id)))}
-    found: dict[int, tuple[str, float]] = {}
+    # the pairs already reviewed and the exact matches (identity number, phone), in one statement
+    parts = [select(DuplicateReview.household_b_id.label("pk"), literal("reviewed").label("why"))
+             .where(DuplicateReview.household_a_id == me.id),
+             select(DuplicateReview.household_a_id, literal("reviewed")).where(DuplicateReview.household_b_id == me.id)]
     for column, value, reason in ((Household.id_number, me.id_number, "id_number"),
                                   (Household.phone_normalised, me.phone_normalised, "phone")):
         if value:
-            for pk in session.execute(select(Household.id).where(column == value, Household.id != me.id,
-                                                                 Household.merged_into_id.is_(None))).scalars():
-                found.setdefault(pk, (reason, 100.0))
+            parts.append(select(Household.id, literal(reason)).where(column == value, Household.id != me.id,
+                                                                     Household.merged_into_id.is_(None)))
+    matched: dict[str, set[int]] = {"reviewed": set(), "id_number": set(), "phone": set()}
+    for pk, why in session.execute(union_all(*parts)):
+        matched[str(why)].add(int(pk))
+    reviewed = matched["reviewed"]
+    found: dict[int, tuple[str, float]] = {}
+    for reason in ("id_number", "phone"):  # a household of the same identity number is named for it first
+        for pk in sorted(matched[reason]):
+            found.setdefault(pk, (reason, 100.0))
     village = _village_keys(session, me.village_id)
     numbers, address = hh._house_numbers(me.address), hh._address_key(me.address)
     for _, name_score, k in process.extract(hh._squash(me.name), village.names, scorer=fuzz.ratio,
@@ -701,8 +724,9 @@ def household_page(*, session: Session, household_id: str, township: str | None 
     from cleanheat.registry.services.household_view import household_row, view_of
 
     me, village, town = household_row(session=session, household_id=household_id)
-    view = view_of(session=session, household=me, village=village, township=town)
     tickets = _tickets(session, Ticket.household_id == me.id)
+    view = view_of(session=session, household=me, village=village, township=town, book=_status_book(session),
+                   ticket_ids=[t["ticket_id"] for t in tickets])
     failed = failed_inspections_of(session=session, installation_ids=[i["installation_id"] for i in
                                                                        view["installations"]])
     events = ticket_events_of(session=session, ticket_ids=[t["ticket_id"] for t in tickets])
