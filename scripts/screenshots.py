@@ -34,12 +34,14 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("enterprise", "/enterprises/ENT-01", "officer"),
     ("reports", "/reports", "clerk_hab"),
     ("tickets", "/tickets", "officer"),
+    ("ticket", "/tickets/{ticket}", "officer"),
     ("audit", "/audit", "auditor"),
     ("beijing", "/beijing", "officer"),
     ("parameters", "/parameters", "officer"),
     ("users", "/users", "admin1"),
 ]
-"""(name, path, user) of each page shot; ``{household}`` is the first household with a payment."""
+"""(name, path, user) of each page shot; ``{household}`` is the first household with a payment and a closed
+ticket that went through every stage (its timeline shows them), ``{ticket}`` that ticket."""
 MAX_HEIGHT_PX = 2400
 """The longest desktop shot; the rest of a long page (the parameter tree) is what the first screens show more of."""
 VIEWPORTS = {"1366": {"width": 1366, "height": 768}, "390": {"width": 390, "height": 844}}
@@ -57,7 +59,7 @@ def main() -> int:
     from sqlalchemy import select
 
     from cleanheat.registry import db
-    from cleanheat.registry.models import Household, Payment
+    from cleanheat.registry.models import Household, Payment, Ticket, TicketEvent
     from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
     from tests.web.conftest import PASSWORD, add_users, make_app
 
@@ -81,8 +83,11 @@ def main() -> int:
             add_users(f"sqlite:///{path}")
         engine = db.open_database(f"sqlite:///{path}")
         with db.session_scope(engine, read_only=True) as s:
-            household = s.execute(select(Household.household_id).join(Payment, Payment.household_id == Household.id)
-                                  .order_by(Household.id).limit(1)).scalar_one()
+            assigned = select(TicketEvent.ticket_id).where(TicketEvent.stage == "assigned")
+            household, ticket = s.execute(
+                select(Household.household_id, Ticket.id).join(Payment, Payment.household_id == Household.id)
+                .join(Ticket, Ticket.household_id == Household.id)
+                .where(Ticket.stage == "closed", Ticket.id.in_(assigned)).order_by(Household.id).limit(1)).one()
         engine.dispose()
         server = LiveServer(make_app(path))
         overflow = []
@@ -103,7 +108,7 @@ def main() -> int:
                             page.wait_for_load_state("networkidle")
                         for lang in ("zh_CN", "en"):
                             sep = "&" if "?" in route else "?"
-                            page.goto(f"{server.url}{route.format(household=household)}{sep}lang={lang}")
+                            page.goto(f"{server.url}{route.format(household=household, ticket=ticket)}{sep}lang={lang}")
                             page.wait_for_load_state("networkidle")
                             page.wait_for_timeout(400)  # charts animate in
                             short = "zh" if lang == "zh_CN" else "en"

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from cleanheat.errors import InputError
 from cleanheat.registry import db
+from cleanheat.registry.services import chain_cache
 from cleanheat.web.i18n import LANGUAGE_COOKIE, language_of
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ def is_api(request: Request) -> bool:
 def reading(request: Request) -> Iterator[Session]:
     """A read-only transaction on the registry."""
     with db.session_scope(state(request).engine, read_only=True) as session:
+        # the key of the caches as the signed-in user's look-up read it, if it did (it may run after this)
+        chain_cache.seed_data_key(session, lambda: getattr(request.state, "data_key", None))
         yield session
 
 
@@ -118,8 +121,13 @@ def principal(request: Request) -> Principal | None:
         # a transaction of its own, over at once: on the event loop (see :func:`require`) it must not
         # keep a pooled connection while the request waits for a thread, or twenty waiting requests
         # would hold the pool that the threads need
+        # the registry's state (the key of the caches, chain_cache.data_key) is read in the same statement
+        # and handed to the request's read-only sessions (:func:`reading`): a page spends no trip on it
         with db.read_connection(state(request).engine) as conn:
-            found = users.resolve_session(session=conn, token=token, kind=kind)
+            found, key = users.resolve_session_with(session=conn, token=token, kind=kind,
+                                                    columns=chain_cache.data_key_columns())
+        if key and request.method in ("GET", "HEAD"):
+            request.state.data_key = key
     request.state.principal = found
     request.state.by_bearer = bool(bearer)
     return found

@@ -11,6 +11,7 @@ Merging and marking distinct is the county officer's (:func:`cleanheat.registry.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -58,7 +59,9 @@ DUPLICATE_REASONS = {"id_number": N_("Same identity number"), "phone": N_("Same 
                      "fuzzy_name_address": N_("Similar name and address")}
 EVENT_LABELS = {"registered": N_("Recorded in the ledger"), "installed": N_("Installed"),
                 "inspection_failed": N_("Failed acceptance inspection"), "accepted": N_("Accepted"),
-                "paid": N_("Subsidy paid"), "ticket_opened": N_("Ticket opened"), "ticket_closed": N_("Ticket closed")}
+                "paid": N_("Subsidy paid"), "ticket_opened": N_("Ticket opened"),
+                "ticket_assigned": N_("Ticket assigned"), "ticket_responded": N_("Ticket answered"),
+                "ticket_resolved": N_("Ticket resolved"), "ticket_closed": N_("Ticket closed")}
 TICKET_KINDS = {"service": N_("After-sales service"), "complaint": N_("Complaint")}
 TICKET_CATEGORIES = {"quality": N_("Quality"), "service": N_("Service"), "heating_effect": N_("Heating effect"),
                      "not_in_use": N_("Not in use"), "other": N_("Other")}
@@ -212,6 +215,19 @@ def _reason(why: str) -> str:
     return why
 
 
+def _review(request: Request, who: Principal, *, form: dict[str, str], origin: str, change: Callable[[Any], None],
+            done: str) -> Response:
+    """Apply a duplicate review (``change(session)`` in one audited transaction) and go to ``done`` (the
+    duplicates list when the form came from it); a refused one (422 bad input, 409 conflict) shows the page
+    the form came from again with the message, nothing changed."""
+    try:
+        with writing(request) as s:
+            change(s)
+    except (InputError, Conflict) as exc:
+        return _other(request, who, origin, form["a"], str(exc), 409 if isinstance(exc, Conflict) else 422, form)
+    return RedirectResponse("/households/duplicates" if origin == "duplicates" else done, status_code=303)
+
+
 @router.post("/households/merge", include_in_schema=False)
 def merge_households(request: Request, who: Annotated[Principal, Depends(require(*MERGERS))],
                      a: Annotated[str, Form()], b: Annotated[str, Form()], keep: Annotated[str, Form()],
@@ -219,20 +235,13 @@ def merge_households(request: Request, who: Annotated[Principal, Depends(require
     """Merge one of two suspected records into the other (the one in ``keep`` stands)."""
     from cleanheat.registry.services import households
 
-    form = {"a": a, "b": b, "keep": keep, "why": why, "action": "merge"}
-    try:
+    def change(s: Any) -> None:
         if keep not in (a, b):
             raise InputError(f"keep must be {a} or {b}, got {keep!r}", field="keep")
-        drop = b if keep == a else a
-        reason = _reason(why)
-        with writing(request) as s:
-            households.merge(session=s, keep=keep, drop=drop, actor=who.actor, why=reason)
-    except InputError as exc:
-        return _other(request, who, origin, a, str(exc), 422, form)
-    except Conflict as exc:
-        return _other(request, who, origin, a, str(exc), 409, form)
-    target = "/households/duplicates" if origin == "duplicates" else f"/households/{keep}?done=merged"
-    return RedirectResponse(target, status_code=303)
+        households.merge(session=s, keep=keep, drop=b if keep == a else a, actor=who.actor, why=_reason(why))
+
+    return _review(request, who, form={"a": a, "b": b, "keep": keep, "why": why, "action": "merge"}, origin=origin,
+                   change=change, done=f"/households/{keep}?done=merged")
 
 
 @router.post("/households/distinct", include_in_schema=False)
@@ -242,17 +251,11 @@ def mark_distinct(request: Request, who: Annotated[Principal, Depends(require(*M
     """Record that two suspected records are different households."""
     from cleanheat.registry.services import households
 
-    form = {"a": a, "b": b, "why": why, "action": "distinct"}
-    try:
-        reason = _reason(why)
-        with writing(request) as s:
-            households.mark_distinct(session=s, a=a, b=b, actor=who.actor, why=reason)
-    except InputError as exc:
-        return _other(request, who, origin, a, str(exc), 422, form)
-    except Conflict as exc:
-        return _other(request, who, origin, a, str(exc), 409, form)
-    target = "/households/duplicates" if origin == "duplicates" else f"/households/{a}?done=distinct"
-    return RedirectResponse(target, status_code=303)
+    def change(s: Any) -> None:
+        households.mark_distinct(session=s, a=a, b=b, actor=who.actor, why=_reason(why))
+
+    return _review(request, who, form={"a": a, "b": b, "why": why, "action": "distinct"}, origin=origin,
+                   change=change, done=f"/households/{a}?done=distinct")
 
 
 # --------------------------------------------------------------------------------------------

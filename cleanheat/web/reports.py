@@ -5,7 +5,8 @@ A clerk generates the own township's report of a month (figures from the ledger,
 the programme's civil date today (never typed in, so a report cannot be back-dated); after the due
 day it is marked late, as :func:`~cleanheat.registry.services.reports.submit_monthly` decides. The
 officer sees every township's reports, the late and missing ones (laggards) and the plan table. The
-XLSX of a report is the CLI's (``cleanheat report monthly --xlsx``), the same layout cell for cell.
+XLSX of a report and of the plan are the CLI's (``cleanheat report monthly|plan --xlsx``): both are written
+by :mod:`cleanheat.registry.services.report_workbooks`, the same cells in the same formats.
 
 Pages: ``/reports``, ``/reports/{township}/{month}``, ``POST /reports/{township}/{month}/submit``,
 ``/reports/{township}/{month}/xlsx``, ``/reports/plan`` (附件1, also the fragment the reports page loads),
@@ -29,7 +30,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cleanheat.clock import today as programme_today
 from cleanheat.errors import Conflict, InputError
-from cleanheat.registry.services import reports, reports_view
+from cleanheat.registry.services import report_workbooks, reports, reports_view
 from cleanheat.registry.services.places import programme_years
 from cleanheat.registry.services.users import Principal
 from cleanheat.web.deps import ReadSession, check_township, reading, render, require, township_scope, writing
@@ -103,19 +104,9 @@ def plan_table(request: Request, s: ReadSession,
 @router.get("/reports/plan/xlsx", include_in_schema=False)
 def plan_xlsx(request: Request, s: ReadSession,
               who: Annotated[Principal, Depends(require("officer", "admin", "auditor"))]) -> Response:
-    from cleanheat.cli.registry.common import write_sheets_xlsx
-
     rows = reports.plan(session=s)
     years = programme_years()
-    # the layout of ``cleanheat report plan --xlsx``
-    header = ["乡镇 township"] + [f"{y}年{w}" for y in years for w in ("计划", "完成", "已补贴")] + [
-        "计划合计", "完成合计", "完成率"]
-    keys = [f"{w}_{y}" for y in years for w in ("planned", "done", "paid")]
-    body = [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"],
-             r["done_total"] / r["planned_total"] if r["planned_total"] else None] for r in rows]
-    sheet = "附件1 年度任务计划表"
-    return _xlsx("附件1年度任务计划表.xlsx", lambda path: write_sheets_xlsx(
-        path, {sheet: (header, body)}, percent={sheet: {len(header) - 1}}))
+    return _xlsx("附件1年度任务计划表.xlsx", lambda path: report_workbooks.write_plan_xlsx(path, rows, years))
 
 
 def _report_context(request: Request, who: Principal, township: str, month: str, **extra: Any) -> dict[str, Any]:
@@ -151,12 +142,10 @@ def report_submit(request: Request, township: str, month: str,
 @router.get("/reports/{township}/{month}/xlsx", include_in_schema=False)
 def report_xlsx(request: Request, township: str, month: str,
                 who: Annotated[Principal, Depends(require(*READERS))]) -> Response:
-    from cleanheat.cli.registry.reports import _monthly_xlsx  # the CLI's workbook: one layout for both
-
     check_township(who, township)
     with reading(request) as s:
         rep = reports.monthly(session=s, township=township, month=month)
-    return _xlsx(f"{township}{month}月报表.xlsx", lambda path: _monthly_xlsx(path, rep))
+    return _xlsx(f"{township}{month}月报表.xlsx", lambda path: report_workbooks.write_monthly_xlsx(path, rep))
 
 
 # ----------------------------------------------------------------------------------------------- API

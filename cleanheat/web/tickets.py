@@ -184,9 +184,12 @@ def ticket_list(request: Request, s: ReadSession, who: Annotated[Principal, Depe
     ctx = _base(result=result, f=f, url=url, scope_township=township_scope(who),
                 scope_enterprise=who.enterprise_code if who.role == "enterprise" else None,
                 can_open=who.role in OPENERS)
-    if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results":
-        return render(request, "tickets/_results.html", ctx)
-    return render(request, "tickets/list.html", ctx)
+    # an HTMX request for the results gets them only (a history restore gets the whole page), and the answer
+    # varies with HX-Request, so that a reload of the pushed URL is never answered from a cached fragment
+    fragment = (request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results"
+                and request.headers.get("hx-history-restore-request") != "true")
+    return render(request, "tickets/_results.html" if fragment else "tickets/list.html", ctx,
+                  headers={"Vary": "HX-Request"})
 
 
 @router.get("/tickets/overdue", include_in_schema=False)

@@ -287,6 +287,30 @@ def test_household_page_with_a_ticket_shows_it_in_the_timeline(officer: Any, dem
     assert 'data-testid="tickets"' in text and f"#{tid}" in text and "工单已受理" in text
 
 
+def test_a_demo_ticket_shows_its_history_on_the_household_and_ticket_pages(officer: Any,
+                                                                          demo_db: sqlite3.Connection) -> None:
+    """The demo's tickets went through their stages (assigned, answered, resolved, closed) by the township's
+    clerk and the enterprise: the household's timeline lists each change with who made it and the note, its
+    audit entries name the ticket, and the ticket's page lists the same events."""
+    hid, tid, code = demo_db.execute(
+        "SELECT h.household_id, t.id, e.code FROM ticket t JOIN household h ON h.id = t.household_id "
+        "JOIN enterprise e ON e.id = t.enterprise_id WHERE t.stage = 'closed' AND EXISTS (SELECT 1 FROM "
+        "ticket_event v WHERE v.ticket_id = t.id AND v.stage = 'assigned') ORDER BY t.id LIMIT 1").fetchone()
+    stages = [r[0] for r in demo_db.execute("SELECT stage FROM ticket_event WHERE ticket_id = ? ORDER BY at, id",
+                                            (tid,))]
+    assert stages == ["opened", "assigned", "responded", "resolved", "closed"]
+    text = officer.get(f"/households/{hid}").text
+    timeline = text.split('data-testid="timeline"')[1].split("</ol>")[0]
+    for label in ("工单已受理", "工单已派单", "企业已响应", "工单已解决", "工单关闭"):
+        assert label in timeline, label
+    assert timeline.index("工单已派单") < timeline.index("企业已响应") < timeline.index("工单已解决")
+    assert f"#{tid} {code}" in timeline and "派给安装企业" in timeline
+    audit_table = text.split('data-testid="audit"')[1].split("</table>")[0]
+    assert audit_table.count(f"ticket/{tid}") == 5 and "ticket.resolved" in audit_table
+    events = officer.get(f"/tickets/{tid}").text.split('data-testid="events"')[1].split("</ol>")[0]
+    assert code in events and "已解决" in events and "回访" in events
+
+
 # --------------------------------------------------------------------------------------------
 # Roles
 # --------------------------------------------------------------------------------------------

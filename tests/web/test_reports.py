@@ -114,33 +114,53 @@ def test_officer_sees_every_township_and_the_laggards(app_ro, client_for, web_de
     assert f"<td class=\"num\">{plan[-1]['done_total']:,}</td>" in table.text  # 合计 done (accepted)
 
 
-def test_the_xlsx_is_the_clis_workbook(app_ro, client_for, web_demo_file, tmp_path, capsys):
-    cli_file = tmp_path / "cli.xlsx"
+def _cells(workbook: Any) -> dict[str, list[list[tuple[Any, str]]]]:
+    """Every sheet's cells as (value, number format), row by row."""
+    return {ws.title: [[(c.value, c.number_format) for c in row] for row in ws.iter_rows()] for ws in workbook}
+
+
+def _cli_xlsx(args: list[str], path: Path, web_demo_file: Path, capsys: Any) -> Any:
     with pytest.raises(SystemExit) as exc:
-        main(["report", "monthly", "--township", HMC, "--month", "2022-11", "--xlsx", str(cli_file), "--json",
-              "--database-url", f"sqlite:///{web_demo_file}"])
+        main([*args, "--xlsx", str(path), "--json", "--database-url", f"sqlite:///{web_demo_file}"])
     assert exc.value.code == 0
     capsys.readouterr()
+    return openpyxl.load_workbook(path)
+
+
+def test_the_xlsx_is_the_clis_workbook(app_ro, client_for, web_demo_file, tmp_path, capsys):
+    """The web's monthly report workbook and ``cleanheat report monthly --xlsx`` of the same report have the
+    same sheets and the same cells in the same number formats (one builder:
+    :func:`cleanheat.registry.services.report_workbooks.write_monthly_xlsx`)."""
+    cli = _cli_xlsx(["report", "monthly", "--township", HMC, "--month", "2022-11"], tmp_path / "cli.xlsx",
+                    web_demo_file, capsys)
     r = client_for(app_ro, "clerk_hmc").get(_url(HMC, "2022-11", "/xlsx"))
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     web = openpyxl.load_workbook(io.BytesIO(r.content))
-    cli = openpyxl.load_workbook(cli_file)
     assert web.sheetnames == cli.sheetnames == [f"{HMC}2022-11月报"]
-    cells = [[c.value for c in row] for row in web.active.iter_rows()]
-    assert cells == [[c.value for c in row] for row in cli.active.iter_rows()]
-    assert cells[0][0].startswith("盐池县冬季清洁取暖 花马池镇 2022-11 月报表")
+    cells = _cells(web)
+    assert cells == _cells(cli)
+    sheet = cells[f"{HMC}2022-11月报"]
+    assert sheet[0][0][0].startswith("盐池县冬季清洁取暖 花马池镇 2022-11 月报表")
+    progress = next(row for row in sheet if row[0][0] == "完成率 progress")
+    assert progress[1][1] == "0.0%"
 
 
-def test_the_plan_xlsx_opens(app_ro, client_for, web_demo_file):
+def test_the_plan_xlsx_is_the_clis_workbook(app_ro, client_for, web_demo_file, tmp_path, capsys):
+    """``/reports/plan/xlsx`` and ``cleanheat report plan --xlsx`` give the same 附件1 cells and formats; its
+    rows are the service's plan (townships in order, the 合计 row's planned total)."""
+    cli = _cli_xlsx(["report", "plan"], tmp_path / "plan.xlsx", web_demo_file, capsys)
     r = client_for(app_ro, "auditor").get("/reports/plan/xlsx")
     assert r.status_code == 200
-    wb = openpyxl.load_workbook(io.BytesIO(r.content))
-    rows = [[c.value for c in row] for row in wb["附件1 年度任务计划表"].iter_rows()]
+    web = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert web.sheetnames == cli.sheetnames == ["附件1 年度任务计划表"]
+    assert _cells(web) == _cells(cli)
+    rows = [[c.value for c in row] for row in web["附件1 年度任务计划表"].iter_rows()]
     plan = _read(web_demo_file, lambda s: reports.plan(session=s))
     body = [r for r in rows if r and r[0] in {p["township"] for p in plan}]
     assert [r[0] for r in body] == [p["township"] for p in plan]
     assert body[-1][-3] == plan[-1]["planned_total"]
+    assert body[-1][-1] == pytest.approx(plan[-1]["done_total"] / plan[-1]["planned_total"])
 
 
 # ----------------------------------------------------------------------------------------------- submitting

@@ -4,6 +4,7 @@ per enterprise with lateness, and every role's boundary (a clerk's township, an 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,28 @@ def test_officer_filters_tickets(app_ro, client_for, web_demo_file):
     fragment = c.get("/tickets?stage=opened", headers={"HX-Request": "true", "HX-Target": "results"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and 'data-stage="opened"' in fragment.text
     assert c.get("/api/v1/tickets?stage=nope").status_code == 422
+
+
+def test_the_filtered_list_url_reloads_to_the_same_list(app_ro, client_for):
+    """As the household ledger: the pushed URL of a filtered list, reloaded, gives the whole page with the same
+    rows and the filters chosen; an HTMX request gets the rows only and the answer varies with HX-Request (a
+    cached fragment never answers a reload); a history restore gets the whole page; the pager keeps the
+    filters (an empty field is no filter)."""
+    c = client_for(app_ro, "officer")
+    url = "/tickets?stage=closed&kind=complaint&page=2"
+    fragment = c.get(url, headers={"HX-Request": "true", "HX-Target": "results"})
+    full = c.get(url)
+    restore = c.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" not in fragment.text and "<html" in full.text and "<html" in restore.text
+    assert fragment.headers["vary"] == full.headers["vary"] == "HX-Request"
+    rows = re.findall(r'data-ticket="(\d+)"', fragment.text)
+    assert len(rows) == 50 and re.findall(r'data-ticket="(\d+)"', full.text) == rows
+    assert '<option value="closed" selected>' in full.text and '<option value="complaint" selected>' in full.text
+    for page in (fragment.text, full.text):
+        assert 'hx-get="/tickets?stage=closed&amp;kind=complaint&amp;page=3"' in page
+        assert 'href="/tickets?stage=closed&amp;kind=complaint&amp;page=1"' in page
+    blanks = c.get("/tickets?enterprise=&township=&household=&stage=closed&kind=complaint&category=&page=2")
+    assert re.findall(r'data-ticket="(\d+)"', blanks.text) == rows
 
 
 def test_overdue_per_enterprise_counts_what_the_service_lists(app_ro, client_for, web_demo_file):

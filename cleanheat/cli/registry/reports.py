@@ -113,35 +113,10 @@ def report_monthly(township: str = typer.Option(..., "--township", metavar="NAME
     with session_scope(database_url, read_only=True) as session:
         rep = monthly(session=session, township=township, month=month)
     if xlsx is not None:
-        _monthly_xlsx(xlsx, rep)
+        from cleanheat.registry.services.report_workbooks import write_monthly_xlsx
+
+        write_monthly_xlsx(xlsx, rep)
     show(rep, json_out, lambda c: _draw_monthly(c, rep))
-
-
-MONTHLY_SUMMARY = ("year_target_households", "progress", "paid_month", "paid_month_cny", "paid_ytd", "paid_ytd_cny",
-                   "complaints_month", "tickets_open_at_month_end", "due_on", "submitted_on", "submission")
-SUBMISSION_NAMES = {"on_time": "按时 on time", "late": "迟报 late", "missing": "未报 missing"}
-
-
-def _monthly_xlsx(path: Path, rep: dict[str, Any]) -> None:
-    """The monthly report as one sheet: a title line, township and month, the table by method, the summary."""
-    method_keys = ("installed_month", "installed_ytd", "accepted_month", "accepted_ytd")
-    rows: list[list[Any]] = [
-        ["乡镇 township", rep["township"]], ["月份 month", rep["month"]], [],
-        [LABELS["method"], *[LABELS[k] for k in method_keys]],
-        *[[method_name(m), *[v[k] for k in method_keys]] for m, v in rep["by_method"].items()],
-        ["合计 total", *[rep[k] for k in method_keys]], [],
-    ]
-    first_summary = len(rows) + 2  # spreadsheet row of the first summary line (title is row 1)
-    for k in MONTHLY_SUMMARY:
-        value = rep.get(k)
-        if k == "submission":
-            value = SUBMISSION_NAMES.get(str(value), value)
-        rows.append([LABELS.get(k, k), value])
-    sheet = f"{rep['township']}{rep['month']}月报"
-    progress_row = first_summary + MONTHLY_SUMMARY.index("progress")
-    write_sheets_xlsx(path, {sheet: ([f"盐池县冬季清洁取暖 {rep['township']} {rep['month']} 月报表 monthly report"],
-                                     rows)},
-                      cells={sheet: {(progress_row, 2): "0.0%"}})
 
 
 def _draw_monthly(c: Console, rep: dict[str, Any]) -> None:
@@ -206,13 +181,9 @@ def report_plan(xlsx: Path | None = XLSX_OUT,
     with session_scope(database_url, read_only=True) as session:
         rows = plan(session=session)
     if xlsx is not None:
-        header = ["乡镇 township"] + [f"{y}年{w}" for y in _plan_years() for w in ("计划", "完成", "已补贴")] + [
-            "计划合计", "完成合计", "完成率"]
-        keys = [f"{w}_{y}" for y in _plan_years() for w in ("planned", "done", "paid")]
-        body = [[r["township"], *[r[k] for k in keys], r["planned_total"], r["done_total"],
-                 r["done_total"] / r["planned_total"] if r["planned_total"] else None] for r in rows]
-        write_sheets_xlsx(xlsx, {"附件1 年度任务计划表": (header, body)},
-                          percent={"附件1 年度任务计划表": {len(header) - 1}})
+        from cleanheat.registry.services.report_workbooks import write_plan_xlsx
+
+        write_plan_xlsx(xlsx, rows, _plan_years())
     show(rows, json_out, lambda c: _draw_plan(c, rows))
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from cleanheat.registry.models import AuditEvent, AuditHead
 
-__all__ = ["ACCOUNT_EVENTS", "ChainCache", "chain_seq", "data_key", "figures_seq"]
+__all__ = ["ACCOUNT_EVENTS", "ChainCache", "chain_seq", "data_key", "data_key_columns", "figures_seq",
+           "seed_data_key"]
 
 T = TypeVar("T")
 
@@ -49,10 +50,35 @@ def chain_seq(*, session: Session) -> int:
     return int(seq or 0)
 
 
+def _newest(column: Any) -> Any:
+    return (select(column).where(AuditEvent.type.not_in(_ACCOUNT_TYPES)).order_by(AuditEvent.seq.desc()).limit(1)
+            .scalar_subquery())
+
+
 def _newest_data_entry(session: Session) -> tuple[int, str] | None:
     row = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.type.not_in(_ACCOUNT_TYPES))
                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (int(row[0]), str(row[1])) if row else None
+
+
+def data_key_columns() -> tuple[Any, Any]:
+    """The newest data entry's ``seq`` and ``hash`` (:func:`data_key`) as two scalar subqueries, to be read
+    with another statement that runs first anyway — the web's signed-in user look-up — and handed to the
+    request's read-only session with :func:`seed_data_key`: a page then spends no round trip on it."""
+    return _newest(AuditEvent.seq), _newest(AuditEvent.hash)
+
+
+def seed_data_key(session: Session, hint: Callable[[], tuple[int | None, str | None] | None]) -> None:
+    """Give a read-only session where to find the data key read before its first query
+    (:func:`data_key_columns`): ``hint()`` returns (``seq``, ``hash``), or ``None`` when it was not read
+    (then :func:`data_key` reads it).
+
+    The key is then no newer than anything the session reads — what :class:`ChainCache` needs: a
+    result is stored under a state no newer than its data, so after any change it is computed again.
+    A writing session is left alone (it reads the key after its own changes).
+    """
+    if session.info.get("read_only"):
+        session.info["data_key_hint"] = hint
 
 
 def figures_seq(*, session: Session) -> int:
@@ -70,12 +96,16 @@ def data_key(*, session: Session) -> tuple[str, int, str]:
     for none): what :class:`ChainCache` keys on unless told otherwise.
 
     A read-only session (:func:`cleanheat.registry.db.session_scope` with ``read_only``) reads it once
-    and keeps it for its transaction; a writing one reads it every time, so what it computes after its
-    own changes is stored under its own new entry (which a rollback leaves to no one).
+    and keeps it for its transaction (or takes the one read before it, :func:`seed_data_key`); a writing
+    one reads it every time, so what it computes after its own changes is stored under its own new entry
+    (which a rollback leaves to no one).
     """
     if session.info.get("read_only") and "data_key" in session.info:
         return cast(tuple[str, int, str], session.info["data_key"])
-    seq, digest = _newest_data_entry(session) or (0, "")
+    hint = session.info.get("data_key_hint") if session.info.get("read_only") else None
+    seeded = hint() if hint is not None else None
+    seq, digest = ((int(seeded[0] or 0), str(seeded[1] or "")) if seeded is not None
+                   else _newest_data_entry(session) or (0, ""))
     key = _database(session), seq, digest
     if session.info.get("read_only"):
         session.info["data_key"] = key

@@ -4,7 +4,8 @@
 totals as SPEC §3), thirty registered enterprises plus three that were rejected, revoked or never
 registered (they carry the generator's unregistered installations), installations, acceptances that
 pass the registry's guards, monthly payment runs through the payment service, after-sales tickets and
-complaints (opened during office hours in the programme time zone), monthly township reports, and
+complaints (opened during office hours in the programme time zone) with their history of stage changes
+(assigned, responded, resolved, closed; audited as the CLI's), monthly township reports, and
 about two hundred Beijing projects decided by the rules engine.
 
 One enterprise, :data:`POOR_SERVICE` (ENT-12), answers its tickets slowly; the 2023-H2 assessment is
@@ -34,7 +35,6 @@ from cleanheat.registry.models import (
     Household,
     Installation,
     MonthlyReport,
-    Ticket,
     Township,
     Village,
 )
@@ -100,24 +100,75 @@ def _insert_enterprises(session: Session, codes: list[str], actor: str) -> dict[
     return ids
 
 
-def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, share: float = 0.05,
-                 poor_service: str = POOR_SERVICE) -> int:
+RESPONSE_NOTES = {"quality": "已上门检查设备", "service": "已电话联系农户并预约上门",
+                  "heating_effect": "已上门调试温控", "not_in_use": "已回访并指导农户使用",
+                  "other": "已联系农户了解情况"}
+"""What the enterprise writes when it answers a ticket, by category (synthetic)."""
+RESOLVED_NOTES = {"quality": "已更换部件，设备恢复正常", "service": "已按约上门服务", "heating_effect": "室温已达标",
+                  "not_in_use": "农户已恢复使用", "other": "问题已处理"}
+"""What the enterprise writes when it resolves a ticket, by category (synthetic)."""
+CLOSED_NOTE = "回访农户，问题已解决，工单关闭"
+ASSIGNED_NOTE = "派给安装企业"
+
+
+def _ticket_steps(hist: np.random.Generator, *, opened: dt.datetime, responded: dt.datetime | None,
+                  closed: dt.datetime | None, end: dt.datetime, clerk: str, fixer: str,
+                  category: str) -> list[tickets.Step]:
+    """A ticket's stage changes after its opening: most are assigned to the enterprise by the township's clerk
+    first; the enterprise responds (``responded``) and resolves; the clerk closes it after a return visit
+    (``closed``). A responded ticket not closed is resolved, awaiting the visit, about half the time. The
+    draws come from ``hist`` (a fixed number per ticket), the instants never pass ``end``."""
+    u_assign, u_when, u_resolve, u_days = hist.random(4)
+    steps: list[tickets.Step] = []
+    if u_assign < 0.75:
+        if responded is not None:
+            at = opened + (responded - opened) * (0.1 + 0.4 * u_when)
+        else:
+            at = min(opened + dt.timedelta(hours=0.5 + 7.5 * u_when), end)
+        steps.append(tickets.Step("assigned", at, clerk, ASSIGNED_NOTE))
+    if responded is None:
+        return steps
+    steps.append(tickets.Step("responded", responded, fixer, RESPONSE_NOTES[category]))
+    if closed is not None:
+        resolved = responded + (closed - responded) * (0.3 + 0.6 * u_days)
+    elif u_resolve < 0.5:
+        resolved = responded + dt.timedelta(days=1 + 9 * u_days)
+        if resolved > end:
+            return steps
+    else:
+        return steps
+    steps.append(tickets.Step("resolved", resolved, fixer, RESOLVED_NOTES[category]))
+    if closed is not None:
+        steps.append(tickets.Step("closed", closed, clerk, CLOSED_NOTE))
+    return steps
+
+
+def demo_tickets(*, session: Session, rng: np.random.Generator, share: float = 0.05,
+                 poor_service: str = POOR_SERVICE, history: np.random.Generator | None = None) -> int:
     """Synthetic tickets and complaints on accepted installations, opened between 09:00 and 18:00 in the
-    programme time zone; the enterprise ``poor_service`` answers slowly and draws more complaints."""
+    programme time zone, with their history: the township's clerk (``<乡镇>专员``) opens and assigns them, the
+    installing enterprise (its code; the clerk for a self-installation) responds and resolves, the clerk closes
+    them after a return visit (:func:`_ticket_steps`). The enterprise ``poor_service`` answers slowly and draws
+    more complaints. Recorded through :func:`cleanheat.registry.services.tickets.record_histories`: the
+    workflow's rules and an audit entry per stage change, as the CLI and the web record them. ``rng`` draws
+    the tickets (their openings, response and closing times), ``history`` (default: seeded from nothing
+    else) the steps in between, so the tickets stay the same whatever the history adds."""
     rows = session.execute(
-        select(Installation.id, Installation.household_id, Installation.enterprise_id, Acceptance.accepted_on,
-               Enterprise.code)
+        select(Installation.id, Acceptance.accepted_on, Enterprise.code, Township.name)
         .join(Acceptance, Acceptance.installation_id == Installation.id)
+        .join(Household, Household.id == Installation.household_id)
+        .join(Village, Village.id == Household.village_id).join(Township, Township.id == Village.township_id)
         .outerjoin(Enterprise, Enterprise.id == Installation.enterprise_id).order_by(Installation.id)
     ).all()
     if not rows:
         return 0
+    hist = history if history is not None else np.random.default_rng(0)
     n = int(len(rows) * share)
     picks = np.sort(rng.choice(len(rows), size=n, replace=False))
     end = at_local(TICKETS_UNTIL, dt.time(18))
-    out: list[dict[str, Any]] = []
+    out: list[tickets.History] = []
     for k in picks.tolist():
-        iid, hpk, eid, acc, code = rows[k]
+        iid, acc, code, town = rows[k]
         opened = at_local(acc, dt.time(9)) + dt.timedelta(days=int(rng.integers(5, 200)),
                                                           hours=int(rng.integers(0, 9)))
         if opened > end:
@@ -132,17 +183,12 @@ def demo_tickets(*, session: Session, rng: np.random.Generator, actor: str, shar
             responded, closed = None, None
         if closed and closed > end:
             closed = None
-        stage = "closed" if closed else ("responded" if responded else "opened")
-        respond_by = opened + tickets.response_limit(opened)
-        out.append({"kind": kind, "category": cat, "household_id": hpk, "installation_id": iid,
-                    "enterprise_id": eid, "stage": stage, "description": f"demo {cat}",
-                    "opened_at": opened, "respond_by": respond_by, "responded_at": responded,
-                    "closed_at": closed, "overdue": bool(responded is not None and responded > respond_by)})
-    if out:
-        session.execute(insert(Ticket), out)
-    audit.record(session, actor=actor, action="ticket.demo_loaded", resource="programme/yanchi",
-                 data={"tickets": len(out)})
-    return len(out)
+        clerk = f"{town}专员"
+        steps = _ticket_steps(hist, opened=opened, responded=responded, closed=closed, end=end, clerk=clerk,
+                              fixer=code or clerk, category=cat)
+        out.append(tickets.History(installation_id=iid, kind=kind, category=cat, description=f"demo {cat}",
+                                   opened_at=opened, opened_by=clerk, steps=steps))
+    return len(tickets.record_histories(session=session, items=out))
 
 
 def _beijing_records(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
@@ -297,7 +343,7 @@ def load_demo(*, session: Session, seed: int = 0, actor: str = "demo", pay: bool
             paid.local_cny += run_result.local_cny
 
     step(4)
-    n_tickets = demo_tickets(session=session, rng=rng, actor=actor)
+    n_tickets = demo_tickets(session=session, rng=rng, history=np.random.default_rng([seed, 2]))
     step(5)
 
     # monthly reports, submitted around the 25th (some late)

@@ -27,6 +27,7 @@ from cleanheat.registry.models import (
     Township,
     Village,
 )
+from cleanheat.registry.services.enterprises import StatusBook
 from cleanheat.registry.services.payments import standing
 
 __all__ = ["INSTALLATION_STATE_NAMES", "STATUS_NAMES", "describe_pairs", "household_row", "household_status",
@@ -108,12 +109,15 @@ def household_view(*, session: Session, household_id: str, timeline: bool = True
 
 
 def view_of(*, session: Session, household: Household, village: str, township: str,
-            timeline: bool = True) -> dict[str, Any]:
-    """:func:`household_view` of a household already read (:func:`household_row`)."""
+            timeline: bool = True, book: StatusBook | None = None,
+            ticket_ids: list[int] | None = None) -> dict[str, Any]:
+    """:func:`household_view` of a household already read (:func:`household_row`); ``book`` (the
+    enterprises' status history) and ``ticket_ids`` (the household's tickets), when the caller has them
+    already, are not read again."""
     from cleanheat.clock import local_time
     from cleanheat.policy.decide import decide_yanchi
     from cleanheat.registry.services.audit_log import entries
-    from cleanheat.registry.services.installations import decision_records
+    from cleanheat.registry.services.installations import decision_record, decision_records
 
     hh = household
     merged_into = None
@@ -127,6 +131,7 @@ def view_of(*, session: Session, household: Household, village: str, township: s
         .where(Installation.household_id == hh.id).order_by(Installation.id)
     ).all()
     installs: list[dict[str, Any]] = []
+    by_id = {inst.id: (inst, acc) for inst, _, _, acc in rows}
     for inst, code, ename, acc in rows:
         installs.append({
             "installation_id": inst.id, "method": inst.technology, "installed_on": inst.installed_on.isoformat(),
@@ -156,8 +161,17 @@ def view_of(*, session: Session, household: Household, village: str, township: s
         accepted = sorted((i for i in live if i["accepted_on"]), key=lambda i: (i["accepted_on"], i["installation_id"]))
         chosen = accepted[0] if accepted else (live[-1] if live else None)
         if chosen is not None:
-            recs = decision_records(session=session, installation_ids=[chosen["installation_id"]])
-            (d,) = decide_yanchi([recs[0][2]])
+            if book is not None:  # the record of what was read already (decision_records would read it again)
+                inst, acc = by_id[chosen["installation_id"]]
+                record = decision_record(
+                    household_id=hh.household_id, township=township, heated_area_m2=hh.heated_area_m2,
+                    dwelling=hh.dwelling, previously_subsidised=hh.previously_subsidised, technology=inst.technology,
+                    enterprise_id=inst.enterprise_id, self_install=inst.self_install,
+                    with_rooftop_pv=inst.with_rooftop_pv, installed_on=inst.installed_on, invoice_cny=inst.invoice_cny,
+                    accepted_on=acc.accepted_on if acc else None, book=book)
+            else:
+                record = decision_records(session=session, installation_ids=[chosen["installation_id"]])[0][2]
+            (d,) = decide_yanchi([record])
             decision = {"installation_id": chosen["installation_id"], "status": d["status"],
                         "central_cny": int(d["central_cny"]), "local_cny": int(d["local_cny"]),
                         "total_cny": int(d["total_cny"]), "household_share_cny": int(d["household_share_cny"]),
@@ -176,7 +190,8 @@ def view_of(*, session: Session, household: Household, village: str, township: s
         "status": status, "installations": installs, "payment": payment, "decision": decision,
     }
     if timeline:
-        tickets = list(session.execute(select(Ticket.id).where(Ticket.household_id == hh.id)).scalars())
+        tickets = ticket_ids if ticket_ids is not None else list(
+            session.execute(select(Ticket.id).where(Ticket.household_id == hh.id)).scalars())
         names = [f"household/{hh.household_id}", *(f"installation/{i['installation_id']}" for i in installs),
                  *(f"ticket/{t}" for t in tickets)]
         events = []

@@ -41,6 +41,7 @@ __all__ = [
     "accept_many",
     "change_acceptance_dates",
     "chunked",
+    "decision_record",
     "decision_records",
     "insert_returning_ids",
     "live_installations",
@@ -139,21 +140,33 @@ def decision_records(
     out = []
     for row in (r for st in statements for r in session.execute(st)):
         (iid, hpk, tech, eid, self_inst, pv, inst_on, invoice, hcode, area, dwelling, prev, town, acc_on) = row
-        out.append((iid, hpk, {
-            "household_id": hcode,
-            "township": town,
-            "heated_area_m2": float(area),
-            "dwelling": dwelling,
-            "technology": tech,
-            "with_rooftop_pv": bool(pv),
-            "installed_on": inst_on,
-            "self_install": bool(self_inst),
-            "enterprise_registered": None if eid is None else book.registered_on(eid, inst_on),
-            "previously_subsidised": bool(prev),
-            "accepted_on": acc_on if accepted else None,
-            "invoice_cny": int(invoice),
-        }))
+        out.append((iid, hpk, decision_record(
+            household_id=hcode, township=town, heated_area_m2=area, dwelling=dwelling, previously_subsidised=prev,
+            technology=tech, enterprise_id=eid, self_install=self_inst, with_rooftop_pv=pv, installed_on=inst_on,
+            invoice_cny=invoice, accepted_on=acc_on if accepted else None, book=book)))
     return out
+
+
+def decision_record(*, household_id: str, township: str, heated_area_m2: float, dwelling: str,
+                    previously_subsidised: bool | None, technology: str, enterprise_id: int | None,
+                    self_install: bool, with_rooftop_pv: bool, installed_on: dt.date, invoice_cny: int,
+                    accepted_on: dt.date | None, book: StatusBook) -> dict[str, Any]:
+    """The rules engine's input record of one installation of a household (what :func:`decision_records`
+    reads for many): ``enterprise_registered`` is the enterprise's state on the install date in ``book``."""
+    return {
+        "household_id": household_id,
+        "township": township,
+        "heated_area_m2": float(heated_area_m2),
+        "dwelling": dwelling,
+        "technology": technology,
+        "with_rooftop_pv": bool(with_rooftop_pv),
+        "installed_on": installed_on,
+        "self_install": bool(self_install),
+        "enterprise_registered": None if enterprise_id is None else book.registered_on(enterprise_id, installed_on),
+        "previously_subsidised": bool(previously_subsidised),
+        "accepted_on": accepted_on,
+        "invoice_cny": int(invoice_cny),
+    }
 
 
 def _envelope_ids(session: Session) -> dict[str, int]:

@@ -13,6 +13,8 @@ Times are instants (aware UTC); a ticket raised earlier is recorded with its own
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -23,12 +25,13 @@ from cleanheat.errors import Conflict, InputError, NotFound
 from cleanheat.parameters import ParameterTree
 from cleanheat.policy.programme import value_on
 from cleanheat.registry import audit
-from cleanheat.registry.models import Acceptance, Installation, Ticket, TicketEvent
+from cleanheat.registry.bulk import insert_rows
+from cleanheat.registry.models import Acceptance, Household, Installation, Ticket, TicketEvent
 from cleanheat.registry.services.households import get_household
 
 __all__ = ["CATEGORIES", "CATEGORY_NAMES", "KINDS", "KIND_NAMES", "RESPONSE_LIMIT_PARAMETER", "SERVICE_YEARS_PARAMETER",
-           "STAGES", "STAGE_NAMES", "advance", "get_ticket", "list_tickets", "open_ticket", "overdue", "response_limit",
-           "service_end", "ticket_code", "ticket_row"]
+           "STAGES", "STAGE_NAMES", "History", "Step", "advance", "get_ticket", "list_tickets", "open_ticket",
+           "overdue", "record_histories", "response_limit", "service_end", "ticket_code", "ticket_row"]
 
 KINDS = ("complaint", "service")
 CATEGORIES = ("quality", "service", "heating_effect", "not_in_use", "other")
@@ -69,6 +72,38 @@ def service_end(accepted_on: dt.date, tree: ParameterTree | None = None) -> dt.d
     return add_years(accepted_on, int(years))
 
 
+def _check_codes(kind: str, category: str) -> None:
+    if kind not in KINDS:
+        raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
+    if category not in CATEGORIES:
+        raise InputError(f"unknown category {category!r}; one of {', '.join(CATEGORIES)}", field="category")
+
+
+def _check_service_period(household_id: str, accepted_on: dt.date, opened_at: dt.datetime,
+                          tree: ParameterTree | None) -> None:
+    """InputError for a ticket opened before the acceptance, Conflict after the service period."""
+    opened_on = local_date(opened_at)
+    if opened_on < accepted_on:
+        raise InputError(f"opened on {opened_on}, before the installation was accepted on {accepted_on}",
+                         record=f"household {household_id}", field="opened_at")
+    end = service_end(accepted_on, tree)
+    if opened_on > end:
+        years = value_on(SERVICE_YEARS_PARAMETER, accepted_on, tree)
+        raise Conflict(
+            f"household {household_id}: 售后服务期已于{end}结束 the {years}-year service period ended on {end} "
+            f"(accepted on {accepted_on}; a ticket opened on {opened_on} is after it). A ticket raised within the "
+            "period is recorded with the date it was raised (`ticket open --on`, opened_at)")
+
+
+def _check_step(ticket: str, stage: str, to: str, at: dt.datetime, opened_at: dt.datetime) -> None:
+    """Conflict unless ``to`` follows ``stage`` (:data:`NEXT`); InputError for an instant before the opening."""
+    if to not in NEXT.get(stage, ()):
+        raise Conflict(f"ticket {ticket} is {stage}; next stage is one of {', '.join(NEXT.get(stage, ())) or 'none'}")
+    if at < opened_at:
+        raise InputError(f"{format_local(at)} is before the ticket was opened ({format_local(opened_at)})",
+                         record=f"ticket {ticket}", field="at")
+
+
 def open_ticket(
     *, session: Session, household_id: str, kind: str, category: str, description: str, actor: str,
     opened_at: dt.datetime | None = None, tree: ParameterTree | None = None,
@@ -85,10 +120,7 @@ def open_ticket(
     Conflict
         The household has no accepted installation, or the service period had ended on that date.
     """
-    if kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", field="kind")
-    if category not in CATEGORIES:
-        raise InputError(f"unknown category {category!r}; one of {', '.join(CATEGORIES)}", field="category")
+    _check_codes(kind, category)
     opened_at = _instant(opened_at, "opened_at")
     hh = get_household(session=session, household_id=household_id)
     row = session.execute(
@@ -99,17 +131,7 @@ def open_ticket(
     if row is None:
         raise Conflict(f"household {household_id} has no accepted installation to service")
     inst, accepted_on = row
-    opened_on = local_date(opened_at)
-    if opened_on < accepted_on:
-        raise InputError(f"opened on {opened_on}, before the installation was accepted on {accepted_on}",
-                         record=f"household {household_id}", field="opened_at")
-    end = service_end(accepted_on, tree)
-    if opened_on > end:
-        years = value_on(SERVICE_YEARS_PARAMETER, accepted_on, tree)
-        raise Conflict(
-            f"household {household_id}: 售后服务期已于{end}结束 the {years}-year service period ended on {end} "
-            f"(accepted on {accepted_on}; a ticket opened on {opened_on} is after it). A ticket raised within the "
-            "period is recorded with the date it was raised (`ticket open --on`, opened_at)")
+    _check_service_period(household_id, accepted_on, opened_at, tree)
     t = Ticket(kind=kind, category=category, household_id=hh.id, installation_id=inst.id,
                enterprise_id=inst.enterprise_id, stage="opened", description=description, opened_at=opened_at,
                respond_by=opened_at + response_limit(opened_at, tree), responded_at=None, closed_at=None,
@@ -129,12 +151,8 @@ def advance(*, session: Session, ticket_id: int, to: str, actor: str, at: dt.dat
     t = session.get(Ticket, ticket_id)
     if t is None:
         raise NotFound(f"no ticket {ticket_id}")
-    if to not in NEXT[t.stage]:
-        raise Conflict(f"ticket {ticket_id} is {t.stage}; next stage is one of {', '.join(NEXT[t.stage]) or 'none'}")
     at = _instant(at, "at")
-    if at < t.opened_at:
-        raise InputError(f"{format_local(at)} is before the ticket was opened ({format_local(t.opened_at)})",
-                         record=f"ticket {ticket_id}", field="at")
+    _check_step(str(ticket_id), t.stage, to, at, as_utc(t.opened_at))
     if to == "responded":
         t.responded_at = at
         t.overdue = at > t.respond_by
@@ -148,13 +166,113 @@ def advance(*, session: Session, ticket_id: int, to: str, actor: str, at: dt.dat
     return t
 
 
+@dataclass(frozen=True)
+class Step:
+    """One stage change of a ticket's history: the stage reached, when (an aware instant), by whom, a note."""
+
+    stage: str
+    at: dt.datetime
+    actor: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class History:
+    """A ticket raised on an accepted installation and the stage changes it went through since (oldest first):
+    what :func:`open_ticket` and then :func:`advance`, step by step, would record."""
+
+    installation_id: int
+    kind: str
+    category: str
+    description: str
+    opened_at: dt.datetime
+    opened_by: str
+    steps: Sequence[Step] = ()
+
+
+def record_histories(*, session: Session, items: Sequence[History], tree: ParameterTree | None = None) -> list[int]:
+    """Open many tickets and advance each through its stages, in one go; returns the new ticket ids.
+
+    The bulk form of :func:`open_ticket` followed by :func:`advance` for each step (a programme's back-log,
+    the demo): the same rules — known kind and category; an accepted, not void installation; opened within
+    its service period; each stage the next of the one before (:data:`NEXT`), never before the opening; a
+    response after the limit marks the ticket overdue — and the same audit entries (``ticket.opened``, then
+    ``ticket.<stage>`` per step, by each step's actor), appended to the chain in one write. Nothing is
+    written if any item breaks a rule.
+
+    Raises
+    ------
+    InputError
+        Unknown kind or category; an instant without a time zone, before the acceptance or the opening.
+    Conflict
+        An installation not accepted (or void), a ticket opened after the service period, a stage out of order.
+    """
+    if not items:
+        return []
+    wanted = sorted({it.installation_id for it in items})
+    known: dict[int, tuple[int, str, int | None, dt.date]] = {}
+    for start in range(0, len(wanted), 5000):
+        for iid, hpk, code, eid, accepted_on in session.execute(
+                select(Installation.id, Installation.household_id, Household.household_id, Installation.enterprise_id,
+                       Acceptance.accepted_on)
+                .join(Acceptance, Acceptance.installation_id == Installation.id)
+                .join(Household, Household.id == Installation.household_id)
+                .where(Installation.id.in_(wanted[start:start + 5000]), Installation.void.is_(False))):
+            known[iid] = (hpk, code, eid, accepted_on)
+    rows: list[dict[str, Any]] = []
+    for it in items:
+        _check_codes(it.kind, it.category)
+        if it.installation_id not in known:
+            raise Conflict(f"installation {it.installation_id} is not an accepted installation to service")
+        hpk, code, eid, accepted_on = known[it.installation_id]
+        opened = _instant(it.opened_at, "opened_at")
+        _check_service_period(code, accepted_on, opened, tree)
+        respond_by = opened + response_limit(opened, tree)
+        stage, responded, closed = "opened", None, None
+        for step in it.steps:
+            at = _instant(step.at, "at")
+            _check_step(f"of household {code} opened {format_local(opened)}", stage, step.stage, at, opened)
+            stage = step.stage
+            responded = at if stage == "responded" else responded
+            closed = at if stage == "closed" else closed
+        rows.append({"kind": it.kind, "category": it.category, "household_id": hpk,
+                     "installation_id": it.installation_id, "enterprise_id": eid, "stage": stage,
+                     "description": it.description, "opened_at": opened, "respond_by": respond_by,
+                     "responded_at": responded, "closed_at": closed,
+                     "overdue": responded is not None and responded > respond_by})
+    from cleanheat.registry.services.installations import insert_returning_ids
+
+    ids = insert_returning_ids(session, Ticket, rows)
+    events: list[dict[str, Any]] = []
+    records: list[audit.AuditRecord] = []
+    for tid, it, row in zip(ids, items, rows, strict=True):
+        code = known[it.installation_id][1]
+        events.append({"ticket_id": tid, "stage": "opened", "at": row["opened_at"], "actor": it.opened_by,
+                       "note": it.description})
+        records.append(audit.AuditRecord(actor=it.opened_by, action="ticket.opened", resource=f"ticket/{tid}",
+                                         data={"household_id": code, "kind": it.kind, "category": it.category,
+                                               "opened_at": row["opened_at"].isoformat()}))
+        responded = None
+        for step in it.steps:
+            at = _instant(step.at, "at")
+            if step.stage == "responded":
+                responded = at
+            events.append({"ticket_id": tid, "stage": step.stage, "at": at, "actor": step.actor, "note": step.note})
+            records.append(audit.AuditRecord(
+                actor=step.actor, action=f"ticket.{step.stage}", resource=f"ticket/{tid}", why=step.note,
+                data={"overdue": responded is not None and responded > row["respond_by"]}))
+    insert_rows(session.connection(), TicketEvent.__table__, events)
+    audit.record_many(session, records)
+    return ids
+
+
 def overdue(*, session: Session, at: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Tickets not responded to by their deadline (as of the instant ``at``, default now), oldest first.
 
     Times are given as instants (ISO 8601, UTC) and as the programme's wall-clock time
     (``respond_by_local``: ``2022-12-03 17:00 (UTC+8)``).
     """
-    from cleanheat.registry.models import Enterprise, Household
+    from cleanheat.registry.models import Enterprise
 
     at = _instant(at, "at")
     rows = session.execute(
@@ -230,7 +348,7 @@ def list_tickets(
     NotFound
         An unknown enterprise, township or household.
     """
-    from cleanheat.registry.models import Enterprise, Household, Village
+    from cleanheat.registry.models import Enterprise, Village
     from cleanheat.registry.services.enterprises import get_enterprise
     from cleanheat.registry.services.places import get_township
 
@@ -263,7 +381,7 @@ def get_ticket(*, session: Session, ticket_id: int, at: dt.datetime | None = Non
     NotFound
         No such ticket.
     """
-    from cleanheat.registry.models import Enterprise, Household
+    from cleanheat.registry.models import Enterprise
 
     at = _instant(at, "at")
     row = session.execute(

@@ -41,7 +41,9 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -85,6 +87,7 @@ __all__ = [
     "open_session",
     "purge_expired",
     "resolve_session",
+    "resolve_session_with",
     "revoke_session",
     "role_code",
     "set_password",
@@ -609,11 +612,20 @@ def resolve_session(*, session: Session | Connection, token: str, kind: str | No
     """The user of a session token, or ``None`` when the token is unknown, expired or revoked, or its
     user disabled (and, with ``kind``, when the session is of another kind). One indexed query, on a
     session or a bare connection (:func:`cleanheat.registry.db.read_connection`, the web's hot path)."""
+    return resolve_session_with(session=session, token=token, kind=kind, now=now)[0]
+
+
+def resolve_session_with(*, session: Session | Connection, token: str, kind: str | None = None,
+                         now: dt.datetime | None = None, columns: Sequence[Any] = ()
+                         ) -> tuple[Principal | None, tuple[Any, ...]]:
+    """:func:`resolve_session`, reading ``columns`` (scalar subqueries of no user's business, e.g. the
+    registry's state, :func:`cleanheat.registry.services.chain_cache.data_key_columns`) in the same
+    statement: (the user or ``None``, their values — empty when no user was found)."""
     if not token or not isinstance(token, str) or len(token) > 256:
-        return None
+        return None, ()
     at = _now(now)
     q = (select(AuthSession.id, AuthSession.csrf_token, AuthSession.expires_at, AppUser.id, AppUser.name,
-                AppUser.role, AppUser.township, AppUser.enterprise_code)
+                AppUser.role, AppUser.township, AppUser.enterprise_code, *columns)
          .join(AppUser, AppUser.id == AuthSession.user_id)
          .where(AuthSession.token_sha256 == hash_token(token), AuthSession.revoked_at.is_(None),
                 AuthSession.expires_at > at, AppUser.disabled.is_(False)))
@@ -621,10 +633,10 @@ def resolve_session(*, session: Session | Connection, token: str, kind: str | No
         q = q.where(AuthSession.kind == kind)
     row = session.execute(q).first()
     if row is None:
-        return None
-    sid, csrf, expires_at, uid, uname, role, town, code = row
+        return None, ()
+    sid, csrf, expires_at, uid, uname, role, town, code = row[:8]
     return Principal(user_id=uid, name=uname, role=role, township=town, enterprise_code=code, session_id=sid,
-                     csrf_token=csrf, expires_at=expires_at)
+                     csrf_token=csrf, expires_at=expires_at), tuple(row[8:])
 
 
 def revoke_session(*, session: Session, token: str, actor: str, now: dt.datetime | None = None) -> None:
