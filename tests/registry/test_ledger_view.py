@@ -67,6 +67,13 @@ def _cases(session: Session) -> dict[str, str]:
     f.installation(session, two, installed_on=D(2022, 4, 1))
     iid = f.installation(session, two, installed_on=D(2022, 5, 1))
     installations.accept(session=session, installation_id=iid, accepted_on=D(2022, 6, 1), actor="县住建局")
+    iid = f.installation(session, hh(22))                               # inspected, heating effect not reached
+    installations.accept(session=session, installation_id=iid, accepted_on=D(2022, 6, 1), actor="县住建局",
+                         heating_effect_reached=False, note="室温未达标")
+    iid = f.installation(session, hh(23))                               # failed, put right, then accepted
+    installations.accept(session=session, installation_id=iid, accepted_on=D(2022, 6, 1), actor="县住建局",
+                         heating_effect_reached=False, note="室温未达标")
+    installations.accept(session=session, installation_id=iid, accepted_on=D(2022, 6, 20), actor="县住建局")
     session.flush()
     codes = session.execute(select(Household.household_id).order_by(Household.id)).scalars().all()
     return {c: household_view(session=session, household_id=c, timeline=False)["status"] for c in codes}
@@ -79,6 +86,7 @@ EXPECTED = {
     "YC-T-000013": "not_payable", "YC-T-000014": "not_payable", "YC-T-000015": "pending",
     "YC-T-000016": "not_payable", "YC-T-000017": "not_payable", "YC-T-000018": "not_payable",
     "YC-T-000019": "pending", "YC-T-000020": "merged", "YC-T-000021": "accepted",
+    "YC-T-000022": "failed_inspection", "YC-T-000023": "accepted",
 }
 """What each case is (the view's own answer is checked against this first, so the cases mean what they say)."""
 
@@ -111,7 +119,7 @@ def test_filters_and_paging(session: Session) -> None:
     seen = []
     for page in range(1, 7):
         p = ledger_view.ledger_page(session=session, filters=ledger_view.LedgerFilter(), page=page, per_page=4)
-        assert (p.total, p.pages) == (21, 6)
+        assert (p.total, p.pages) == (23, 6)
         seen += [i["household_id"] for i in p.items]
     assert seen == sorted(viewed)
     assert ledger_view.ledger_page(session=session, filters=ledger_view.LedgerFilter(), page=7, per_page=4).items == []
@@ -121,7 +129,7 @@ def test_filters_and_paging(session: Session) -> None:
         assert p.total == len(p.items)
         return {i["household_id"] for i in p.items}
 
-    for status in ("pending", "not_payable", "accepted"):  # the window-count path
+    for status in ("pending", "not_payable", "accepted", "failed_inspection"):  # the window-count path
         assert codes(status=status) == {c for c, s in viewed.items() if s == status}
         assert codes(status=status, township="惠安堡镇") == set()
     assert codes(method="gshp") == {"YC-T-000007"}                 # the void installation's method does not count

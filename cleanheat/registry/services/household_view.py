@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from cleanheat.errors import NotFound
 from cleanheat.registry.models import (
     Acceptance,
     Enterprise,
+    FailedInspection,
     Household,
     Installation,
     Payment,
@@ -63,8 +64,8 @@ def household_status(*, merged: bool, installations: list[dict[str, Any]], paid:
         if decision is not None and decision["status"] != "payable":
             return "not_payable"
         return "accepted"
-    if any(i.get("accepted_on") for i in live):
-        return "failed_inspection"
+    if any(i.get("accepted_on") or i.get("failed_inspection") for i in live):
+        return "failed_inspection"  # inspected and not passed (验收不合格): not waiting, to be put right
     if decision is not None and decision["status"] == "ineligible":
         return "not_payable"  # acceptance would not make it payable (e.g. an unregistered installer)
     return "pending"
@@ -124,15 +125,16 @@ def view_of(*, session: Session, household: Household, village: str, township: s
     if hh.merged_into_id is not None:
         merged_into = session.execute(select(Household.household_id)
                                       .where(Household.id == hh.merged_into_id)).scalar_one()
+    failed_inspection = exists().where(FailedInspection.installation_id == Installation.id).label("failed")
     rows = session.execute(
-        select(Installation, Enterprise.code, Enterprise.name, Acceptance)
+        select(Installation, Enterprise.code, Enterprise.name, Acceptance, failed_inspection)
         .outerjoin(Enterprise, Installation.enterprise_id == Enterprise.id)
         .outerjoin(Acceptance, Acceptance.installation_id == Installation.id)
         .where(Installation.household_id == hh.id).order_by(Installation.id)
     ).all()
     installs: list[dict[str, Any]] = []
-    by_id = {inst.id: (inst, acc) for inst, _, _, acc in rows}
-    for inst, code, ename, acc in rows:
+    by_id = {inst.id: (inst, acc) for inst, _, _, acc, _ in rows}
+    for inst, code, ename, acc, failed in rows:
         installs.append({
             "installation_id": inst.id, "method": inst.technology, "installed_on": inst.installed_on.isoformat(),
             "enterprise": code, "enterprise_name": ename, "self_install": inst.self_install,
@@ -140,6 +142,7 @@ def view_of(*, session: Session, household: Household, village: str, township: s
             "accepted_on": acc.accepted_on.isoformat() if acc else None,
             "heating_effect_reached": acc.heating_effect_reached if acc else None,
             "inspectors": list(acc.inspectors) if acc else [],
+            "failed_inspection": bool(failed),
         })
     pay = session.execute(select(Payment).options(joinedload(Payment.reasons_doc))
                           .where(Payment.household_id == hh.id, standing())).scalar_one_or_none()

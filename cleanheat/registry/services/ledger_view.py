@@ -225,7 +225,9 @@ def _unpaid_status(history: History) -> ColumnElement[str]:
     any_live = exists().where(live)
     accepted_ok = exists(select(inst.c.id).join(acc, acc.c.installation_id == inst.c.id)
                          .where(live, acc.c.heating_effect_reached.is_not(False)))
+    fi = FailedInspection.__table__.alias("st_failed_inspection")
     any_accepted = exists(select(inst.c.id).join(acc, acc.c.installation_id == inst.c.id).where(live))
+    any_failed = exists(select(inst.c.id).join(fi, fi.c.installation_id == inst.c.id).where(live))
     eligible = _eligible_sql(inst, history)
     # the installation household_view decides on: the first accepted live one (by date, then id), else the latest
     chosen_payable = (select(and_(eligible, _dated("yanchi.acceptance.open", acc.c.accepted_on, _flag)))
@@ -237,7 +239,7 @@ def _unpaid_status(history: History) -> ColumnElement[str]:
         (not_(any_inst), _const("no_installation")),
         (not_(any_live), _const("void")),
         (accepted_ok, case((chosen_payable.is_(True), _const("accepted")), else_=_const("not_payable"))),
-        (any_accepted, _const("failed_inspection")),
+        (or_(any_accepted, any_failed), _const("failed_inspection")),
         (latest_eligible.is_not(True), _const("not_payable")),
         else_=_const("pending"),
     )
@@ -250,7 +252,8 @@ def status_expression(*, session: Session) -> ColumnElement[str]:
     over :func:`~cleanheat.registry.services.household_view.household_view`'s inputs: merged; paid (a
     standing payment); no installation; none live (void); a live accepted installation whose heating
     effect was not found lacking — accepted if the engine would pay the first accepted one (by date),
-    else not payable; accepted but failed (failed inspection); the latest live installation ineligible
+    else not payable; accepted but failed, or a failed inspection recorded (验收不合格: failed
+    inspection); the latest live installation ineligible
     even once accepted (not payable); else pending. ``session`` reads the enterprises' status history
     (the registration the installer rule asks about).
     """
