@@ -134,7 +134,7 @@ def view_of(*, session: Session, household: Household, village: str, township: s
     ).all()
     installs: list[dict[str, Any]] = []
     by_id = {inst.id: (inst, acc) for inst, _, _, acc, _ in rows}
-    for inst, code, ename, acc, failed in rows:
+    for inst, code, ename, acc, inspection_failed in rows:
         installs.append({
             "installation_id": inst.id, "method": inst.technology, "installed_on": inst.installed_on.isoformat(),
             "enterprise": code, "enterprise_name": ename, "self_install": inst.self_install,
@@ -142,7 +142,7 @@ def view_of(*, session: Session, household: Household, village: str, township: s
             "accepted_on": acc.accepted_on.isoformat() if acc else None,
             "heating_effect_reached": acc.heating_effect_reached if acc else None,
             "inspectors": list(acc.inspectors) if acc else [],
-            "failed_inspection": bool(failed),
+            "failed_inspection": bool(inspection_failed),
         })
     pay = session.execute(select(Payment).options(joinedload(Payment.reasons_doc))
                           .where(Payment.household_id == hh.id, standing())).scalar_one_or_none()
