@@ -98,6 +98,16 @@ courtyard); 2,000 m² is far above any of them, so a larger value is a typing or
 (80,000 for 80) rather than a house. A district or a block of flats is not a house record.
 """
 
+MIN_HEATED_AREA_M2 = 10
+"""Smallest heated area of a house record. [m²]
+
+One room of a rural house is 10–20 m²; the house model's geometry (a 7 m deep single storey with
+its two gable walls) is meaningless below that (a 1 m² "house" would have more wall than its mass
+node can carry), so a smaller value is a typing or unit error. The heated share of a service level
+can still take a smaller part of a house.
+"""
+
+
 def validate_records(records: Sequence[Any]) -> HouseRecords:
     """
     Check house records field by field.
@@ -138,8 +148,9 @@ def validate_records(records: Sequence[Any]) -> HouseRecords:
             site_keys.append("")
             continue
         area = rec.get("heated_area_m2")
-        if isinstance(area, int | float) and not isinstance(area, bool) and area == 0:
-            errors.append(InputError(f"must be > 0, got {area!r}", record=labels[i], field="heated_area_m2"))
+        if isinstance(area, int | float) and not isinstance(area, bool) and 0 <= area < MIN_HEATED_AREA_M2:
+            errors.append(InputError(f"must be at least {MIN_HEATED_AREA_M2} m² (one room), got {area!r}",
+                                     record=labels[i], field="heated_area_m2"))
         name = rec.get("site")
         if not isinstance(name, str):
             site_keys.append("")

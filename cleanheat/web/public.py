@@ -290,7 +290,7 @@ def _simulate_schema() -> dict[str, Any]:
     one = {"type": "object", "title": "House", "required": ["site", "heated_area_m2", "dwelling", "envelope"],
            "properties": {
                "house_id": {"type": "string"}, "site": {"type": "string", "examples": ["yanchi", "beijing"]},
-               "heated_area_m2": {"type": "number", "minimum": 0, "maximum": 2000},
+               "heated_area_m2": {"type": "number", "minimum": 10, "maximum": 2000},
                "dwelling": {"type": "string", "enum": ["brick", "cave", "other"]},
                "envelope": {"type": "string", "enum": ["uninsulated", "partly_insulated", "insulated"]},
                "gas_available": {"type": "boolean"}, "night_setback": {"type": "boolean"},

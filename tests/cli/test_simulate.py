@@ -62,6 +62,7 @@ def test_list_in_list_out_same_order(monkeypatch, capsys):
     ({"dwelling": "palace"}, "dwelling"),
     ({"heated_area_m2": -5}, "heated_area_m2"),
     ({"heated_area_m2": 0}, "heated_area_m2"),
+    ({"heated_area_m2": 1}, "heated_area_m2"),  # below one room: a 500 from the house model before
     ({"site": "mars"}, "site"),
     ({"envelope": None}, "envelope"),
     ({"tariff": {"valley_cny_per_kwh": "cheap"}}, "tariff.valley_cny_per_kwh"),

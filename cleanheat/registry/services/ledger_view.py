@@ -86,6 +86,10 @@ __all__ = [
 MAX_PER_PAGE = 200
 """The most households one page (or one API answer) lists."""
 
+MAX_PAGE = 10**9
+"""Highest page number asked for (a page past the last is empty; a number past this is an input error,
+not a 64-bit overflow in the JSON that echoes it)."""
+
 LIST_STATUSES = ("no_installation", "pending", "failed_inspection", "accepted", "not_payable", "paid", "merged",
                  "void")
 """The status codes a household can have (:func:`household_status`; ``reversed`` is never one)."""
@@ -430,10 +434,10 @@ def ledger_page(*, session: Session, filters: LedgerFilter, page: int = 1, per_p
     Raises
     ------
     InputError
-        ``page`` < 1 or ``per_page`` outside 1–:data:`MAX_PER_PAGE`.
+        ``page`` outside 1–:data:`MAX_PAGE` or ``per_page`` outside 1–:data:`MAX_PER_PAGE`.
     """
-    if page < 1:
-        raise InputError(f"page must be ≥ 1, got {page}", field="page")
+    if not 1 <= page <= MAX_PAGE:
+        raise InputError(f"page must be 1–{MAX_PAGE:,}, got {page}", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InputError(f"per_page must be 1–{MAX_PER_PAGE}, got {per_page}", field="per_page")
     keys = _matching(session, filters, township)
