@@ -36,6 +36,17 @@ B_Q_HP, B_Q_AUX, B_E_UNIT, B_E_SOURCE, B_E_STANDBY, B_E_EMITTER = range(N_BOUNDA
 
 
 @njit(inline="always")
+def _inverse(cop_rows):
+    """Electricity per unit of primary heat, once per row and hour (a product in the hour loop
+    instead of a division: the same to one rounding)."""
+    inv = np.empty(cop_rows.shape)
+    for r in range(cop_rows.shape[0]):
+        for t in range(cop_rows.shape[1]):
+            inv[r, t] = 1.0 / cop_rows[r, t]
+    return inv
+
+
+@njit(inline="always")
 def _no_sums(nh):
     """Running season totals before the first hour: zeros, and a peak of −∞ (0 without hours)."""
     return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -np.inf if nh else 0.0)
@@ -131,12 +142,7 @@ def dispatch_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, pri
     write_elec = keep or (h_elec.shape[0] == n and h_elec.shape[1] == nh and n > 0)
     shared_cap = cap_rows.shape[0] == 1
     shared_cop = cop_rows.shape[0] == 1
-    # electricity per unit of primary heat, once per row and hour (a product in the hour loop
-    # instead of a division: the same to one rounding)
-    inv_cop = np.empty(cop_rows.shape)
-    for r in range(cop_rows.shape[0]):
-        for t in range(nh):
-            inv_cop[r, t] = 1.0 / cop_rows[r, t]
+    inv_cop = _inverse(cop_rows)
     for i in range(n):
         ci = cap_i[i]
         ai = aux_i[i]
@@ -191,10 +197,7 @@ def dispatch_hp_sums(demand, cap_i, cap_rows, cop_rows, aux_i, allowed, period, 
     write_elec = keep or (h_elec.shape[0] == n and h_elec.shape[1] == nh and n > 0)
     shared_cap = cap_rows.shape[0] == 1
     shared_cop = cop_rows.shape[0] == 1
-    inv_cop = np.empty(cop_rows.shape)
-    for r in range(cop_rows.shape[0]):
-        for t in range(nh):
-            inv_cop[r, t] = 1.0 / cop_rows[r, t]
+    inv_cop = _inverse(cop_rows)
     for i in range(n):
         ci = cap_i[i]
         ai = aux_i[i]
