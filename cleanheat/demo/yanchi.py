@@ -16,27 +16,47 @@ from typing import Any
 
 import numpy as np
 
+from cleanheat.parameters import defaults_tree
 from cleanheat.policy.programme import township_targets
 from cleanheat.policy.rules.yanchi import TOWNSHIPS
 
 __all__ = ["ENTERPRISE_CODES", "generate_households", "township_year_targets"]
 
 
-# Methods and their share of households (synthetic; the plan sets no split). Cost ranges per 60 m²
-# are the guide's (附件2 安装成本); those it does not give are assumptions, marked None → assumed.
-METHODS: tuple[tuple[str, float, tuple[int, int]], ...] = (
-    ("fan_heater_direct", 0.27, (5000, 6000)),
-    ("ashp_water", 0.16, (15000, 18000)),
-    ("storage_electric", 0.12, (6500, 7500)),
-    ("gas_boiler", 0.09, (5000, 7000)),
-    ("gshp", 0.05, (14000, 16000)),
-    ("solar_aux", 0.17, (15000, 25000)),
-    ("other_high_tech", 0.02, (12000, 20000)),       # assumed
-    ("co2_ashp", 0.03, (18000, 24000)),              # assumed
-    ("solar_gshp_seasonal", 0.005, (30000, 40000)),  # assumed
-    ("biomass", 0.075, (4000, 8000)),                # assumed
-    ("coal_stove", 0.005, (800, 1500)),              # ledger mistakes: not a clean method
+# Methods and their share of households (synthetic; the plan sets no split). Invoices are drawn in
+# each method's installed-cost range per 60 m², read from the dated parameters ``capex.<tech>.*``
+# (the guide's 附件2 安装成本 where it gives one; documented assumptions otherwise).
+METHOD_SHARES: tuple[tuple[str, float], ...] = (
+    ("fan_heater_direct", 0.27),
+    ("ashp_water", 0.16),
+    ("storage_electric", 0.12),
+    ("gas_boiler", 0.09),
+    ("gshp", 0.05),
+    ("solar_aux", 0.17),
+    ("other_high_tech", 0.02),
+    ("co2_ashp", 0.03),
+    ("solar_gshp_seasonal", 0.005),
+    ("biomass", 0.075),
+    ("coal_stove", 0.005),
 )
+COAL_STOVE_INVOICE_CNY_PER_60M2 = (800, 1500)
+"""Ledger mistakes: a new coal stove invoiced as if it were clean heating (synthetic; the advisor's
+``capex.coal_stove`` is 0 because there it is the existing stove, not a purchase)."""
+
+
+def _cost_range_cny_per_60m2(code: str) -> tuple[int, int]:
+    if code == "coal_stove":
+        return COAL_STOVE_INVOICE_CNY_PER_60M2
+    tree = defaults_tree()
+    # the latest dated ranges: the demo is one synthetic programme, not a dated ledger
+    return (int(tree[f"capex.{code}.low_cny_per_60m2"].at(dt.date.max)),
+            int(tree[f"capex.{code}.high_cny_per_60m2"].at(dt.date.max)))
+
+
+METHODS: tuple[tuple[str, float, tuple[int, int]], ...] = tuple(
+    (code, share, _cost_range_cny_per_60m2(code)) for code, share in METHOD_SHARES
+)
+"""(code, share of households, installed-cost range per 60 m² [CNY])."""
 GAS_TOWNSHIPS = ("花马池镇", "惠安堡镇", "大水坑镇")
 """Townships taken as reached by the gas network in the demo (an assumption)."""
 CAVE_SHARE = {"麻黄山乡": 0.35, "大水坑镇": 0.20, "惠安堡镇": 0.12, "冯记沟乡": 0.15, "青山乡": 0.15}
