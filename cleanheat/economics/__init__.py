@@ -1,5 +1,23 @@
-"""Money and emissions per unit of energy: electricity tariffs, fuel prices, fuel properties, CO₂ factors."""
+"""Money and emissions: tariffs, fuel prices, CO₂ factors; capital, lifecycle cost and the household loan."""
 
+from cleanheat.economics.finance import (
+    CapexRange,
+    LifecycleCost,
+    LoanRepayment,
+    capex_cny,
+    lifecycle_cost_cny,
+    loan_monthly_payment_cny,
+)
 from cleanheat.economics.tariffs import EmissionFactors, Prices, Tariff
 
-__all__ = ["EmissionFactors", "Prices", "Tariff"]
+__all__ = [
+    "CapexRange",
+    "EmissionFactors",
+    "LifecycleCost",
+    "LoanRepayment",
+    "Prices",
+    "Tariff",
+    "capex_cny",
+    "lifecycle_cost_cny",
+    "loan_monthly_payment_cny",
+]

@@ -46,7 +46,7 @@ def _yuan(x: Decimal) -> int:
     return int(x.quantize(_YUAN, rounding=ROUND_HALF_UP))
 
 
-def _dec(x: float | int | Decimal | str, name: str) -> Decimal:
+def _dec(x: object, name: str) -> Decimal:
     """A number as an exact Decimal of its decimal text (0.037 → Decimal('0.037'), not its binary value)."""
     if isinstance(x, bool):
         raise InputError(f"takes a number, got {x!r}", field=name)
@@ -171,11 +171,11 @@ def capex_cny(
     if load < 0:
         raise InputError(f"must be ≥ 0 kW, got {design_heat_load_kw!r}", field="design_heat_load_kw")
     base = f"capex.{tech.value}"
-    lo = _dec(_param(tree, f"{base}.low_cny_per_60m2", on), "low_cny_per_60m2")  # type: ignore[arg-type]
-    hi = _dec(_param(tree, f"{base}.high_cny_per_60m2", on), "high_cny_per_60m2")  # type: ignore[arg-type]
-    share = _dec(_param(tree, f"{base}.capacity_share", on), "capacity_share")  # type: ignore[arg-type]
-    a_ref = _dec(_param(tree, "capex.reference_area_m2", on), "reference_area_m2")  # type: ignore[arg-type]
-    p_ref = _dec(_param(tree, "capex.reference_design_load_kw", on), "reference_design_load_kw")  # type: ignore[arg-type]
+    lo = _dec(_param(tree, f"{base}.low_cny_per_60m2", on), "low_cny_per_60m2")
+    hi = _dec(_param(tree, f"{base}.high_cny_per_60m2", on), "high_cny_per_60m2")
+    share = _dec(_param(tree, f"{base}.capacity_share", on), "capacity_share")
+    a_ref = _dec(_param(tree, "capex.reference_area_m2", on), "reference_area_m2")
+    p_ref = _dec(_param(tree, "capex.reference_design_load_kw", on), "reference_design_load_kw")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         scale = share * load / p_ref + (1 - share) * area / a_ref
@@ -320,9 +320,9 @@ def lifecycle_cost_cny(
                      "horizon_years")
     life = _whole_years(_param(tree, f"{base}.lifetime_years", on) if lifetime_years is None else lifetime_years,
                         "lifetime_years")
-    r = _dec(_param(tree, "lifecycle.discount_rate", on) if discount_rate is None else discount_rate,  # type: ignore[arg-type]
+    r = _dec(_param(tree, "lifecycle.discount_rate", on) if discount_rate is None else discount_rate,
              "discount_rate")
-    m = _dec(_param(tree, f"{base}.maintenance_share_per_year", on)  # type: ignore[arg-type]
+    m = _dec(_param(tree, f"{base}.maintenance_share_per_year", on)
              if maintenance_share_per_year is None else maintenance_share_per_year, "maintenance_share_per_year")
     if r < 0 or r > 1:
         raise InputError(f"must be within 0–1, got {discount_rate!r}", field="discount_rate")
@@ -453,7 +453,7 @@ def loan_monthly_payment_cny(
     """
     if isinstance(principal_cny, bool) or not isinstance(principal_cny, int) or principal_cny < 0:
         raise InputError(f"must be a whole number of CNY ≥ 0, got {principal_cny!r}", field="principal_cny")
-    rate = _dec(_param(tree, "finance.loan_annual_rate", on) if annual_rate is None else annual_rate,  # type: ignore[arg-type]
+    rate = _dec(_param(tree, "finance.loan_annual_rate", on) if annual_rate is None else annual_rate,
                 "annual_rate")
     if rate < 0 or rate > 1:
         raise InputError(f"must be within 0–1 (0.0435 for 4.35 %), got {annual_rate!r}", field="annual_rate")
