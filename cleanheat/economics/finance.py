@@ -203,9 +203,11 @@ class LifecycleCost:
     Attributes
     ----------
     total_cny : int
-        capex + replacements + running + maintenance − residual, present value. [CNY]
+        capex − subsidy + replacements + running + maintenance − residual, present value. [CNY]
     capex_cny : int
         First purchase, at year 0. [CNY]
+    subsidy_cny : int
+        One-time subsidy on the first purchase, at year 0. [CNY]
     replacements_cny : int
         Present value of the purchases at years L, 2L, … inside the horizon. [CNY]
     running_cny : int
@@ -224,6 +226,7 @@ class LifecycleCost:
 
     total_cny: int
     capex_cny: int
+    subsidy_cny: int
     replacements_cny: int
     running_cny: int
     maintenance_cny: int
@@ -249,6 +252,7 @@ def lifecycle_cost_cny(
     discount_rate: float | Decimal | None = None,
     lifetime_years: int | None = None,
     maintenance_share_per_year: float | Decimal | None = None,
+    subsidy_cny: int = 0,
     on: dt.date | None = None,
     tree: ParameterTree | None = None,
 ) -> LifecycleCost:
@@ -258,8 +262,8 @@ def lifecycle_cost_cny(
     Parameters
     ----------
     capex_cny : int
-        Installed cost at year 0 (e.g. :attr:`CapexRange.mid_cny`, or the household's share
-        after subsidy for the household's view). [CNY]
+        Installed cost at year 0 and of each replacement (e.g. :attr:`CapexRange.mid_cny`);
+        for the household's view pass the subsidy as ``subsidy_cny``, not the share here. [CNY]
     running_cost_per_year_cny : int
         Energy cost of one heating season, the same every year (real terms). [CNY/a]
     technology : str
@@ -273,6 +277,9 @@ def lifecycle_cost_cny(
     maintenance_share_per_year : float, Decimal or None
         Yearly maintenance as a share of ``capex_cny``; default
         ``lifecycle.<tech>.maintenance_share_per_year``. [-]
+    subsidy_cny : int, default 0
+        One-time subsidy on the first purchase (year 0), ≤ ``capex_cny``; replacements and
+        maintenance are at the full price (the programme pays once, 七). [CNY]
     on : datetime.date or None
         Date of the parameters; ``None`` takes the latest values.
     tree : ParameterTree or None
@@ -291,11 +298,11 @@ def lifecycle_cost_cny(
     Notes
     -----
     With discount factor :math:`d_t = (1 + r)^{-t}`, capital :math:`C`, running cost
-    :math:`R`, maintenance share :math:`m`, lifetime :math:`L` and horizon :math:`H`:
+    :math:`R`, subsidy :math:`S`, maintenance share :math:`m`, lifetime :math:`L` and horizon :math:`H`:
 
     .. math::
 
-        LCC = C + \sum_{k \ge 1,\; kL < H} C\, d_{kL}
+        LCC = C - S + \sum_{k \ge 1,\; kL < H} C\, d_{kL}
               + \sum_{t=1}^{H} (R + m C)\, d_t
               - C \frac{t_{last} + L - H}{L} d_H
 
@@ -311,9 +318,12 @@ def lifecycle_cost_cny(
        energy systems in buildings, §6 (global cost, residual value).
     .. [2] 建设项目经济评价方法与参数 (第三版), 2006: 社会折现率 8 %.
     """
-    for value, name in ((capex_cny, "capex_cny"), (running_cost_per_year_cny, "running_cost_per_year_cny")):
+    for value, name in ((capex_cny, "capex_cny"), (running_cost_per_year_cny, "running_cost_per_year_cny"),
+                        (subsidy_cny, "subsidy_cny")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(f"must be a whole number of CNY ≥ 0, got {value!r}", field=name)
+    if subsidy_cny > capex_cny:
+        raise InputError(f"must not exceed capex_cny {capex_cny}, got {subsidy_cny}", field="subsidy_cny")
     tech = _technology(technology)
     base = f"lifecycle.{tech.value}"
     h = _whole_years(_param(tree, "lifecycle.horizon_years", on) if horizon_years is None else horizon_years,
@@ -343,10 +353,11 @@ def lifecycle_cost_cny(
         maintenance = m * c * annuity
         t_last = buys[-1] if buys else 0
         residual = c * Decimal(t_last + life - h) / Decimal(life) * d(h)
-        total = c + replacements + running + maintenance - residual
+        total = c - subsidy_cny + replacements + running + maintenance - residual
         return LifecycleCost(
             total_cny=_yuan(total),
             capex_cny=capex_cny,
+            subsidy_cny=subsidy_cny,
             replacements_cny=_yuan(replacements),
             running_cny=_yuan(running),
             maintenance_cny=_yuan(maintenance),

@@ -216,3 +216,14 @@ def test_every_new_parameter_is_listed_in_its_source_note():
             stem = name.split(".")[-1]
             assert f"`{stem}`" in note, (folder, name)
             assert tree[name].unit, name
+
+
+def test_subsidy_lowers_only_the_first_purchase():
+    """Subsidy 5300 (3500 central + 1800 local) at year 0: the total falls by exactly 5300 and the
+    replacement at year 10 stays at the full 10000 (undiscounted case: 33000 − 5300 = 27700)."""
+    lc = lifecycle_cost_cny(10000, 1000, "fan_heater_direct", 15, discount_rate=0, lifetime_years=10,
+                            maintenance_share_per_year=0.02, subsidy_cny=5300)
+    assert (lc.total_cny, lc.replacements_cny, lc.maintenance_cny) == (27700, 10000, 3000)
+    with pytest.raises(InputError) as err:
+        lifecycle_cost_cny(1000, 0, "gshp", subsidy_cny=5300)
+    assert err.value.field == "subsidy_cny"
