@@ -149,19 +149,23 @@ def capex_cny(
 
     .. math::
 
-        C = C_{60} \left[ s \frac{P}{P_{ref}} + (1 - s) \frac{A}{A_{ref}} \right]
+        C = C_{60} \left[ s \left(\frac{P}{P_{ref}}\right)^{e} + (1 - s) \frac{A}{A_{ref}} \right]
 
     with :math:`A_{ref}` = 60 m² (``capex.reference_area_m2``) and :math:`P_{ref}` the
     design load of the guide's 60 m² house (``capex.reference_design_load_kw``, 5 kW: the
-    guide's 2P ground-source unit). The rule is linear (no economies of scale: an assumption,
-    see ``capex/SOURCE.md``), so 60 m² at :math:`P_{ref}` gives exactly the guide's range and
-    the cost rises with both the area and the load. The middle is :math:`(C_{lo}+C_{hi})/2`
+    guide's 2P ground-source unit) and :math:`e` the cost-capacity exponent
+    (``capex.capacity_exponent``, 0.7: economies of scale of the equipment, after the
+    six-tenths rule [2]; 1 is linear). The area part is linear (emitters and pipes per m²).
+    60 m² at :math:`P_{ref}` gives exactly the guide's range, and the cost rises with both the
+    area and the load (see ``capex/SOURCE.md`` for the reasoning). The middle is :math:`(C_{lo}+C_{hi})/2`
     scaled the same way; each value is rounded half up to the yuan.
 
     References
     ----------
     .. [1] 盐池县冬季清洁取暖项目实施方案 (盐政办发〔2022〕8号), 附件2 技术导则, each method's
        二、安装成本.
+    .. [2] R. Williams Jr., "Six-tenths factor aids in approximating costs," Chemical
+       Engineering, vol. 54, no. 12, pp. 124–125, 1947.
     """
     tech = _technology(technology)
     area = _dec(heated_area_m2, "heated_area_m2")
@@ -176,9 +180,11 @@ def capex_cny(
     share = _dec(_param(tree, f"{base}.capacity_share", on), "capacity_share")
     a_ref = _dec(_param(tree, "capex.reference_area_m2", on), "reference_area_m2")
     p_ref = _dec(_param(tree, "capex.reference_design_load_kw", on), "reference_design_load_kw")
+    e = _dec(_param(tree, "capex.capacity_exponent", on), "capacity_exponent")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        scale = share * load / p_ref + (1 - share) * area / a_ref
+        capacity = (load / p_ref) ** e if load > 0 else Decimal(0)
+        scale = share * capacity + (1 - share) * area / a_ref
         return CapexRange(
             technology=tech.value,
             low_cny=_yuan(lo * scale),

@@ -63,19 +63,28 @@ def test_the_existing_coal_stove_costs_nothing():
     assert (c.low_cny, c.mid_cny, c.high_cny) == (0, 0, 0)
 
 
-def test_120_m2_air_source_by_hand():
-    """ashp_water, 120 m², 9 kW, capacity share 0.6: scale = 0.6 × 9/5 + 0.4 × 120/60 = 1.08 + 0.8 = 1.88;
-    15000 × 1.88 = 28200, 16500 × 1.88 = 31020, 18000 × 1.88 = 33840."""
-    c = capex_cny("ashp_water", 120, 9.0)
+def test_120_m2_air_source_by_hand_linear():
+    """Exponent 1 (linear): ashp_water, 120 m², 9 kW, capacity share 0.6: scale = 0.6 × 9/5 + 0.4 × 120/60
+    = 1.08 + 0.8 = 1.88; 15000 × 1.88 = 28200, 16500 × 1.88 = 31020, 18000 × 1.88 = 33840."""
+    tree = defaults_tree().with_overrides({"capex.capacity_exponent": 1.0})
+    c = capex_cny("ashp_water", 120, 9.0, tree=tree)
     assert (c.low_cny, c.mid_cny, c.high_cny) == (28200, 31020, 33840)
     assert c.scale == Decimal("1.88")
 
 
+def test_120_m2_air_source_by_hand_with_economies_of_scale():
+    """Default exponent 0.7: (9/5)^0.7 = exp(0.7 ln 1.8) = exp(0.411451) = 1.509006; scale = 0.6 × 1.509006
+    + 0.8 = 1.705404; 16500 × 1.705404 = 28139.2 → 28139 (below the linear 31020)."""
+    c = capex_cny("ashp_water", 120, 9.0)
+    assert c.mid_cny == 28139
+
+
 def test_capacity_follows_the_load_not_only_the_area():
-    """Same 60 m², twice the reference load: a heat pump (share 0.7) costs 1.7 ×, solar (share 0.3) 1.3 ×.
-    gshp: 15000 × (0.7 × 2 + 0.3) = 25500; solar_aux: 20000 × (0.3 × 2 + 0.7) = 26000."""
-    assert capex_cny("gshp", 60, 10.0).mid_cny == 25500
-    assert capex_cny("solar_aux", 60, 10.0).mid_cny == 26000
+    """Same 60 m², twice the reference load, 2^0.7 = 1.624505: a heat pump (share 0.7) costs
+    0.7 × 1.624505 + 0.3 = 1.437154 ×, solar (share 0.3) 0.3 × 1.624505 + 0.7 = 1.187352 ×.
+    gshp: 15000 × 1.437154 = 21557; solar_aux: 20000 × 1.187352 = 23747."""
+    assert capex_cny("gshp", 60, 10.0).mid_cny == 21557
+    assert capex_cny("solar_aux", 60, 10.0).mid_cny == 23747
 
 
 @pytest.mark.parametrize("tech", [t.value for t in TECHNOLOGIES if t.value != "coal_stove"])
