@@ -9,7 +9,8 @@ import pytest
 MODULES = ["cleanheat", "cleanheat.errors", "cleanheat.units", "cleanheat.policy.engine", "cleanheat.policy.decide",
            "cleanheat.policy.budget", "cleanheat.policy.rules.yanchi", "cleanheat.policy.rules.beijing",
            "cleanheat.demo.yanchi", "cleanheat.tables", "cleanheat.cli", "cleanheat.parameters",
-           "cleanheat.records", "cleanheat.codes"]
+           "cleanheat.records", "cleanheat.codes", "cleanheat.building.service", "cleanheat.equipment.compliance",
+           "cleanheat.economics", "cleanheat.economics.finance", "cleanheat.simulate.kernels"]
 
 
 @pytest.mark.parametrize("name", MODULES)
