@@ -35,7 +35,8 @@ def _one(session: Session, k: int = 1) -> int:
 def _audit(session: Session, action: str) -> list[Any]:
     import json
 
-    rows = session.execute(select(AuditEvent).where(AuditEvent.type == f"cn.cleanheat.{action}").order_by(AuditEvent.seq)).scalars()
+    rows = session.execute(select(AuditEvent).where(AuditEvent.type == f"cn.cleanheat.{action}")
+                           .order_by(AuditEvent.seq)).scalars()
     return [json.loads(r.data) if isinstance(r.data, str) else r.data for r in rows]
 
 
@@ -51,7 +52,8 @@ def test_record_check_and_replace_are_audited(session: Session) -> None:
     assert len(rows) == 1 and rows[0].record["cop_minus20_no_aux"] == 1.6 and rows[0].actor == "县住建局"
     events = _audit(session, "installation.equipment_recorded")
     assert [e["replaced"] for e in events] == [False, True]
-    assert events[1]["previous_record"]["cop_minus20_no_aux"] == 2.1 and events[1]["failed"] == ["ashp_water.cop_minus20"]
+    assert events[1]["previous_record"]["cop_minus20_no_aux"] == 2.1
+    assert events[1]["failed"] == ["ashp_water.cop_minus20"]
     stored = equipment.equipment_check(session, iid)
     assert stored["verdict"] == "non_compliant" and stored["recorded"] is True
     row = next(r for r in stored["requirements"] if r["requirement"] == "ashp_water.cop_minus20")
@@ -88,7 +90,8 @@ def test_not_shown_only_is_accepted_with_its_verdict(session: Session) -> None:
     equipment.record_equipment(session, iid, {"equipment_id": "EQ-2", "low_temperature_unit": True}, "县住建局")
     installations.accept(session=session, installation_id=iid, accepted_on=dt.date(2022, 7, 1), actor="县住建局")
     (entry,) = _audit(session, "installation.accepted")
-    assert entry["equipment"]["verdict"] == "incomplete" and "ashp_water.cop_minus20" in entry["equipment"]["not_shown"]
+    assert entry["equipment"]["verdict"] == "incomplete"
+    assert "ashp_water.cop_minus20" in entry["equipment"]["not_shown"]
 
 
 def test_failing_equipment_is_refused_then_overridden_with_a_reason(session: Session) -> None:
@@ -97,7 +100,8 @@ def test_failing_equipment_is_refused_then_overridden_with_a_reason(session: Ses
     with pytest.raises(Conflict) as exc:
         installations.accept(session=session, installation_id=iid, accepted_on=dt.date(2022, 7, 1), actor="县住建局")
     text = str(exc.value)
-    assert "ashp_water.cop_minus20" in text and "附件2 二、一(一)" in text and "COP>1.6" in text and "COP above 1.6" in text
+    assert "ashp_water.cop_minus20" in text and "附件2 二、一(一)" in text
+    assert "COP>1.6" in text and "COP above 1.6" in text
     with pytest.raises(InputError) as no_reason:
         installations.accept(session=session, installation_id=iid, accepted_on=dt.date(2022, 7, 1), actor="县住建局",
                              override_equipment=True, why="  ")

@@ -166,7 +166,8 @@ def equipment_check(session: Session, installation_id: int) -> dict[str, Any]:
         return found[installation_id]
     return {"installation_id": installation_id, "recorded": False, "technology": technology, "verdict": NO_RECORD,
             "failed": [], "not_shown": [], "advice": [], "requirements": [],
-            "note": "未登记设备信息：验收不核对设备", "note_en": "no equipment record: acceptance does not check the equipment"}
+            "note": "未登记设备信息：验收不核对设备",
+            "note_en": "no equipment record: acceptance does not check the equipment"}
 
 
 def failed_requirements(check: Mapping[str, Any]) -> list[dict[str, Any]]:
