@@ -135,3 +135,23 @@ def test_bulk_accept_refuses_all_when_one_fails(session: Session) -> None:
     with pytest.raises(Conflict, match=f"installation {b}"):
         installations.accept_many(session=session, items=items, actor="县住建局", audit_each=False)
     assert session.execute(select(Acceptance)).first() is None
+
+
+def test_acceptance_view_shows_the_check_and_the_overridable_refusal(session: Session) -> None:
+    """The inspector's view says *before* an attempt that the equipment stands in the way (rule ``equipment``,
+    overridable), in the detail and in the list; a good record stands in no one's way."""
+    from cleanheat.registry.services import acceptance_view
+
+    factories.programme(session)
+    bad = factories.installation(session, factories.household(session, 1))
+    good = factories.installation(session, factories.household(session, 2))
+    equipment.record_equipment(session, bad, BAD_COP, "县住建局")
+    equipment.record_equipment(session, good, GOOD, "县住建局")
+    d = acceptance_view.installation_acceptance(session=session, installation_id=bad)
+    assert d["equipment"]["verdict"] == "non_compliant"
+    (ref,) = [r for r in d["refusals"] if r["rule"] == "equipment"]
+    assert ref["overridable"] and [f["requirement"] for f in ref["failed"]] == ["ashp_water.cop_minus20"]
+    reasons = acceptance_view.refusal_reasons(session=session, installation_ids=[bad, good])
+    assert [r["rule"] for r in reasons[bad]] == ["equipment"] and reasons[good] == []
+    assert acceptance_view.installation_acceptance(session=session, installation_id=good)["equipment"]["verdict"] \
+        == "compliant"
