@@ -71,6 +71,9 @@ def test_bad_records_name_the_field(session: Session) -> None:
         equipment.record_equipment(session, iid, {**GOOD, "heated_area_m2": 120}, "县住建局")
     with pytest.raises(InputError, match="free_airflow"):
         equipment.record_equipment(session, iid, {**GOOD, "free_airflow": "yes"}, "县住建局")
+    # 10**5000 overflows a float (and str()): an input error, not a crash
+    with pytest.raises(InputError, match="tubes"):
+        equipment.record_equipment(session, iid, {**GOOD, "tubes": 10**5000}, "县住建局")
     with pytest.raises(NotFound):
         equipment.record_equipment(session, 999, GOOD, "县住建局")
     assert session.execute(select(InstallationEquipment)).first() is None

@@ -37,6 +37,11 @@ AREA_TOLERANCE_M2 = 0.01
 registry's area is the ledger's; a rounding of the record's figure to 0.01 m² is accepted)."""
 
 
+MAX_NUMBER = 1e15
+"""The largest number a record field takes [in the field's unit]: far above any datasheet value, and below the
+integers a float cannot hold (the check compares them as floats)."""
+
+
 def _installation(session: Session, installation_id: int) -> tuple[str, float, dt.date, bool]:
     r = session.execute(
         select(Installation.technology, Household.heated_area_m2, Installation.installed_on, Installation.void)
@@ -99,6 +104,9 @@ def record_equipment(session: Session, installation_id: int, record: Mapping[str
             and abs(float(rec_area) - area) > AREA_TOLERANCE_M2):
         raise InputError(f"the household's heated area is {area:g} m² (amend the household to change it), got "
                          f"{rec_area!r}", record=label, field="heated_area_m2")
+    for key, v in record.items():  # an integer beyond a float (JSON allows it) is bad input, not a crash
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_NUMBER:
+            raise InputError(f"must be a number ≥ 0 of at most {MAX_NUMBER:.0e}", record=label, field=str(key))
     stored = {k: v for k, v in record.items() if k not in ("technology", "heated_area_m2") and v is not None}
     check = _check(stored, technology=technology, heated_area_m2=area, installed_on=installed_on, label=label)
     row = session.execute(select(InstallationEquipment)
