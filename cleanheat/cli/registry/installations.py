@@ -129,7 +129,7 @@ def _print(out: dict[str, Any], table: bool) -> None:
     from cleanheat.cli.io import write_json
 
     if table and out.get("recorded"):
-        _print_checks([out])
+        _print_checks([{"equipment_id": f"安装 installation {out['installation_id']}", **out}])
     elif table:
         typer.echo(f"{out['note']} — {out['note_en']}")
     else:
