@@ -54,6 +54,7 @@ __all__ = [
     "FundLedgerEntry",
     "Household",
     "Installation",
+    "InstallationEquipment",
     "LoginAttempt",
     "MonthlyReport",
     "Payment",
@@ -246,6 +247,22 @@ class Installation(Base):
     household: Mapped[Household] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
     acceptance: Mapped[Acceptance | None] = relationship(back_populates="installation")
+
+
+class InstallationEquipment(Base):
+    """The current equipment record of an installation (one per installation; a new record replaces the old,
+    both audited as ``installation.equipment_recorded``).
+
+    ``record`` holds the datasheet and installation values of :data:`cleanheat.equipment.compliance.FIELDS`
+    except ``technology`` (the installation's); acceptance checks it against the technical guide (附件2).
+    """
+
+    __tablename__ = "installation_equipment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installation.id"), unique=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recorded_on: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(64))
 
 
 class Acceptance(Base):

@@ -10,12 +10,16 @@ the acceptance API.
 - ``POST /acceptance/installations/{id}``: record the inspection through
   :func:`cleanheat.registry.services.installations.accept` — heating effect reached: a passed acceptance;
   not reached: a failed inspection; audited with the user as actor.
-- API: ``POST /api/v1/installations/{id}/accept`` (JSON ``date``, ``heating_effect_ok``, ``notes``),
-  ``GET /api/v1/installations/{id}/acceptance``, ``GET /api/v1/acceptance/installations``.
+  A passed acceptance of an installation whose stored equipment record fails a mandatory requirement of the
+  technical guide (附件2) is refused unless the inspector ticks the override and gives a reason (audited).
+- API: ``POST /api/v1/installations/{id}/accept`` (JSON ``date``, ``heating_effect_ok``, ``notes``,
+  ``override_equipment``, ``why``), ``GET /api/v1/installations/{id}/acceptance``,
+  ``GET /api/v1/acceptance/installations``, ``PUT|GET /api/v1/installations/{id}/equipment`` (the equipment
+  record, and its check against the guide).
 
 Who: inspectors and officers record; the auditor reads; a township clerk reads its own township's
 installations only (another township's: 404); an enterprise reads its own installations only (another
-enterprise's: 404) and never records an acceptance (403).
+enterprise's: 404), may record the equipment of its own installations and never records an acceptance (403).
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleanheat.errors import Conflict, InputError
-from cleanheat.registry.services import acceptance_view, installations
+from cleanheat.registry.services import acceptance_view, equipment, installations
 from cleanheat.registry.services.users import Principal
 from cleanheat.web.deps import ReadSession, RecordId, check_township, reading, render, require, township_scope, writing
+from cleanheat.web.nav import N_
 
-__all__ = ["READERS", "RECORDERS", "AcceptBody", "router"]
+__all__ = ["EQUIPMENT_RECORDERS", "READERS", "RECORDERS", "AcceptBody", "router"]
 
 router = APIRouter()
 
@@ -41,7 +46,14 @@ READERS = ("officer", "inspector", "enterprise", "clerk", "auditor")
 """Who may see the acceptance list and an installation's acceptance state (each within its scope)."""
 RECORDERS = ("officer", "inspector")
 """Who may record an acceptance or a failed inspection."""
+EQUIPMENT_RECORDERS = ("officer", "inspector", "enterprise")
+"""Who may record an installation's equipment (an enterprise for its own installations only)."""
 PER_PAGE = 50
+VERDICT_NAMES = {"compliant": N_("compliant"), "non_compliant": N_("non-compliant"), "incomplete": N_("incomplete"),
+                 "not_covered": N_("not covered by the guide"), "no_record": N_("no record")}
+"""The equipment check's verdicts as the page shows them (translated in the template)."""
+RESULT_NAMES = {"pass": N_("pass"), "fail": N_("fail"), "not_shown": N_("not shown"),
+                "not_applicable": N_("not applicable")}
 DEFAULT_INSPECTORS = "县住建局、乡镇"
 
 
@@ -97,11 +109,13 @@ def _detail_page(request: Request, who: Principal, installation_id: RecordId, *,
         detail = acceptance_view.installation_acceptance(session=s, installation_id=installation_id)
         _check_scope(who, detail)
     today: dt.date = detail["today"]
-    values = {"accepted_on": today.isoformat(), "heating_effect": "yes", "inspectors": DEFAULT_INSPECTORS, "note": ""}
+    values = {"accepted_on": today.isoformat(), "heating_effect": "yes", "inspectors": DEFAULT_INSPECTORS, "note": "",
+              "override_equipment": False, "why": ""}
     values.update(form or {})
     return render(request, "acceptance/installation.html", {
         "active": "/acceptance", "d": detail, "errors": errors or {}, "form": values, "message": message,
-        "recorded": recorded, "can_record": who.role in RECORDERS}, status_code=status_code)
+        "recorded": recorded, "can_record": who.role in RECORDERS, "verdict_names": VERDICT_NAMES,
+        "result_names": RESULT_NAMES}, status_code=status_code)
 
 
 @router.get("/acceptance/installations/{installation_id}", include_in_schema=False)
@@ -115,8 +129,11 @@ def record_acceptance(request: Request, installation_id: RecordId,
                       who: Annotated[Principal, Depends(require(*RECORDERS))],
                       accepted_on: Annotated[str, Form()] = "", heating_effect: Annotated[str, Form()] = "",
                       inspectors: Annotated[str, Form()] = DEFAULT_INSPECTORS,
-                      note: Annotated[str, Form()] = "") -> Response:
-    form = {"accepted_on": accepted_on, "heating_effect": heating_effect, "inspectors": inspectors, "note": note}
+                      note: Annotated[str, Form()] = "", override_equipment: Annotated[str, Form()] = "",
+                      why: Annotated[str, Form()] = "") -> Response:
+    override = override_equipment in ("yes", "on", "true", "1")
+    form = {"accepted_on": accepted_on, "heating_effect": heating_effect, "inspectors": inspectors, "note": note,
+            "override_equipment": override, "why": why}
     errors: dict[str, str] = {}
     day: dt.date | None = None
     try:
@@ -131,7 +148,8 @@ def record_acceptance(request: Request, installation_id: RecordId,
     try:
         with writing(request) as s:
             installations.accept(session=s, installation_id=installation_id, accepted_on=day, actor=who.actor,
-                                 heating_effect_reached=reached, inspectors=_inspectors(inspectors), note=note.strip())
+                                 heating_effect_reached=reached, inspectors=_inspectors(inspectors), note=note.strip(),
+                                 override_equipment=override, why=why.strip())
     except InputError as exc:
         field = "accepted_on" if exc.field in ("accepted_on", None) else str(exc.field)
         return _detail_page(request, who, installation_id, status_code=422, errors={field: exc.reason}, form=form)
@@ -158,6 +176,11 @@ class AcceptBody(BaseModel):
     notes: str = Field("", max_length=2000, description="检查情况 what the inspectors found")
     inspectors: list[str] = Field(default_factory=lambda: ["县住建局", "乡镇"], max_length=10,
                                   description="验收单位 inspecting bodies")
+    override_equipment: bool = Field(False, description="强制验收 accept although the stored equipment record fails a "
+                                                        "mandatory requirement of the technical guide (附件2); needs "
+                                                        "``why``")
+    why: str = Field("", max_length=2000, description="原因 why (required with ``override_equipment``), recorded in "
+                                                      "the audit log")
 
 
 def _json_dates(value: Any) -> Any:
@@ -177,13 +200,16 @@ def api_accept(request: Request, installation_id: RecordId, body: AcceptBody,
     """Record the acceptance inspection of an installation: heating effect reached → a passed acceptance;
     not reached → a failed inspection. Refused (409, with the reasons in Chinese and English and their
     clause) for an installation already accepted or installed on or after 2022-03-01 by an enterprise not
-    registered on its install date; 422 names the field (``date``)."""
+    registered on its install date, or whose stored equipment fails a mandatory requirement of the technical
+    guide (附件2) without ``override_equipment``; 422 names the field (``date``; ``why`` for an override
+    without a reason)."""
     try:
         with writing(request) as s:
             row = installations.accept(session=s, installation_id=installation_id, accepted_on=body.date,
                                        actor=who.actor, heating_effect_reached=body.heating_effect_ok,
                                        inspectors=tuple(i.strip() for i in body.inspectors if i.strip())
-                                       or ("县住建局", "乡镇"), note=body.notes.strip())
+                                       or ("县住建局", "乡镇"), note=body.notes.strip(),
+                                       override_equipment=body.override_equipment, why=body.why.strip())
             row_id = row.id
     except InputError as exc:
         field = "date" if exc.field in ("accepted_on", None) else exc.field
@@ -225,3 +251,39 @@ def api_list(s: ReadSession, who: Annotated[Principal, Depends(require(*READERS)
                                                  household=q, page=page, per_page=per_page)
     return {"total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
             "items": [_json_dates(dict(r.__dict__)) for r in result.rows]}
+
+
+def _scoped(request: Request, who: Principal, installation_id: int) -> None:
+    with reading(request) as s:
+        _check_scope(who, acceptance_view.installation_acceptance(session=s, installation_id=installation_id))
+
+
+@router.put("/api/v1/installations/{installation_id}/equipment", tags=["acceptance"],
+            summary="Record an installation's equipment (设备信息)")
+def api_record_equipment(request: Request, installation_id: RecordId, body: dict[str, Any],
+                         who: Annotated[Principal, Depends(require(*EQUIPMENT_RECORDERS))],
+                         why: Annotated[str, Query(max_length=2000)] = "") -> dict[str, Any]:
+    """Store the equipment record of an installation (JSON object: the fields of ``cleanheat check-equipment``;
+    ``technology`` and ``heated_area_m2`` are the installation's), replacing the current one (audited), and
+    return its check against the technical guide (附件2): per requirement the result, clause and value, and
+    the verdict. An enterprise records its own installations only (another's: 404). 422 names the field."""
+    _scoped(request, who, installation_id)
+    try:
+        with writing(request) as s:
+            out = equipment.record_equipment(s, installation_id, body, who.actor, why.strip())
+    except InputError as exc:
+        errors = getattr(exc, "errors", None) or [exc]
+        return JSONResponse({"detail": [{"message": e.reason, "record": e.record or f"installation {installation_id}",
+                                         "field": e.field} for e in errors]}, status_code=422)  # type: ignore[return-value]
+    return dict(_json_dates(out))
+
+
+@router.get("/api/v1/installations/{installation_id}/equipment", tags=["acceptance"],
+            summary="An installation's equipment check (附件2)")
+def api_equipment(request: Request, installation_id: RecordId,
+                  who: Annotated[Principal, Depends(require(*READERS))]) -> dict[str, Any]:
+    """The check of the installation's stored equipment record against the technical guide (附件2);
+    ``verdict`` ``no_record`` without a record."""
+    _scoped(request, who, installation_id)
+    with reading(request) as s:
+        return dict(_json_dates(equipment.equipment_check(s, installation_id)))

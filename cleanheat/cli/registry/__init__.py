@@ -5,7 +5,7 @@
 | ``database`` | ``db upgrade|info|backup|restore``, ``demo load`` |
 | ``reports`` | ``status``, ``report monthly|submit|laggards|plan`` |
 | ``payments`` | ``pay``, ``payment show`` |
-| ``installations`` | ``accept``, ``void`` |
+| ``installations`` | ``accept``, ``void``, ``installation equipment|check`` |
 | ``ledger`` | ``ledger template|import|export|search`` |
 | ``households`` | ``duplicates list|merge|distinct``, ``household amend`` |
 | ``enterprises`` | ``enterprise add|set|status``, ``assess enterprises`` |

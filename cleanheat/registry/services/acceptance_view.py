@@ -32,6 +32,7 @@ from cleanheat.registry.models import (
     Village,
 )
 from cleanheat.registry.services.enterprises import StatusBook, status_book
+from cleanheat.registry.services.equipment import equipment_check, equipment_checks, failed_requirements, refusal_text
 from cleanheat.registry.services.installations import chunked, decision_records, registration_required
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "AcceptanceRow",
     "awaiting_acceptance",
     "enterprise_codes",
+    "equipment_refusals",
     "installation_acceptance",
     "refusal_reasons",
     "registration_required_from",
@@ -63,6 +65,7 @@ ENTERPRISE_STATUS_NAMES: dict[str | None, tuple[str, str]] = {
 """An enterprise's registration state on a date, Chinese and English."""
 
 CLAUSE = "盐政办发〔2022〕8号 四"
+GUIDE_CLAUSE = "盐政办发〔2022〕8号 四、附件2"
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,9 @@ def refusal_reasons(*, session: Session, installation_ids: Sequence[int]) -> dic
 
     The reasons: the record is void; it is already accepted; installed on or after the date from which
     registration is required (2022-03-01) by an enterprise that was not registered on its install date
-    (盐政办发〔2022〕8号 四, SPEC §2 decision 6). A failed inspection (heating effect not reached) is
-    never refused for the enterprise's registration.
+    (盐政办发〔2022〕8号 四, SPEC §2 decision 6); the stored equipment record fails a mandatory requirement of
+    the technical guide (附件2; rule ``equipment``, ``overridable``: the inspector may accept with a reason).
+    A failed inspection (heating effect not reached) is never refused for either.
     """
     book = status_book(session=session)
     out: dict[int, list[dict[str, Any]]] = {}
@@ -175,7 +179,20 @@ def refusal_reasons(*, session: Session, installation_ids: Sequence[int]) -> dic
             out[r.id] = _refusals(void=bool(r.void), accepted_on=r.accepted_on, self_install=bool(r.self_install),
                                   enterprise_id=r.enterprise_id, enterprise_code=r.code, enterprise_name=r.name,
                                   installed_on=r.installed_on, book=book)
+    for iid, check in equipment_checks(session, list(out)).items():
+        if not any(x["rule"] in ("void", "already_accepted") for x in out[iid]):
+            out[iid].extend(equipment_refusals(check))
     return out
+
+
+def equipment_refusals(check: dict[str, Any]) -> list[dict[str, Any]]:
+    """The refusal for an equipment check that fails a mandatory requirement of the guide (附件2): rule
+    ``equipment``, ``overridable`` (an inspector may accept with a reason), the failed requirements."""
+    if not check.get("failed"):
+        return []
+    zh, en = refusal_text(check)
+    return [{"rule": "equipment", "clause": GUIDE_CLAUSE, "passed": False, "overridable": True, "detail": zh,
+             "detail_en": en, "failed": failed_requirements(check)}]
 
 
 def _filters(session: Session, *, township: str | None, enterprise_code: str | None, state: str,
@@ -260,7 +277,9 @@ def installation_acceptance(*, session: Session, installation_id: int) -> dict[s
     """One installation as the inspector needs it: household, township, method, enterprise (with its
     registration state on the install date), its acceptance or failed inspections (验收不合格), why a passed
     acceptance would be refused, and the rules engine's decision on it (as if accepted today when it is not
-    accepted yet: the subsidy its acceptance would make payable, with every reason and clause).
+    accepted yet: the subsidy its acceptance would make payable, with every reason and clause), and
+    ``equipment``: the check of its stored equipment record against the technical guide (附件2;
+    :func:`cleanheat.registry.services.equipment.equipment_check`, verdict ``no_record`` without one).
 
     Raises
     ------
@@ -296,6 +315,12 @@ def installation_acceptance(*, session: Session, installation_id: int) -> dict[s
             rec = {**rec, "accepted_on": max(today, inst.installed_on)}
         (decision,) = decide_yanchi([rec])
         decision = {**decision, "assumed_accepted_on": rec["accepted_on"] if assumed else None}
+    refusals = _refusals(void=inst.void, accepted_on=acc.accepted_on if acc else None,
+                         self_install=inst.self_install, enterprise_id=inst.enterprise_id, enterprise_code=ecode,
+                         enterprise_name=ename, installed_on=inst.installed_on, book=book)
+    check = equipment_check(session, installation_id)
+    if not inst.void and acc is None:
+        refusals.extend(equipment_refusals(check))
     return {
         "installation_id": inst.id, "household_id": hcode, "name": hname, "township": town, "village": village,
         "technology": inst.technology, "technology_label": technology_label(inst.technology),
@@ -309,9 +334,8 @@ def installation_acceptance(*, session: Session, installation_id: int) -> dict[s
             "id": acc.id, "accepted_on": acc.accepted_on, "inspectors": list(acc.inspectors), "actor": acc.actor,
             "heating_effect_reached": acc.heating_effect_reached},
         "failed_inspections": failed,
-        "refusals": _refusals(void=inst.void, accepted_on=acc.accepted_on if acc else None,
-                              self_install=inst.self_install, enterprise_id=inst.enterprise_id, enterprise_code=ecode,
-                              enterprise_name=ename, installed_on=inst.installed_on, book=book),
+        "refusals": refusals,
+        "equipment": check,
         "decision": decision,
         "today": today,
     }

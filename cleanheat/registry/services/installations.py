@@ -77,6 +77,10 @@ class AcceptanceIn:
     heating_effect_reached: bool = True
     inspectors: tuple[str, ...] = ("县住建局", "乡镇")
     note: str = ""
+    override_equipment: bool = False
+    """Accept although the stored equipment check fails a mandatory requirement of the guide (附件2); needs a
+    reason (``override_why``, else the ``why`` of :func:`accept_many`), recorded in the audit entry."""
+    override_why: str = ""
 
 
 CHUNK = 10_000
@@ -243,9 +247,10 @@ def accept_many(
         An unknown or void installation.
     Conflict
         Already accepted; an installation made on or after the date from which registration is required by
-        an enterprise not registered on its install date (a passed acceptance only).
+        an enterprise not registered on its install date (a passed acceptance only); a passed acceptance whose
+        stored equipment check fails a mandatory requirement of the guide (附件2) without ``override_equipment``.
     InputError
-        Accepted (or inspected) before installed, or in the future.
+        Accepted (or inspected) before installed, or in the future; an equipment override without a reason.
     """
     if not items:
         return []
@@ -268,6 +273,7 @@ def accept_many(
         _check_acceptance(it, rows.get(it.installation_id), book, today, accepted_here=accepted_here)
         if it.heating_effect_reached:
             accepted_here.add(it.installation_id)
+    equipment = _equipment_at_acceptance(session, [items[k] for k in passing], why=why, actor=actor, today=today)
     ids: list[int] = [0] * len(items)
     acc_rows = [
         {"installation_id": items[k].installation_id, "accepted_on": items[k].accepted_on,
@@ -287,9 +293,12 @@ def accept_many(
         audit.AuditRecord(actor=actor, action="installation.accepted",
                           resource=f"installation/{items[k].installation_id}", why=why,
                           data={"accepted_on": items[k].accepted_on.isoformat(),
-                                "inspectors": list(items[k].inspectors), "acceptance_id": ids[k]})
+                                "inspectors": list(items[k].inspectors), "acceptance_id": ids[k],
+                                **equipment[items[k].installation_id]})
         for k in passing
-    ] if audit_each else []
+        # an equipment override is an inspector's single act: always audited, even in a bulk load
+        if audit_each or "equipment_override" in equipment[items[k].installation_id]
+    ]
     # a failed inspection is always audited: it is a clerk's single act, never a bulk load
     events += [
         audit.AuditRecord(actor=actor, action="installation.inspection_failed",
@@ -302,6 +311,47 @@ def accept_many(
     if events:
         audit.record_many(session, events)
     return ids
+
+
+def _equipment_at_acceptance(session: Session, items: Sequence[AcceptanceIn], *, why: str, actor: str,
+                             today: dt.date) -> dict[int, dict[str, Any]]:
+    """Installation id → what a passed acceptance's audit entry says of the equipment: ``equipment`` (the
+    verdict of the stored check at acceptance time, ``no_record`` without one, with the failed and not-shown
+    mandatory requirements) and, for an override, ``equipment_override`` (who, when, why, the failed
+    requirements with their clauses).
+
+    Raises
+    ------
+    Conflict
+        The stored equipment check fails a mandatory requirement and the inspector does not override (the
+        failed requirements with their clauses, Chinese and English).
+    InputError
+        An override without a reason (field ``why``).
+    """
+    from cleanheat.registry.services.equipment import NO_RECORD, equipment_checks, failed_requirements, refusal_text
+
+    checks = equipment_checks(session, [it.installation_id for it in items]) if items else {}
+    out: dict[int, dict[str, Any]] = {}
+    for it in items:
+        check = checks.get(it.installation_id)
+        if check is None:
+            out[it.installation_id] = {"equipment": {"verdict": NO_RECORD}}
+            continue
+        entry: dict[str, Any] = {"equipment": {"verdict": check["verdict"], "checked_on": check["checked_on"],
+                                               "failed": check["failed"], "not_shown": check["not_shown"]}}
+        if check["failed"]:
+            label = f"installation {it.installation_id}"
+            zh, en = refusal_text(check)
+            if not it.override_equipment:
+                raise Conflict(f"{label}: {zh} / {en}")
+            reason = (it.override_why or why).strip()
+            if not reason:
+                raise InputError("an equipment override needs a reason (why the installation is accepted although "
+                                 "its equipment fails the guide)", record=label, field="why")
+            entry["equipment_override"] = {"by": actor, "on": today.isoformat(), "why": reason,
+                                           "failed": failed_requirements(check)}
+        out[it.installation_id] = entry
+    return out
 
 
 def _check_acceptance(it: AcceptanceIn, r: Any, book: StatusBook, today: dt.date, *,
@@ -333,7 +383,7 @@ def _check_acceptance(it: AcceptanceIn, r: Any, book: StatusBook, today: dt.date
 def accept(
     *, session: Session, installation_id: int, accepted_on: dt.date | None = None, actor: str,
     heating_effect_reached: bool = True, inspectors: Sequence[str] = ("县住建局", "乡镇"), why: str = "",
-    note: str = "",
+    note: str = "", override_equipment: bool = False,
 ) -> Acceptance | FailedInspection:
     """Record the acceptance inspection (验收) of one installation (``accepted_on`` defaults to today in the
     programme time zone). 盐政办发〔2022〕8号 四.
@@ -341,10 +391,15 @@ def accept(
     Heating effect reached: a passed acceptance (returned :class:`Acceptance`); the subsidy becomes payable.
     Not reached: a failed inspection (验收不合格, returned :class:`FailedInspection`, with ``note``); the
     installation stays unaccepted and not payable until a later passed acceptance.
+
+    A passed acceptance of an installation whose stored equipment record fails a mandatory requirement of the
+    technical guide (附件2, :func:`cleanheat.registry.services.equipment.equipment_check`) is refused
+    (:class:`Conflict`) unless ``override_equipment`` with a reason (``why``; :class:`InputError` without one).
     """
     on = accepted_on or clock.today()
     (row_id,) = accept_many(session=session, actor=actor, why=why, items=[
-        AcceptanceIn(installation_id, on, heating_effect_reached, tuple(inspectors), note)])
+        AcceptanceIn(installation_id, on, heating_effect_reached, tuple(inspectors), note,
+                     override_equipment=override_equipment, override_why=why)])
     row: Acceptance | FailedInspection | None = (session.get(Acceptance, row_id) if heating_effect_reached
                                                  else session.get(FailedInspection, row_id))
     assert row is not None
