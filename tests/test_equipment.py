@@ -128,6 +128,8 @@ def test_bad_records_name_record_and_field_all_at_once():
     assert "'storage_ratio'" in text and "'cop'" in text
     with pytest.raises(InputError, match="technology"):
         check_equipment([{"equipment_id": "E-3"}])
+    with pytest.raises(InputError, match="storage_ratio"):
+        check_equipment([{"technology": "storage_electric", "storage_ratio": 10**400}])  # not an OverflowError
     with pytest.raises(InputError, match="protections"):
         check_equipment([{"technology": "solar_aux", "protections": ["flood"]}])
 

@@ -447,8 +447,12 @@ def _value(v: Any, kind: str, choices: tuple[str, ...], label: str, key: str) ->
             raise InputError(f"must be true or false, got {v!r}", record=label, field=key)
         return v
     if kind == "number":
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)) or v < 0:
-            raise InputError(f"must be a number ≥ 0, got {v!r}", record=label, field=key)
+        try:
+            finite = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(float(v))
+        except OverflowError:  # an integer past a float: not a datasheet value
+            finite = False
+        if not finite or v < 0:
+            raise InputError(f"must be a number ≥ 0, got {str(v)[:40]!r}", record=label, field=key)
         return v
     if kind == "str":
         if not isinstance(v, str):
