@@ -45,7 +45,7 @@ PANELS: dict[str, tuple[str, ...]] = {
                                        "duplicates", "enterprise", "assess", "ticket", "report"),
     "北京项目 Beijing projects": ("project",),
     "政策规则 rules": ("subsidy", "funding", "budget", "params"),
-    "工程模拟 engineering": ("simulate", "check-equipment"),
+    "工程模拟 engineering": ("simulate", "check-equipment", "grid"),
     "数据库与审计 database and audit": ("db", "demo", "audit", "users"),
 }
 """The top-level commands as ``cleanheat -h`` groups them (rich help panels)."""

@@ -234,7 +234,61 @@ def _print_checks(results: list[dict[str, Any]]) -> None:
         console.print(t)
 
 
+def grid(
+    file: str = typer.Argument(..., help="JSON file with household records (a simulate house record plus "
+                               "technology, township and optionally transformer); '-' reads stdin.", metavar="FILE|-"),
+    table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON."),
+    pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
+    on: str = typer.Option("2026-01-01", "--on", help="Date of the tariff whose valley / flat / peak hours split "
+                           "the electricity (YYYY-MM-DD)."),
+) -> None:
+    """Township grid load (盐政办发〔2022〕8号 六(四)): coincident peak kW and when, the valley / flat / peak
+    split of the season's electricity, per township and per transformer."""
+    from cleanheat.cli.io import read_json_records, write_json
+    from cleanheat.errors import InputError
+    from cleanheat.simulate.grid import grid_load
+
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise InputError(f"must be a date like 2026-01-01, got {on!r}", field="--on") from None
+    records, _ = read_json_records(file)
+    out = grid_load(records, on=day)
+    if table:
+        _print_grid(out)
+        return
+    write_json(out, pretty=pretty)
+
+
+GRID_COLUMNS = (("name", "乡镇 township"), ("households", "户数 households"),
+                ("peak_kw", "同时峰值 kW\ncoincident peak"),
+                ("peak_at", "出现时刻\nat"), ("sum_of_house_peaks_kw", "各户峰值之和 kW\nsum of peaks"),
+                ("coincidence_factor", "同时系数\ncoincidence"), ("electricity_kwh", "用电 kWh\nelectricity"),
+                ("valley_share", "谷电占比\nvalley share"))
+
+
+def _print_grid(out: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from cleanheat.cli.render import console as make_console
+
+    console = make_console()
+    for key, title in (("townships", "乡镇电网负荷 township grid load"), ("transformers", "台区负荷 per transformer")):
+        if not out[key]:
+            continue
+        t = Table(title=title)
+        for _k, c in GRID_COLUMNS:
+            t.add_column(c, justify="left" if _k in ("name", "peak_at") else "right")
+        for r in out[key]:
+            name = r["name"] if key == "townships" else f"{r['township']} · {r['name']}"
+            t.add_row(name, f"{r['households']:,}", f"{r['peak_kw']:,.1f}", str(r["peak_at"] or ""),
+                      f"{r['sum_of_house_peaks_kw']:,.1f}", f"{r['coincidence_factor']:.3f}",
+                      f"{r['electricity_kwh']:,.0f}", f"{r['valley_share']:.1%}")
+        console.print(t)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the ``simulate`` and ``check-equipment`` commands to the root app."""
+    """Add the ``simulate``, ``check-equipment`` and ``grid`` commands to the root app."""
     app.command("simulate")(simulate)
     app.command("check-equipment")(check_equipment)
+    app.command("grid")(grid)
