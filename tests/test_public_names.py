@@ -10,7 +10,8 @@ MODULES = ["cleanheat", "cleanheat.errors", "cleanheat.units", "cleanheat.policy
            "cleanheat.policy.budget", "cleanheat.policy.rules.yanchi", "cleanheat.policy.rules.beijing",
            "cleanheat.demo.yanchi", "cleanheat.tables", "cleanheat.cli", "cleanheat.parameters",
            "cleanheat.records", "cleanheat.codes", "cleanheat.building.service", "cleanheat.equipment.compliance",
-           "cleanheat.economics", "cleanheat.economics.finance", "cleanheat.simulate.kernels"]
+           "cleanheat.economics", "cleanheat.economics.finance", "cleanheat.simulate.kernels",
+           "cleanheat.simulate.grid", "cleanheat.registry.services.grid_records"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -235,8 +235,13 @@ def _print_checks(results: list[dict[str, Any]]) -> None:
 
 
 def grid(
-    file: str = typer.Argument(..., help="JSON file with household records (a simulate house record plus "
+    file: str = typer.Argument(None, help="JSON file with household records (a simulate house record plus "
                                "technology, township and optionally transformer); '-' reads stdin.", metavar="FILE|-"),
+    registry: bool = typer.Option(False, "--registry", help="Take the households and their installed methods from "
+                                  "the ledger (envelope assumed uninsulated: the ledger records none)."),
+    database_url: str = typer.Option(None, "--database-url", envvar="CLEANHEAT_DATABASE_URL",
+                                     help="Registry database (with --registry; default the embedded SQLite file)."),
+    township: str = typer.Option(None, "--township", help="With --registry: one township only."),
     table: bool = typer.Option(False, "--table", help="Print a table (Chinese first) instead of JSON."),
     pretty: bool = typer.Option(False, "--pretty", help="Indent the JSON."),
     on: str = typer.Option("2026-01-01", "--on", help="Date of the tariff whose valley / flat / peak hours split "
@@ -252,8 +257,22 @@ def grid(
         day = dt.date.fromisoformat(on)
     except ValueError:
         raise InputError(f"must be a date like 2026-01-01, got {on!r}", field="--on") from None
-    records, _ = read_json_records(file)
+    if registry == (file is not None):
+        raise InputError("give FILE or --registry (one of them)", field="FILE")
+    if registry:
+        from cleanheat.cli.registry.common import session_scope
+        from cleanheat.registry.services.grid_records import LEDGER_ENVELOPE, grid_records
+
+        with session_scope(database_url, read_only=True) as session:
+            records = grid_records(session=session, township=township)
+        if not records:
+            raise InputError("no household with a live installation in the ledger"
+                             + (f" of {township}" if township else ""), field="--registry")
+    else:
+        records, _ = read_json_records(file)
     out = grid_load(records, on=day)
+    if registry:
+        out["assumptions"] = {"envelope": LEDGER_ENVELOPE, "source": "registry"}
     if table:
         _print_grid(out)
         return

@@ -6,6 +6,11 @@ electricity is summed per township — and per transformer where the record name
 pass (:func:`cleanheat.simulate.season.simulate_season`'s group sums). The coincident peak of a
 group is at most the sum of its houses' peaks and at least the largest of them; their ratio is the
 group's coincidence factor.
+
+Every house of a service level heats in the same hours (``building.service.hour_order``), and the
+weather is one typical year for the whole site, so the houses' morning recoveries coincide: the
+coincidence factor comes out near 1 and the township peak is an upper bound for planning — the
+diversity of real households' schedules is not modelled.
 """
 
 from __future__ import annotations
