@@ -3,9 +3,9 @@
 Each household's chosen method is simulated hour by hour on its site's typical year, at the
 house's service level (:func:`cleanheat.simulate.records.simulate_records`' inputs), and the hourly
 electricity is summed per township — and per transformer where the record names one — in the same
-pass (:func:`cleanheat.simulate.season.simulate_season`'s group sums). The coincident peak of a
-group is at most the sum of its houses' peaks and at least the largest of them; their ratio is the
-group's coincidence factor.
+pass (:func:`cleanheat.simulate.season.simulate_season`'s group sums, each house simulated once).
+The coincident peak of a group is at most the sum of its houses' peaks and at least the largest
+of them; their ratio is the group's coincidence factor.
 
 Every house of a service level heats in the same hours (``building.service.hour_order``), and the
 weather is one typical year for the whole site, so the houses' morning recoveries coincide: the
@@ -142,16 +142,16 @@ def grid_load(records: Sequence[Any], *, on: dt.date | None = None, keep_hourly:
         house_peak = np.zeros(len(keys))
         for tech in dict.fromkeys(keys[i][0] for i in rows):
             idx = np.array([i for i in rows if keys[i][0] == tech])
-            # each house sits in its township's group and, if named, its transformer's: one
-            # simulation per group membership (a house in both is simulated twice, identically)
-            member = [(i, group_of_town[(site, keys[i][1])]) for i in idx]
-            member += [(i, group_of_tr[(site, keys[i][1], keys[i][2])]) for i in idx if keys[i][2] is not None]
-            m_rows = np.array([m[0] for m in member])
-            res = simulate_season(_houses(hr, m_rows), climate, costs, technologies=(tech,),
-                                  groups=np.array([m[1] for m in member]), n_groups=n_groups)
+            # each house counts in its township's group and, if named, in its transformer's
+            weights = np.zeros((n_groups, idx.size))
+            for col, i in enumerate(idx):
+                weights[group_of_town[(site, keys[i][1])], col] = 1.0
+                if keys[i][2] is not None:
+                    weights[group_of_tr[(site, keys[i][1], keys[i][2])], col] = 1.0
+            res = simulate_season(_houses(hr, idx), climate, costs, technologies=(tech,), groups=weights)
             assert res.group_electric_kw is not None
             hourly += res.group_electric_kw[:, 0, :]
-            house_peak[m_rows] = res.peak_electric_kw[:, 0]
+            house_peak[idx] = res.peak_electric_kw[:, 0]
         labels = None if climate.time_label is None else climate.season(climate.time_label)
         for key, members in towns.items():
             if key[0] != site:

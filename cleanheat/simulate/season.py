@@ -788,7 +788,7 @@ def simulate_season(
     technologies: Sequence[Technology | str] = TECHNOLOGIES,
     chunk_size: int = 256,
     keep_hourly: bool = False,
-    groups: IntArray | None = None,
+    groups: IntArray | FloatArray | None = None,
     n_groups: int | None = None,
     overrides: dict[str, Any] | None = None,
     deduplicate: bool = True,
@@ -815,7 +815,9 @@ def simulate_season(
         Keep hourly demand, delivered heat and electricity per house and method (small runs only).
     groups : ndarray of int or None
         Group (e.g. township) index per house; the hourly electric demand of each group and
-        method is summed into ``group_electric_kw`` for coincident peaks.
+        method is summed into ``group_electric_kw`` for coincident peaks. Or a weight matrix of
+        shape (n_groups, n_houses), for houses in several groups at once (a township and its
+        transformer): each house is still simulated once.
     n_groups : int or None
         Number of groups (default ``groups.max() + 1``).
     overrides : dict or None
@@ -839,23 +841,34 @@ def simulate_season(
     n = len(houses)
     ov = dict(overrides or {})
     per_house_ov = any(np.ndim(v) >= 1 for v in ov.values())
-    g_arr = None if groups is None else np.asarray(groups, dtype=np.int64)
-    ng = 0 if g_arr is None else int(n_groups if n_groups is not None else (g_arr.max() + 1 if n else 0))
+    weights = _group_weights(groups, n_groups, n)
     if deduplicate and not keep_hourly and not per_house_ov and n > 1:
         _, first, inverse = np.unique(_dedupe_key(houses), return_index=True, return_inverse=True)
         if len(first) < n:
             uniq = houses.take(first)
-            weights = None
-            if g_arr is not None:
-                weights = np.zeros((ng, len(first)))
-                np.add.at(weights, (g_arr, inverse), 1.0)
-            r = _simulate(uniq, climate, costs, technologies, chunk_size, False, weights, ov, threads, on)
+            w_uniq = None
+            if weights is not None:  # a unique house carries the weights of every house it stands for
+                w_uniq = np.zeros((weights.shape[0], len(first)))
+                np.add.at(w_uniq.T, inverse, weights.T)
+            r = _simulate(uniq, climate, costs, technologies, chunk_size, False, w_uniq, ov, threads, on)
             return _expand(r, inverse)
-    weights = None
-    if g_arr is not None:
-        weights = np.zeros((ng, n))
-        weights[g_arr, np.arange(n)] = 1.0
     return _simulate(houses, climate, costs, technologies, chunk_size, keep_hourly, weights, ov, threads, on)
+
+
+def _group_weights(groups: Any, n_groups: int | None, n: int) -> FloatArray | None:
+    """The (n_groups, n_houses) weights of ``groups``: a group index per house, or the matrix itself."""
+    if groups is None:
+        return None
+    g = np.asarray(groups)
+    if g.ndim == 2:
+        if g.shape[1] != n:
+            raise ValueError(f"group weights must have {n} columns (one per house), got {g.shape}")
+        return np.asarray(g, dtype=float)
+    g_arr = g.astype(np.int64)
+    ng = int(n_groups if n_groups is not None else (g_arr.max() + 1 if n else 0))
+    weights = np.zeros((ng, n))
+    weights[g_arr, np.arange(n)] = 1.0
+    return weights
 
 
 def _expand(r: SeasonResult, inverse: IntArray) -> SeasonResult:

@@ -78,3 +78,21 @@ def test_cli():
     p = subprocess.run([sys.executable, "-m", "cleanheat", "grid", "-"], input=json.dumps([{"site": "x"}]),
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_group_weights_count_a_house_in_each_of_its_groups():
+    """A (n_groups, n_houses) weight matrix: a house in two groups (township and transformer) is
+    simulated once and summed into both; de-duplicated houses carry every weight they stand for."""
+    from cleanheat.simulate.records import climate_for, cost_inputs
+    from cleanheat.simulate.season import Houses, simulate_season
+
+    h = Houses(np.array([80.0, 80.0, 100.0]), np.array(["brick"] * 3), np.array(["uninsulated"] * 3))
+    c, costs = climate_for("yanchi"), cost_inputs("yanchi")
+    by_index = simulate_season(h, c, costs, technologies=("ashp_water",), groups=np.array([0, 0, 1]), n_groups=2)
+    w = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])  # two townships, one transformer across
+    by_weights = simulate_season(h, c, costs, technologies=("ashp_water",), groups=w)
+    assert by_index.group_electric_kw is not None and by_weights.group_electric_kw is not None
+    np.testing.assert_allclose(by_weights.group_electric_kw[:2], by_index.group_electric_kw, rtol=1e-12)
+    alone = simulate_season(h, c, costs, technologies=("ashp_water",), groups=np.array([0, 1, 0]), n_groups=2)
+    assert alone.group_electric_kw is not None
+    np.testing.assert_allclose(by_weights.group_electric_kw[2], alone.group_electric_kw[0], rtol=1e-12)
